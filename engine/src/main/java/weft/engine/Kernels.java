@@ -1,0 +1,98 @@
+package weft.engine;
+
+/**
+ * The compute kernels every op is built from, on flat float arrays with explicit offsets
+ * (EJML style: outputs are arguments, hot loops allocate nothing).
+ *
+ * <p>Two implementations: {@link ScalarKernels}, plain Java and the reference, and
+ * {@code PanamaKernels}, on the Vector API, used when {@code jdk.incubator.vector} is present.
+ * {@link #get()} returns the one chosen once at start-up (see {@link KernelProvider}).
+ * Every method of the SIMD implementation is tested against the scalar one.
+ */
+public interface Kernels {
+
+    /** The provider chosen at start-up. */
+    static Kernels get() {
+        return KernelProvider.kernels();
+    }
+
+    /** "scalar" or "panama-&lt;bits&gt;". */
+    String name();
+
+    // ---------------------------------------------------------------- GEMM
+
+    /**
+     * {@code C = op(A) op(B)} (or {@code C += op(A) op(B)} when {@code accumulate}), where
+     * {@code op(X)} is X or its transpose. C is m x n, op(A) is m x k, op(B) is k x n.
+     * Leading dimensions are row strides of the stored (untransposed) matrices: A is stored
+     * m x k (lda &ge; k) or, when transposed, k x m (lda &ge; m); likewise B.
+     * Runs on the shared pool ({@link Parallel}).
+     */
+    void gemm(boolean transA, boolean transB, int m, int n, int k,
+              float[] a, int aOff, int lda,
+              float[] b, int bOff, int ldb,
+              float[] c, int cOff, int ldc,
+              boolean accumulate);
+
+    // ---------------------------------------------------------------- element-wise
+
+    /** {@code out[i] = op(a[i])} for i in [0, n). {@code param} is the op's parameter (leaky-relu slope), else ignored. */
+    void unary(UnaryOp op, float[] a, int aOff, float[] out, int outOff, int n, float param);
+
+    /** {@code out[i] = a[i] op b[i]}. */
+    void binary(BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n);
+
+    /** {@code out[i] = a[i] op s}. */
+    void binaryScalar(BinaryOp op, float[] a, int aOff, float s, float[] out, int outOff, int n);
+
+    /** {@code y[i] += alpha * x[i]}. */
+    void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
+
+    /** {@code out[i] = a[i] * b[i] + c[i]} (fused multiply-add). */
+    void fma(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float[] out, int outOff, int n);
+
+    /** {@code out[i] = alpha * a[i] + beta * b[i]}. */
+    void linear(float alpha, float[] a, int aOff, float beta, float[] b, int bOff, float[] out, int outOff, int n);
+
+    // ---------------------------------------------------------------- reductions
+
+    float sum(float[] a, int aOff, int n);
+
+    float dot(float[] a, int aOff, float[] b, int bOff, int n);
+
+    /** Sum of squares. */
+    float sumSquares(float[] a, int aOff, int n);
+
+    float max(float[] a, int aOff, int n);
+
+    /** {@code out[r] = sum_c a[r, c]} for a rows x cols block; accumulates into out when {@code accumulate}. */
+    void sumRows(float[] a, int aOff, int rows, int cols, float[] out, int outOff, boolean accumulate);
+
+    /** {@code out[c] = sum_r a[r, c]}; accumulates into out when {@code accumulate}. */
+    void sumCols(float[] a, int aOff, int rows, int cols, float[] out, int outOff, boolean accumulate);
+
+    /** {@code out[r] = sum_c a[r, c] * b[r, c]} (row-wise dot products). */
+    void rowDot(float[] a, int aOff, float[] b, int bOff, int rows, int cols, float[] out, int outOff);
+
+    // ---------------------------------------------------------------- row-wise
+
+    /** Numerically stable softmax of each row. {@code out} may alias {@code a}. */
+    void rowSoftmax(float[] a, int aOff, int rows, int cols, float[] out, int outOff);
+
+    /** Log-softmax of each row. {@code out} may alias {@code a}. */
+    void rowLogSoftmax(float[] a, int aOff, int rows, int cols, float[] out, int outOff);
+
+    /**
+     * {@code out[r] = a[r] / max(||a[r]||, eps)}; writes each row's norm (before the eps clamp)
+     * to {@code norms[normsOff + r]} when {@code norms} is not null. {@code out} may alias {@code a}.
+     */
+    void rowL2Normalize(float[] a, int aOff, int rows, int cols, float eps, float[] out, int outOff, float[] norms, int normsOff);
+
+    // ---------------------------------------------------------------- indexing
+
+    /** {@code out[i, :] = src[idx[i], :]} for i in [0, count); rows have {@code cols} values. */
+    void gatherRows(float[] src, int srcOff, int cols, int[] idx, int idxOff, int count, float[] out, int outOff);
+
+    /** {@code dst[idx[i], :] += src[i, :]} for i in [0, count). Repeated indices accumulate. */
+    void scatterAddRows(float[] src, int srcOff, int cols, int[] idx, int idxOff, int count, float[] dst, int dstOff);
+}
