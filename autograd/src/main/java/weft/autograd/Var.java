@@ -83,6 +83,11 @@ public final class Var {
         return requiresGrad;
     }
 
+    /** The inputs this node was computed from (empty for leaves and unrecorded results). */
+    public java.util.List<Var> parents() {
+        return java.util.List.of(parents);
+    }
+
     public String opName() {
         return op;
     }
