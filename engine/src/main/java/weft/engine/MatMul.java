@@ -1,0 +1,44 @@
+package weft.engine;
+
+/** Shape-checked matrix products on tensors, over {@link Kernels#gemm}. */
+public final class MatMul {
+    private MatMul() {}
+
+    /** {@code op(a) op(b)} into a new tensor, where op transposes when the flag is set. */
+    public static Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
+        int m = transA ? a.cols : a.rows;
+        int n = transB ? b.rows : b.cols;
+        Tensor c = new Tensor(m, n);
+        matmulInto(a, transA, b, transB, c, false);
+        return c;
+    }
+
+    /** {@code a b} into a new tensor. */
+    public static Tensor matmul(Tensor a, Tensor b) {
+        return matmul(a, false, b, false);
+    }
+
+    /** {@code c = op(a) op(b)}, or {@code c += op(a) op(b)} when {@code accumulate}. */
+    public static void matmulInto(Tensor a, boolean transA, Tensor b, boolean transB, Tensor c, boolean accumulate) {
+        int m = transA ? a.cols : a.rows;
+        int k = transA ? a.rows : a.cols;
+        int kb = transB ? b.cols : b.rows;
+        int n = transB ? b.rows : b.cols;
+        if (k != kb || c.rows != m || c.cols != n) {
+            throw new IllegalArgumentException("matmul: shape mismatch " + a.shape() + (transA ? "^T" : "")
+                    + " x " + b.shape() + (transB ? "^T" : "") + " -> " + c.shape()
+                    + " (inner dimensions " + k + " vs " + kb + ", expected output [" + m + ", " + n + "])");
+        }
+        if (c.data == a.data || c.data == b.data) {
+            if (overlaps(c, a) || overlaps(c, b)) {
+                throw new IllegalArgumentException("matmul: output " + c.shape() + " overlaps an input");
+            }
+        }
+        Kernels.get().gemm(transA, transB, m, n, k, a.data, a.offset, a.cols, b.data, b.offset, b.cols,
+                c.data, c.offset, c.cols, accumulate);
+    }
+
+    private static boolean overlaps(Tensor x, Tensor y) {
+        return x.data == y.data && x.offset < y.offset + y.size() && y.offset < x.offset + x.size();
+    }
+}
