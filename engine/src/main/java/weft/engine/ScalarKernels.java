@@ -161,14 +161,29 @@ public class ScalarKernels implements Kernels {
     @Override
     public void gatherRows(float[] src, int srcOff, int cols, int[] idx, int idxOff, int count, float[] out, int outOff) {
         for (int i = 0; i < count; i++) {
-            System.arraycopy(src, srcOff + idx[idxOff + i] * cols, out, outOff + i * cols, cols);
+            System.arraycopy(src, rowStart("gatherRows", src, srcOff, cols, idx, idxOff + i), out, outOff + i * cols, cols);
         }
     }
 
     @Override
     public void scatterAddRows(float[] src, int srcOff, int cols, int[] idx, int idxOff, int count, float[] dst, int dstOff) {
         for (int i = 0; i < count; i++) {
-            axpy(1f, src, srcOff + i * cols, dst, dstOff + idx[idxOff + i] * cols, cols);
+            axpy(1f, src, srcOff + i * cols, dst, rowStart("scatterAddRows", dst, dstOff, cols, idx, idxOff + i), cols);
         }
+    }
+
+    /**
+     * Start of row {@code idx[pos]} of the matrix at {@code table[off..]}, after checking that
+     * the row lies inside the array. Without the check a negative index with a nonzero offset
+     * would silently read or write another tensor's memory instead of failing.
+     */
+    static int rowStart(String op, float[] table, int off, int cols, int[] idx, int pos) {
+        int r = idx[pos];
+        long start = off + (long) r * cols;
+        if (r < 0 || start + cols > table.length) {
+            throw new IndexOutOfBoundsException(op + ": row index " + r + " (idx[" + pos + "]) is outside the "
+                    + (table.length - off) / Math.max(cols, 1) + " rows of " + cols + " values at offset " + off);
+        }
+        return (int) start;
     }
 }
