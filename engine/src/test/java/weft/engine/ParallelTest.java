@@ -1,0 +1,129 @@
+package weft.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The pool is global: every test restores the thread count it found, for the tests that run after. */
+class ParallelTest {
+    private int saved;
+
+    @BeforeEach
+    void save() {
+        saved = Parallel.threads();
+    }
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(saved);
+    }
+
+    @Test
+    void forRangeCoversEachIndexExactlyOnce() {
+        int[] ns = {0, 1, 2, 3, 7, 31, 100, 1000, 10_007};
+        int[] grains = {0, 1, 3, 64, 5000};
+        int[] threadCounts = {1, 2, 3, 8};
+        for (int t : threadCounts) {
+            Parallel.setThreads(t);
+            for (int n : ns) {
+                for (int g : grains) {
+                    String what = "n=" + n + " grain=" + g + " threads=" + t;
+                    AtomicIntegerArray hits = new AtomicIntegerArray(Math.max(n, 1));
+                    AtomicInteger calls = new AtomicInteger();
+                    Parallel.forRange(n, g, (from, to) -> {
+                        calls.incrementAndGet();
+                        if (from < 0 || to > n || from >= to) {
+                            fail(what + ": bad range [" + from + ", " + to + ")");
+                        }
+                        for (int i = from; i < to; i++) hits.incrementAndGet(i);
+                    });
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(1, hits.get(i), what + ": index " + i);
+                    }
+                    if (n == 0) assertEquals(0, calls.get(), what + ": body ran for an empty range");
+                    // Ranges of at least the grain (the last may be shorter only if n is).
+                    assertTrue(calls.get() <= Math.max(1, 4 * t), what + ": " + calls.get() + " ranges");
+                    if (g > 0 && n > 0) assertTrue(calls.get() <= (n + g - 1) / g, what + ": ranges below the grain");
+                }
+            }
+        }
+    }
+
+    @Test
+    void oneThreadRunsInlineInOneRange() {
+        Parallel.setThreads(1);
+        Thread caller = Thread.currentThread();
+        AtomicInteger calls = new AtomicInteger();
+        Parallel.forRange(1000, 1, (from, to) -> {
+            assertSame(caller, Thread.currentThread());
+            assertEquals(0, from);
+            assertEquals(1000, to);
+            calls.incrementAndGet();
+        });
+        assertEquals(1, calls.get());
+    }
+
+    @Test
+    void nestedLoopsRunInlineAndStillCoverEverything() {
+        Parallel.setThreads(3);
+        int outer = 12, inner = 50;
+        AtomicIntegerArray hits = new AtomicIntegerArray(outer * inner);
+        Parallel.forEach(outer, o -> Parallel.forRange(inner, 1, (from, to) -> {
+            for (int i = from; i < to; i++) hits.incrementAndGet(o * inner + i);
+        }));
+        for (int i = 0; i < outer * inner; i++) assertEquals(1, hits.get(i), "cell " + i);
+    }
+
+    @Test
+    void forEachRunsEveryTaskOnce() {
+        Parallel.setThreads(4);
+        AtomicIntegerArray hits = new AtomicIntegerArray(37);
+        Parallel.forEach(37, hits::incrementAndGet);
+        for (int i = 0; i < 37; i++) assertEquals(1, hits.get(i));
+    }
+
+    @Test
+    void exceptionsInTheBodyReachTheCaller() {
+        Parallel.setThreads(2);
+        IllegalStateException e = assertThrows(IllegalStateException.class, () -> Parallel.forRange(1000, 1, (from, to) -> {
+            if (from <= 500 && 500 < to) throw new IllegalStateException("boom at 500");
+        }));
+        assertTrue(e.getMessage().contains("boom"), e.getMessage());
+        // The pool survives a failed loop.
+        AtomicInteger sum = new AtomicInteger();
+        Parallel.forRange(100, 1, (from, to) -> sum.addAndGet(to - from));
+        assertEquals(100, sum.get());
+    }
+
+    @Test
+    void setThreadsChangesTheCountAndRejectsNonPositive() {
+        Parallel.setThreads(3);
+        assertEquals(3, Parallel.threads());
+        Parallel.setThreads(3); // no change is fine
+        Parallel.setThreads(1);
+        assertEquals(1, Parallel.threads());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(0));
+        assertTrue(e.getMessage().contains("0"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(-2));
+        assertEquals(1, Parallel.threads(), "a rejected value must not change the count");
+    }
+
+    /** Replacing the pool while it is in use must not lose work: a new pool serves the next loop. */
+    @Test
+    void resizingBetweenLoopsKeepsWorking() {
+        for (int t = 1; t <= 4; t++) {
+            Parallel.setThreads(t);
+            AtomicInteger sum = new AtomicInteger();
+            Parallel.forRange(10_000, 16, (from, to) -> sum.addAndGet(to - from));
+            assertEquals(10_000, sum.get(), "threads=" + t);
+        }
+    }
+}
