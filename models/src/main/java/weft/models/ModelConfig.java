@@ -1,0 +1,24 @@
+package weft.models;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The hyperparameters shared by the models, with the protocol's defaults (MODELS.md §1):
+ * d = 64, lr 1e-3, reg 1e-4, 3 propagation layers. Model-specific switches live in their classes.
+ */
+public final class ModelConfig {
+    public int dim = 64;
+    public float reg = 1e-4f;
+    public int layers = 3;
+    public long seed = 2024;
+
+    public Map<String, Object> asMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("dim", dim);
+        m.put("reg", (double) reg);
+        m.put("layers", layers);
+        m.put("seed", seed);
+        return m;
+    }
+}

@@ -1,0 +1,25 @@
+package weft.models.train;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** The training loop's settings, with the protocol's defaults (MODELS.md §1). */
+public final class TrainConfig {
+    public int epochs = 1000;
+    public int patience = 20;
+    public float lr = 1e-3f;
+    public int batch = 2048;
+    public long seed = 2024;
+    /** Print per-epoch progress (a bar on a terminal, one line per epoch otherwise). */
+    public boolean verbose = true;
+
+    public Map<String, Object> asMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("epochs", epochs);
+        m.put("patience", patience);
+        m.put("lr", (double) lr);
+        m.put("batch", batch);
+        m.put("seed", seed);
+        return m;
+    }
+}

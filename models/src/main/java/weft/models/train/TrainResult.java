@@ -1,0 +1,66 @@
+package weft.models.train;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import weft.models.eval.EvalResult;
+
+/** What a training run produced: the best-valid epoch, its valid and test metrics, and the epoch log. */
+public final class TrainResult {
+    /** One epoch's line of the log. */
+    public record Epoch(int epoch, double loss, double trainSeconds, double evalSeconds, EvalResult valid) {}
+
+    public final String model;
+    public final String dataset;
+    public final int bestEpoch;
+    public final EvalResult valid;
+    public final EvalResult test;
+    public final List<Epoch> epochs;
+    public final Map<String, Object> config;
+
+    public TrainResult(String model, String dataset, int bestEpoch, EvalResult valid, EvalResult test,
+                       List<Epoch> epochs, Map<String, Object> config) {
+        this.model = model;
+        this.dataset = dataset;
+        this.bestEpoch = bestEpoch;
+        this.valid = valid;
+        this.test = test;
+        this.epochs = List.copyOf(epochs);
+        this.config = config;
+    }
+
+    /** Mean training seconds per epoch. */
+    public double trainSecondsPerEpoch() {
+        return epochs.stream().mapToDouble(Epoch::trainSeconds).average().orElse(Double.NaN);
+    }
+
+    /** Mean evaluation seconds per epoch. */
+    public double evalSecondsPerEpoch() {
+        return epochs.stream().mapToDouble(Epoch::evalSeconds).average().orElse(Double.NaN);
+    }
+
+    /** The report object: {model, dataset, best_epoch, valid, test, epochs, config}. */
+    public Map<String, Object> toJsonObject() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", model);
+        m.put("dataset", dataset);
+        m.put("best_epoch", bestEpoch);
+        m.put("valid", valid.asMap());
+        m.put("test", test.asMap());
+        List<Object> eps = new ArrayList<>();
+        for (Epoch e : epochs) {
+            Map<String, Object> x = new LinkedHashMap<>();
+            x.put("epoch", e.epoch());
+            x.put("loss", e.loss());
+            x.put("train_seconds", e.trainSeconds());
+            x.put("eval_seconds", e.evalSeconds());
+            x.put("valid", e.valid().asMap());
+            eps.add(x);
+        }
+        m.put("epochs", eps);
+        m.put("config", config);
+        return m;
+    }
+}
