@@ -1,0 +1,226 @@
+package weft.models.data;
+
+import weft.engine.Tensor;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A recommendation dataset under the MMRec protocol: users and items as dense ids, the
+ * train / valid / test interactions as per-user sorted item lists, and named item modalities
+ * (one float32 matrix per modality, row i = item i).
+ *
+ * <p>Immutable. Models read {@link #train()} for the graph and the sampler, the evaluator reads
+ * {@link #valid()} / {@link #test()} as ground truth and masks {@link #train()}.
+ */
+public final class Dataset {
+    /** Modality files picked up by default when present in the folder (MMRec's names). */
+    public static final Map<String, String> DEFAULT_MODALITIES = Map.of("image", "image_feat.npy", "text", "text_feat.npy");
+    /** Seed of the random split for .inter files without x_label, unless one is given. */
+    public static final long DEFAULT_SPLIT_SEED = 999;
+
+    private final String name;
+    private final int numUsers, numItems;
+    private final UserItems train, valid, test;
+    private final Map<String, Tensor> modalities;
+
+    /**
+     * Assembles a dataset; checks that the parts agree on the sizes and that every modality has
+     * one finite row per item.
+     */
+    public Dataset(String name, Split split, Map<String, Tensor> modalities) {
+        this.name = name;
+        this.train = split.train();
+        this.valid = split.valid();
+        this.test = split.test();
+        this.numUsers = train.numUsers();
+        this.numItems = train.numItems();
+        LinkedHashMap<String, Tensor> mods = new LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : modalities.entrySet()) {
+            Tensor t = e.getValue();
+            Path where = Path.of("modality '" + e.getKey() + "'");
+            Npy.requireRows(where, t, numItems);
+            Npy.requireFinite(where, t);
+            mods.put(e.getKey(), t);
+        }
+        this.modalities = Collections.unmodifiableMap(mods);
+    }
+
+    /** How {@link #load(Path, Options)} finds and reads a dataset. */
+    public static final class Options {
+        private long splitSeed = DEFAULT_SPLIT_SEED;
+        private boolean defaultModalities = true;
+        private final LinkedHashMap<String, Path> modalities = new LinkedHashMap<>();
+
+        /** Seed of the per-user random split, used only when the .inter file has no x_label column. */
+        public Options splitSeed(long seed) {
+            this.splitSeed = seed;
+            return this;
+        }
+
+        /** Whether image_feat.npy / text_feat.npy are picked up when present (default true). */
+        public Options defaultModalities(boolean on) {
+            this.defaultModalities = on;
+            return this;
+        }
+
+        /** Adds (or replaces) a modality read from {@code file}, relative to the dataset folder unless absolute. */
+        public Options modality(String name, Path file) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("modality name must not be blank");
+            }
+            modalities.put(name, file);
+            return this;
+        }
+
+        public Options modality(String name, String file) {
+            return modality(name, Path.of(file));
+        }
+    }
+
+    /** {@link #load(Path, Options)} with default options. */
+    public static Dataset load(Path dir) {
+        return load(dir, new Options());
+    }
+
+    /**
+     * Loads the single {@code *.inter} file of {@code dir} (the dataset is named after it), the
+     * default modality files that exist, and the modalities named in {@code options}.
+     *
+     * @throws DataFormatException for a missing folder, none or several .inter files, or any
+     *     malformed file (with file, line and column)
+     */
+    public static Dataset load(Path dir, Options options) {
+        if (!Files.isDirectory(dir)) {
+            throw DataFormatException.inFile(dir, Files.exists(dir) ? "is not a folder; expected a dataset folder holding NAME.inter"
+                    : "no such folder");
+        }
+        List<Path> inters = new ArrayList<>();
+        try (Stream<Path> s = Files.list(dir)) {
+            s.filter(p -> p.getFileName().toString().endsWith(".inter") && Files.isRegularFile(p)).sorted().forEach(inters::add);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+        }
+        if (inters.isEmpty()) {
+            throw DataFormatException.inFile(dir, "no .inter file in this folder; a dataset folder holds exactly one NAME.inter "
+                    + "(tab-separated userID, itemID, x_label) and its modality .npy files");
+        }
+        if (inters.size() > 1) {
+            StringBuilder names = new StringBuilder();
+            for (Path p : inters) names.append(names.length() > 0 ? ", " : "").append(p.getFileName());
+            throw DataFormatException.inFile(dir, inters.size() + " .inter files (" + names
+                    + "); a dataset folder must hold exactly one - move the others elsewhere");
+        }
+        Path interPath = inters.get(0);
+        InterFile inter = InterFile.read(interPath);
+        Split split = inter.split(options.splitSeed);
+        String fileName = interPath.getFileName().toString();
+        String name = fileName.substring(0, fileName.length() - ".inter".length());
+
+        LinkedHashMap<String, Path> wanted = new LinkedHashMap<>();
+        if (options.defaultModalities) {
+            for (String m : List.of("image", "text")) { // fixed order: Map.of has none
+                Path p = dir.resolve(DEFAULT_MODALITIES.get(m));
+                if (Files.isRegularFile(p)) {
+                    wanted.put(m, p);
+                }
+            }
+        }
+        for (Map.Entry<String, Path> e : options.modalities.entrySet()) {
+            wanted.put(e.getKey(), dir.resolve(e.getValue()));
+        }
+        LinkedHashMap<String, Tensor> mods = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : wanted.entrySet()) {
+            Tensor t = Npy.read(e.getValue());
+            Npy.requireRows(e.getValue(), t, inter.numItems());
+            Npy.requireFinite(e.getValue(), t);
+            mods.put(e.getKey(), t);
+        }
+        return new Dataset(name, split, mods);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public int numUsers() {
+        return numUsers;
+    }
+
+    public int numItems() {
+        return numItems;
+    }
+
+    /** Training interactions per user (repeats kept once). */
+    public UserItems train() {
+        return train;
+    }
+
+    public UserItems valid() {
+        return valid;
+    }
+
+    public UserItems test() {
+        return test;
+    }
+
+    /** Number of training (user, item) pairs. */
+    public int numTrain() {
+        return train.size();
+    }
+
+    /** The user of every training pair, grouped by user (a fresh array; pairs with {@link #trainItems()}). */
+    public int[] trainUsers() {
+        return train.userColumn();
+    }
+
+    /** The item of every training pair, in the order of {@link #trainUsers()}. */
+    public int[] trainItems() {
+        return train.itemColumn();
+    }
+
+    /** Named modalities in load order (image, text, then explicit ones); unmodifiable. */
+    public Map<String, Tensor> modalities() {
+        return modalities;
+    }
+
+    /** The modality's feature matrix [numItems, dim]. */
+    public Tensor modality(String modality) {
+        Tensor t = modalities.get(modality);
+        if (t == null) {
+            throw new IllegalArgumentException("dataset '" + name + "' has no modality '" + modality + "'; it has "
+                    + modalities.keySet());
+        }
+        return t;
+    }
+
+    /** Same interactions, other modalities (robustness experiments add noise to features). */
+    public Dataset withModalities(Map<String, Tensor> newModalities) {
+        return new Dataset(name, new Split(train, valid, test), newModalities);
+    }
+
+    /** Same modalities and evaluation sets, other training interactions (robustness: dropped interactions). */
+    public Dataset withTrain(UserItems newTrain) {
+        return new Dataset(name, new Split(newTrain, valid, test), modalities);
+    }
+
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder();
+        s.append(name).append(": ").append(numUsers).append(" users, ").append(numItems).append(" items, ")
+                .append(train.size()).append(" train / ").append(valid.size()).append(" valid / ")
+                .append(test.size()).append(" test");
+        for (Map.Entry<String, Tensor> e : modalities.entrySet()) {
+            s.append(", ").append(e.getKey()).append(' ').append(e.getValue().shape());
+        }
+        return s.toString();
+    }
+}
