@@ -1,0 +1,206 @@
+package weft.autograd;
+
+import weft.engine.BinaryOp;
+import weft.engine.Kernels;
+import weft.engine.Rng;
+import weft.engine.Tensor;
+import weft.engine.UnaryOp;
+
+/**
+ * Differentiable ops that work row by row: each row of the input is one sample (or one query),
+ * so these are the normalisations and selections of attention and of the losses.
+ *
+ * <pre>
+ *   y = softmax(x)                dx = y * (g - (g . y))                       per row
+ *   y = logSoftmax(x)             dx = g - softmax(x) * sum(g)                  per row
+ *   y = x / max(||x||, eps)       dx = (g - y (g . y)) / ||x||   (||x|| > eps; else g / eps)
+ *   y = gamma * xhat + beta,      xhat = (x - mean) / sqrt(var + eps)          (layer norm, per row)
+ *                                 dx = (dxhat - mean(dxhat) - xhat mean(dxhat * xhat)) / sqrt(var + eps),
+ *                                 dxhat = g * gamma, dgamma = sum_rows(g * xhat), dbeta = sum_rows(g)
+ *   y[r] = x[r, t[r]]             dx[r, t[r]] += g[r]                           (pick)
+ *   y = x * m                     dx = g * m, m the dropout mask (0 or 1 / (1 - p))
+ * </pre>
+ */
+public final class RowOps {
+    private RowOps() {}
+
+    private static Kernels k() {
+        return Kernels.get();
+    }
+
+    public static Var rowSoftmax(Var x) {
+        Tensor xv = x.value;
+        Tensor y = new Tensor(xv.rows, xv.cols);
+        k().rowSoftmax(xv.data, xv.offset, xv.rows, xv.cols, y.data, 0);
+        return Var.op("rowSoftmax", y, g -> softmaxBackward(g, y, x), x);
+    }
+
+    /**
+     * Softmax over the keys a mask keeps: {@code mask} is {@code [mr, x.cols]} with 1 = keep and
+     * 0 = masked, and row r of x uses mask row {@code r / rowsPerMaskRow} (so one mask row per
+     * sequence serves all its heads and queries). Masked entries count as -inf: they get weight
+     * 0. A row whose keys are all masked gets all zeros (not the NaN that softmax of -inf gives),
+     * so a padded sequence contributes nothing rather than poisoning the batch.
+     */
+    public static Var maskedRowSoftmax(Var x, Tensor mask, int rowsPerMaskRow) {
+        Tensor xv = x.value;
+        if (mask.cols != xv.cols || rowsPerMaskRow <= 0 || (long) mask.rows * rowsPerMaskRow != xv.rows) {
+            throw new IllegalArgumentException("maskedRowSoftmax: mask " + mask.shape() + " with " + rowsPerMaskRow
+                    + " rows per mask row does not fit scores " + xv.shape());
+        }
+        int cols = xv.cols;
+        Tensor y = new Tensor(xv.rows, cols);
+        for (int r = 0; r < xv.rows; r++) {
+            int mi = mask.offset + (r / rowsPerMaskRow) * cols, yi = r * cols;
+            boolean any = false;
+            for (int c = 0; c < cols; c++) {
+                boolean keep = mask.data[mi + c] != 0f;
+                any |= keep;
+                y.data[yi + c] = keep ? xv.data[xv.offset + r * cols + c] : Float.NEGATIVE_INFINITY;
+            }
+            if (any) k().rowSoftmax(y.data, yi, 1, cols, y.data, yi);
+            else java.util.Arrays.fill(y.data, yi, yi + cols, 0f);
+        }
+        // masked entries have y = 0, so the plain softmax gradient gives them 0
+        return Var.op("maskedRowSoftmax", y, g -> softmaxBackward(g, y, x), x);
+    }
+
+    private static void softmaxBackward(Tensor g, Tensor y, Var x) {
+        if (!x.requiresGrad()) return;
+        Tensor gx = x.gradOrZeros();
+        int rows = y.rows, cols = y.cols;
+        float[] gy = new float[rows];
+        Kernels k = k();
+        k.rowDot(g.data, g.offset, y.data, 0, rows, cols, gy, 0);
+        float[] tmp = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            k.binaryScalar(BinaryOp.SUB, g.data, g.offset + r * cols, gy[r], tmp, 0, cols);
+            k.fma(y.data, r * cols, tmp, 0, gx.data, gx.offset + r * cols, gx.data, gx.offset + r * cols, cols);
+        }
+    }
+
+    public static Var rowLogSoftmax(Var x) {
+        Tensor xv = x.value;
+        Tensor y = new Tensor(xv.rows, xv.cols);
+        k().rowLogSoftmax(xv.data, xv.offset, xv.rows, xv.cols, y.data, 0);
+        return Var.op("rowLogSoftmax", y, g -> {
+            Tensor gx = Ops.gradBuf(x);
+            int rows = y.rows, cols = y.cols;
+            Tensor p = Ops.unary(UnaryOp.EXP, y, 0f);
+            float[] gs = new float[rows];
+            k().sumRows(g.data, g.offset, rows, cols, gs, 0, false);
+            k().axpy(1f, g.data, g.offset, gx.data, gx.offset, g.size());
+            for (int r = 0; r < rows; r++) k().axpy(-gs[r], p.data, r * cols, gx.data, gx.offset + r * cols, cols);
+        }, x);
+    }
+
+    /** Each row divided by {@code max(||row||, eps)}, as torch.nn.functional.normalize. */
+    public static Var rowL2Normalize(Var x, float eps) {
+        Tensor xv = x.value;
+        int rows = xv.rows, cols = xv.cols;
+        Tensor y = new Tensor(rows, cols);
+        float[] norms = new float[rows];
+        k().rowL2Normalize(xv.data, xv.offset, rows, cols, eps, y.data, 0, norms, 0);
+        return Var.op("rowL2Normalize", y, g -> {
+            Tensor gx = Ops.gradBuf(x);
+            float[] gy = new float[rows];
+            k().rowDot(g.data, g.offset, y.data, 0, rows, cols, gy, 0);
+            for (int r = 0; r < rows; r++) {
+                int gi = g.offset + r * cols, xi = gx.offset + r * cols;
+                if (norms[r] > eps) {   // (g - y (g.y)) / n
+                    k().axpy(1f / norms[r], g.data, gi, gx.data, xi, cols);
+                    k().axpy(-gy[r] / norms[r], y.data, r * cols, gx.data, xi, cols);
+                } else {                // clamped: y = x / eps is linear in x
+                    k().axpy(1f / eps, g.data, gi, gx.data, xi, cols);
+                }
+            }
+        }, x);
+    }
+
+    /**
+     * Layer normalisation over each row (biased variance, as PyTorch), with {@code gamma} and
+     * {@code beta} of shape {@code [1, c]}.
+     */
+    public static Var layerNorm(Var x, Var gamma, Var beta, float eps) {
+        Tensor xv = x.value;
+        int rows = xv.rows, cols = xv.cols;
+        if (gamma.rows() != 1 || gamma.cols() != cols || beta.rows() != 1 || beta.cols() != cols) {
+            throw new IllegalArgumentException("layerNorm: gamma " + gamma.shape() + " and beta " + beta.shape()
+                    + " must be [1, " + cols + "] for input " + xv.shape());
+        }
+        Kernels k = k();
+        Tensor xhat = new Tensor(rows, cols);
+        Tensor y = new Tensor(rows, cols);
+        float[] invStd = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            int xi = xv.offset + r * cols, hi = r * cols;
+            float mean = k.sum(xv.data, xi, cols) / cols;
+            k.binaryScalar(BinaryOp.SUB, xv.data, xi, mean, xhat.data, hi, cols);
+            float var = k.sumSquares(xhat.data, hi, cols) / cols;
+            invStd[r] = (float) (1.0 / Math.sqrt(var + eps));
+            k.binaryScalar(BinaryOp.MUL, xhat.data, hi, invStd[r], xhat.data, hi, cols);
+            k.fma(xhat.data, hi, gamma.value.data, gamma.value.offset, beta.value.data, beta.value.offset, y.data, hi, cols);
+        }
+        return Var.op("layerNorm", y, g -> {
+            Tensor gh = Ops.broadcast("layerNorm", BinaryOp.MUL, g, gamma.value);   // dxhat
+            if (gamma.requiresGrad()) Ops.reduceInto(Ops.broadcast("layerNorm", BinaryOp.MUL, g, xhat), gamma);
+            Ops.reduceInto(g, beta);
+            if (!x.requiresGrad()) return;
+            Tensor gx = x.gradOrZeros();
+            for (int r = 0; r < rows; r++) {
+                int hi = r * cols, xi = gx.offset + r * cols;
+                float m1 = k().sum(gh.data, hi, cols) / cols;
+                float m2 = k().dot(gh.data, hi, xhat.data, hi, cols) / cols;
+                // gx += invStd * (gh - m1 - xhat * m2)
+                k().axpy(invStd[r], gh.data, hi, gx.data, xi, cols);
+                k().axpy(-invStd[r] * m2, xhat.data, hi, gx.data, xi, cols);
+                k().binaryScalar(BinaryOp.SUB, gx.data, xi, invStd[r] * m1, gx.data, xi, cols);
+            }
+        }, x, gamma, beta);
+    }
+
+    /** {@code out[r] = x[r, cols[r]]}, {@code [r, 1]}: the target logit of each row, for cross-entropy. */
+    public static Var pick(Var x, int[] cols) {
+        Tensor xv = x.value;
+        if (cols.length != xv.rows) {
+            throw new IllegalArgumentException("pick: " + cols.length + " column indices for input " + xv.shape());
+        }
+        Tensor out = new Tensor(xv.rows, 1);
+        for (int r = 0; r < xv.rows; r++) {
+            if (cols[r] < 0 || cols[r] >= xv.cols) {
+                throw new IllegalArgumentException("pick: column " + cols[r] + " out of range for input " + xv.shape());
+            }
+            out.data[r] = xv.get(r, cols[r]);
+        }
+        return Var.op("pick", out, g -> {
+            Tensor gx = Ops.gradBuf(x);
+            for (int r = 0; r < xv.rows; r++) gx.data[gx.offset + r * xv.cols + cols[r]] += g.data[g.offset + r];
+        }, x);
+    }
+
+    /**
+     * Inverted dropout: each element is zeroed with probability p and the survivors scaled by
+     * {@code 1 / (1 - p)}, so the expected value is unchanged and evaluation needs no rescaling.
+     * Identity when not training, when p = 0, or inside a {@link NoGrad} scope. The mask is drawn
+     * from {@code rng} sequentially, so the same seed drops the same elements.
+     */
+    public static Var dropout(Var x, float p, Rng rng, boolean training) {
+        if (!(p >= 0f && p < 1f)) {
+            throw new IllegalArgumentException("dropout: probability must be in [0, 1), got " + p + " for input " + x.shape());
+        }
+        if (!training || p == 0f || NoGrad.active()) {
+            return x;
+        }
+        Tensor mask = new Tensor(x.rows(), x.cols());
+        float keep = 1f / (1f - p);
+        for (int i = 0; i < mask.size(); i++) mask.data[i] = rng.nextFloat() >= p ? keep : 0f;
+        return dropout(x, mask);
+    }
+
+    /** Dropout with a given mask (already scaled): {@code y = x * mask}. Deterministic, so gradient-checkable. */
+    public static Var dropout(Var x, Tensor mask) {
+        Tensor.requireSameShape("dropout", x.value, mask);
+        Tensor y = Ops.broadcast("dropout", BinaryOp.MUL, x.value, mask);
+        return Var.op("dropout", y, g -> Ops.fmaInto(g, mask, x), x);
+    }
+}

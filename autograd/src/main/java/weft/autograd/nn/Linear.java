@@ -1,0 +1,61 @@
+package weft.autograd.nn;
+
+import java.util.List;
+
+import weft.autograd.Ops;
+import weft.autograd.Var;
+import weft.engine.Rng;
+import weft.engine.Tensor;
+
+/**
+ * A fully connected layer {@code y = x W^T + b}: x is {@code [n, in]}, W is {@code [out, in]}
+ * (PyTorch's layout, so Xavier's fan-in/fan-out match torch.nn.init.xavier_uniform_), b is
+ * {@code [1, out]} broadcast over rows. W is Xavier uniform, b starts at zero.
+ */
+public final class Linear implements Module {
+    public final Var weight;
+    /** Null when built without a bias. */
+    public final Var bias;
+
+    public Linear(int in, int out, boolean bias, Rng rng) {
+        if (in <= 0 || out <= 0) {
+            throw new IllegalArgumentException("Linear: sizes must be positive, got in = " + in + ", out = " + out);
+        }
+        this.weight = Var.param("linear.weight", rng.xavierUniform(new Tensor(out, in)));
+        this.bias = bias ? Var.param("linear.bias", new Tensor(1, out)) : null;
+    }
+
+    /** A layer on given weights ({@code [out, in]}) and bias ({@code [1, out]}, or null): for shared or loaded weights. */
+    public Linear(Var weight, Var bias) {
+        if (bias != null && (bias.rows() != 1 || bias.cols() != weight.rows())) {
+            throw new IllegalArgumentException("Linear: bias " + bias.shape() + " does not match weight " + weight.shape());
+        }
+        this.weight = weight;
+        this.bias = bias;
+    }
+
+    public Linear(int in, int out, Rng rng) {
+        this(in, out, true, rng);
+    }
+
+    public Var forward(Var x) {
+        if (x.cols() != weight.cols()) {
+            throw new IllegalArgumentException("Linear: input " + x.shape() + " does not match weight " + weight.shape() + " (expected " + weight.cols() + " columns)");
+        }
+        Var y = Ops.matmul(x, false, weight, true);
+        return bias == null ? y : Ops.add(y, bias);
+    }
+
+    public int in() {
+        return weight.cols();
+    }
+
+    public int out() {
+        return weight.rows();
+    }
+
+    @Override
+    public List<Var> parameters() {
+        return bias == null ? List.of(weight) : List.of(weight, bias);
+    }
+}

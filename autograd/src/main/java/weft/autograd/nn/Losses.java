@@ -1,0 +1,65 @@
+package weft.autograd.nn;
+
+import weft.autograd.Ops;
+import weft.autograd.RowOps;
+import weft.autograd.Var;
+
+/**
+ * The training objectives, composed from differentiable ops (so their gradients are the ops'):
+ *
+ * <pre>
+ *   bpr(pos, neg)        = mean_i -log sigmoid(pos_i - neg_i)
+ *   crossEntropy(x, t)   = mean_i -log softmax(x_i)[t_i]
+ *   infoNce(z1, z2, tau) = crossEntropy(n(z1) n(z2)^T / tau, diagonal),  n = row L2 normalisation
+ *   l2(coef, B, W...)    = coef * sum_W ||W||_F^2 / B
+ *   embLoss(reg, B, E...) = reg * sum_E ||E||_F / B    (MMRec's EmbLoss: Frobenius norms, not squared)
+ * </pre>
+ */
+public final class Losses {
+    private Losses() {}
+
+    /** Bayesian personalised ranking over score columns {@code [B, 1]} (or any equal shapes). */
+    public static Var bpr(Var pos, Var neg) {
+        if (!pos.value.sameShape(neg.value)) {
+            throw new IllegalArgumentException("bpr: shape mismatch " + pos.shape() + " vs " + neg.shape());
+        }
+        return Ops.neg(Ops.mean(Ops.logSigmoid(Ops.sub(pos, neg))));
+    }
+
+    /** Mean cross-entropy of logits {@code [B, C]} against class indices. */
+    public static Var crossEntropy(Var logits, int[] targets) {
+        return Ops.neg(Ops.mean(RowOps.pick(RowOps.rowLogSoftmax(logits), targets)));
+    }
+
+    /**
+     * InfoNCE with in-batch negatives: row i of z1 and row i of z2 are two views of one object
+     * (positive pair); every other row of z2 is a negative for row i of z1.
+     */
+    public static Var infoNce(Var z1, Var z2, float tau) {
+        if (!z1.value.sameShape(z2.value)) {
+            throw new IllegalArgumentException("infoNce: shape mismatch " + z1.shape() + " vs " + z2.shape());
+        }
+        if (!(tau > 0f)) throw new IllegalArgumentException("infoNce: temperature must be positive, got " + tau + " for " + z1.shape() + " and " + z2.shape());
+        Var n1 = RowOps.rowL2Normalize(z1, 1e-12f), n2 = RowOps.rowL2Normalize(z2, 1e-12f);
+        Var logits = Ops.scale(Ops.matmul(n1, false, n2, true), 1f / tau);
+        int[] diag = new int[z1.rows()];
+        for (int i = 0; i < diag.length; i++) diag[i] = i;
+        return crossEntropy(logits, diag);
+    }
+
+    /** {@code coef * (sum of squares of all given tensors) / batch}. */
+    public static Var l2(float coef, int batch, Var... params) {
+        Var s = null;
+        for (Var p : params) s = s == null ? Ops.sumSquares(p) : Ops.add(s, Ops.sumSquares(p));
+        if (s == null) throw new IllegalArgumentException("l2: no tensors given");
+        return Ops.scale(s, coef / batch);
+    }
+
+    /** MMRec's EmbLoss: {@code reg * (sum of Frobenius norms) / batch}, norms not squared. */
+    public static Var embLoss(float reg, int batch, Var... embeddings) {
+        Var s = null;
+        for (Var e : embeddings) s = s == null ? Ops.norm(e) : Ops.add(s, Ops.norm(e));
+        if (s == null) throw new IllegalArgumentException("embLoss: no tensors given");
+        return Ops.scale(s, reg / batch);
+    }
+}

@@ -1,0 +1,90 @@
+package weft.autograd.nn;
+
+import java.util.List;
+
+import weft.autograd.Ops;
+import weft.autograd.RowOps;
+import weft.autograd.ShapeOps;
+import weft.autograd.Var;
+import weft.engine.Rng;
+import weft.engine.Tensor;
+
+/**
+ * Multi-head scaled dot-product attention over many short sequences at once:
+ *
+ * <pre>
+ *   Q = q Wq^T + bq,  K = k Wk^T + bk,  V = v Wv^T + bv          (all [rows, d])
+ *   per sequence b and head h:  A = softmax(Q_bh K_bh^T / sqrt(dh) + M_b),  O_bh = A V_bh
+ *   out = [O_b1 | ... | O_bH] Wo^T + bo
+ * </pre>
+ *
+ * with dh = d / H and M_b = -inf on the keys the mask drops. Sequences are row blocks: queries
+ * {@code [B*Tq, d]}, keys and values {@code [B*Tk, d]}; self-attention passes the same input as
+ * q, k and v. The key mask is {@code [B, Tk]}, 1 = attend, 0 = masked; a query whose keys are all
+ * masked gets a zero context (only the output bias), never NaN.
+ */
+public final class MultiHeadAttention implements Module {
+    public final Linear wq, wk, wv, wo;
+    public final int dim;
+    public final int heads;
+
+    public MultiHeadAttention(int dim, int heads, Rng rng) {
+        if (heads <= 0 || dim % heads != 0) {
+            throw new IllegalArgumentException("MultiHeadAttention: dim " + dim + " is not divisible by " + heads + " heads");
+        }
+        this.dim = dim;
+        this.heads = heads;
+        this.wq = new Linear(dim, dim, true, rng);
+        this.wk = new Linear(dim, dim, true, rng);
+        this.wv = new Linear(dim, dim, true, rng);
+        this.wo = new Linear(dim, dim, true, rng);
+    }
+
+    /** On given projections, each {@code [d, d]}. */
+    public MultiHeadAttention(Linear wq, Linear wk, Linear wv, Linear wo, int heads) {
+        this.dim = wq.out();
+        for (Linear l : new Linear[] {wq, wk, wv, wo}) {
+            if (l.in() != dim || l.out() != dim) {
+                throw new IllegalArgumentException("MultiHeadAttention: projection " + l.weight.shape() + " is not [" + dim + ", " + dim + "]");
+            }
+        }
+        if (heads <= 0 || dim % heads != 0) {
+            throw new IllegalArgumentException("MultiHeadAttention: dim " + dim + " is not divisible by " + heads + " heads");
+        }
+        this.heads = heads;
+        this.wq = wq;
+        this.wk = wk;
+        this.wv = wv;
+        this.wo = wo;
+    }
+
+    /** Self-attention over sequences of {@code tokens} rows each. */
+    public Var forward(Var x, int tokens, Tensor keyMask) {
+        return forward(x, tokens, x, x, tokens, keyMask);
+    }
+
+    /** Queries of {@code tq} tokens per sequence attend to keys/values of {@code tk} tokens; {@code keyMask} may be null. */
+    public Var forward(Var q, int tq, Var k, Var v, int tk, Tensor keyMask) {
+        if (tq <= 0 || tk <= 0 || q.rows() % tq != 0 || k.rows() % tk != 0 || q.rows() / tq != k.rows() / tk
+                || !k.value.sameShape(v.value) || q.cols() != dim || k.cols() != dim) {
+            throw new IllegalArgumentException("MultiHeadAttention: queries " + q.shape() + " (Tq = " + tq + "), keys " + k.shape()
+                    + ", values " + v.shape() + " (Tk = " + tk + ") do not form the same number of sequences of width " + dim);
+        }
+        int batch = q.rows() / tq, dh = dim / heads;
+        if (keyMask != null && (keyMask.rows != batch || keyMask.cols != tk)) {
+            throw new IllegalArgumentException("MultiHeadAttention: key mask " + keyMask.shape() + " does not match [" + batch + ", " + tk + "]");
+        }
+        Var qh = ShapeOps.splitHeads(wq.forward(q), tq, heads);       // [B*H*Tq, dh]
+        Var kh = ShapeOps.splitHeads(wk.forward(k), tk, heads);       // [B*H*Tk, dh]
+        Var vh = ShapeOps.splitHeads(wv.forward(v), tk, heads);
+        Var scores = Ops.scale(Ops.bmm(qh, false, kh, true, batch * heads), (float) (1.0 / Math.sqrt(dh)));   // [B*H*Tq, Tk]
+        Var att = keyMask == null ? RowOps.rowSoftmax(scores) : RowOps.maskedRowSoftmax(scores, keyMask, heads * tq);
+        Var ctx = Ops.bmm(att, false, vh, false, batch * heads);      // [B*H*Tq, dh]
+        return wo.forward(ShapeOps.mergeHeads(ctx, tq, heads));
+    }
+
+    @Override
+    public List<Var> parameters() {
+        return Module.collect(wq, wk, wv, wo);
+    }
+}
