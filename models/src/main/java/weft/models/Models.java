@@ -14,6 +14,7 @@ public final class Models {
     static {
         BY_NAME.put("bprmf", BprMf::new);
         BY_NAME.put("lightgcn", LightGcn::new);
+        BY_NAME.put("popularity", (d, c) -> new Popularity(d));
         ALIASES.put("bpr", "bprmf");
         ALIASES.put("bpr-mf", "bprmf");
         ALIASES.put("mf", "bprmf");

@@ -1,0 +1,124 @@
+package weft.models;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import weft.autograd.Var;
+import weft.models.data.Dataset;
+import weft.models.eval.EvalResult;
+import weft.models.eval.Evaluator;
+import weft.models.train.TrainConfig;
+import weft.models.train.TrainResult;
+import weft.models.train.Trainer;
+
+/** Brief training of each ID model on the bundled synthetic data. */
+class TrainingTest {
+    static Dataset data;
+    static double popularityRecall;
+
+    @BeforeAll
+    static void load() {
+        data = Dataset.load(TestData.dir());
+        popularityRecall = new Evaluator(data).test(new Popularity(data).scorer()).get("Recall@20");
+    }
+
+    static TrainResult train(String model, int epochs, long seed) {
+        ModelConfig mc = new ModelConfig();
+        mc.seed = seed;
+        TrainConfig tc = new TrainConfig();
+        tc.epochs = epochs;
+        tc.patience = epochs;
+        tc.seed = seed;
+        tc.lr = 1e-2f;
+        tc.batch = 512;
+        tc.verbose = false;
+        Recommender r = Models.create(model, data, mc);
+        return new Trainer(tc, new PrintStream(new ByteArrayOutputStream())).fit(r, data, mc.asMap());
+    }
+
+    @Test
+    void lightGcnBeatsPopularity() {
+        TrainResult r = train("lightgcn", 15, 7);
+        double recall = r.test.get("Recall@20");
+        assertTrue(recall > popularityRecall * 1.2,
+                "LightGCN test Recall@20 " + recall + " should clearly beat popularity " + popularityRecall);
+    }
+
+    @Test
+    void bprMfBeatsPopularity() {
+        TrainResult r = train("bprmf", 25, 7);
+        double recall = r.test.get("Recall@20");
+        assertTrue(recall > popularityRecall * 1.2,
+                "BPR-MF test Recall@20 " + recall + " should clearly beat popularity " + popularityRecall);
+    }
+
+    @Test
+    void sameSeedGivesIdenticalRuns() {
+        TrainResult a = train("lightgcn", 3, 11);
+        TrainResult b = train("lightgcn", 3, 11);
+        for (int e = 0; e < 3; e++) {
+            assertEquals(a.epochs.get(e).loss(), b.epochs.get(e).loss(), 0.0, "epoch " + e + " loss");
+        }
+        assertEquals(a.test.asMap(), b.test.asMap());
+        TrainResult c = train("lightgcn", 3, 12);
+        assertTrue(a.epochs.get(2).loss() != c.epochs.get(2).loss(), "another seed should give another run");
+    }
+
+    @Test
+    void bestEpochParametersAreRestored() {
+        ModelConfig mc = new ModelConfig();
+        TrainConfig tc = new TrainConfig();
+        tc.epochs = 6;
+        tc.patience = 6;
+        tc.lr = 5e-2f;
+        tc.verbose = false;
+        Recommender r = Models.create("bprmf", data, mc);
+        TrainResult res = new Trainer(tc, new PrintStream(new ByteArrayOutputStream())).fit(r, data, mc.asMap());
+        // After fit, the model holds the best epoch's parameters: evaluating valid again reproduces its metrics.
+        EvalResult again = new Evaluator(data).valid(r.scorer());
+        assertEquals(res.valid.get("Recall@20"), again.get("Recall@20"), 1e-12);
+        assertEquals(res.epochs.get(res.bestEpoch).valid().get("Recall@20"), res.valid.get("Recall@20"), 0.0);
+    }
+
+    @Test
+    void earlyStoppingHonoursPatience() {
+        ModelConfig mc = new ModelConfig();
+        TrainConfig tc = new TrainConfig();
+        tc.epochs = 200;
+        tc.patience = 2;
+        tc.lr = 1e-6f; // too small to improve reliably, so patience must end the run early
+        tc.verbose = false;
+        TrainResult res = new Trainer(tc, new PrintStream(new ByteArrayOutputStream()))
+                .fit(Models.create("bprmf", data, mc), data, mc.asMap());
+        assertTrue(res.epochs.size() < 200, "should stop early, ran " + res.epochs.size());
+        assertEquals(res.bestEpoch + 1 + tc.patience, res.epochs.size(), "stops exactly patience epochs after the best");
+    }
+
+    @Test
+    void lightGcnWithZeroLayersIsMatrixFactorisationOnOneTable() {
+        ModelConfig mc = new ModelConfig();
+        mc.layers = 0;
+        LightGcn m = new LightGcn(data, mc);
+        Var all = m.propagate();
+        assertArrayEquals(m.parameters().get(0).value.toArray(), all.value.toArray());
+    }
+
+    /** The bundled test-data folder. */
+    static final class TestData {
+        static Path dir() {
+            Path p = Path.of("test-data");
+            for (int up = 0; up < 3 && !p.resolve("synthetic.inter").toFile().exists(); up++) {
+                p = Path.of("..").resolve(p);
+            }
+            return p;
+        }
+    }
+}
