@@ -242,7 +242,7 @@ public final class InterFile {
             char ch = line.charAt(k);
             if (ch < '0' || ch > '9') {
                 String text = line.substring(from, to);
-                String why = text.startsWith("-") ? " (ids must be non-negative)" : "";
+                String why = text.startsWith("-") ? " (it must be non-negative)" : "";
                 throw DataFormatException.at(file, lineNo, col + 1, name + " '" + text
                         + "' is not a non-negative integer" + why);
             }

@@ -36,32 +36,44 @@ public final class TopK {
      */
     public int select(float[] scores, int off, int numItems, UserItems mask, int user, int[] out) {
         size = 0;
-        int mp = 0, me = 0, nextMasked = Integer.MAX_VALUE;
+        int mp = 0, me = 0;
         if (mask != null) {
             mp = mask.start(user);
             me = mask.end(user);
-            nextMasked = mp < me ? mask.itemAt(mp) : Integer.MAX_VALUE;
         }
-        for (int i = 0; i < numItems; i++) {
-            float s = scores[off + i];
-            if (i == nextMasked) { // mask is sorted: one pointer walks it alongside the row
+        // The row is walked in segments between masked items (the mask is sorted), so the hot
+        // inner loop has no mask test. Once the heap is full, one comparison with the current
+        // K-th best decides almost every item; a NaN fails that comparison and so reaches
+        // the check below, where it is reported.
+        float thr = Float.NEGATIVE_INFINITY;
+        int i = 0;
+        while (i < numItems) {
+            int segEnd = mp < me ? Math.min(mask.itemAt(mp), numItems) : numItems;
+            for (; i < segEnd; i++) {
+                float v = scores[off + i];
+                if (size == k && v <= thr) {
+                    continue; // equal scores never replace: the earlier, lower id stays ahead
+                }
+                if (v != v) {
+                    throw new IllegalArgumentException("score of item " + i + (mask != null ? " for user " + user : "")
+                            + " is NaN; the model produced invalid scores");
+                }
+                if (size < k) {
+                    heapScore[size] = v;
+                    heapItem[size] = i;
+                    siftUp(size++);
+                } else {
+                    heapScore[0] = v;
+                    heapItem[0] = i;
+                    siftDown(0);
+                }
+                if (size == k) {
+                    thr = heapScore[0];
+                }
+            }
+            if (mp < me) { // skip the masked item
+                i = Math.max(i, mask.itemAt(mp) + 1);
                 mp++;
-                nextMasked = mp < me ? mask.itemAt(mp) : Integer.MAX_VALUE;
-                continue;
-            }
-            if (s != s) {
-                throw new IllegalArgumentException("score of item " + i + (mask != null ? " for user " + user : "")
-                        + " is NaN; the model produced invalid scores");
-            }
-            if (size < k) {
-                heapScore[size] = s;
-                heapItem[size] = i;
-                siftUp(size++);
-            } else if (s > heapScore[0]) {
-                // Items arrive in increasing id, so an equal score never beats the root: ties keep the lower id.
-                heapScore[0] = s;
-                heapItem[0] = i;
-                siftDown(0);
             }
         }
         int n = size;

@@ -71,5 +71,8 @@ class TopKTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new TopK(2).select(s, 0, 3, null, 0, new int[2]));
         assertTrue(e.getMessage().contains("score of item 1 is NaN"), e.getMessage());
+        // also once the heap is full, where most items are decided by one comparison
+        e = assertThrows(IllegalArgumentException.class, () -> new TopK(1).select(s, 0, 3, null, 0, new int[1]));
+        assertTrue(e.getMessage().contains("score of item 1 is NaN"), e.getMessage());
     }
 }
