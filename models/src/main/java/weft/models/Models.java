@@ -1,44 +1,110 @@
 package weft.models;
 
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.function.BiFunction;
 
+import weft.models.cli.Args;
 import weft.models.data.Dataset;
 
-/** The models the command line knows, by name (MMRec's "configuration by name"). */
+/**
+ * The models the command line knows, by name (MMRec's "configuration by name"), each with the
+ * flags of its own switches.
+ */
 public final class Models {
-    private static final Map<String, BiFunction<Dataset, ModelConfig, Recommender>> BY_NAME = new LinkedHashMap<>();
+    /** Builds a model from the data, the shared hyperparameters and its own flags. */
+    @FunctionalInterface
+    public interface Factory {
+        Recommender create(Dataset data, ModelConfig cfg, Args flags);
+    }
+
+    private record Entry(Factory factory, List<String> flags, String description) {}
+
+    private static final Map<String, Entry> BY_NAME = new LinkedHashMap<>();
     private static final Map<String, String> ALIASES = new LinkedHashMap<>();
 
     static {
-        BY_NAME.put("bprmf", BprMf::new);
-        BY_NAME.put("lightgcn", LightGcn::new);
-        BY_NAME.put("popularity", (d, c) -> new Popularity(d));
+        BY_NAME.put("popularity", new Entry((d, c, a) -> new Popularity(d), List.of(), "item popularity, the non-personalised floor"));
+        BY_NAME.put("bprmf", new Entry((d, c, a) -> new BprMf(d, c), List.of(), "matrix factorisation with BPR"));
+        BY_NAME.put("lightgcn", new Entry((d, c, a) -> new LightGcn(d, c), List.of(), "LightGCN on the user-item graph"));
+        BY_NAME.put("vbpr", new Entry((d, c, a) -> new Vbpr(d, c), List.of(), "VBPR: ID + projected content embeddings"));
+        BY_NAME.put("freedom", new Entry(Models::freedom, List.of("rho", "lambda", "knn-k", "mm-layers", "modality-weights"),
+                "FREEDOM: frozen item kNN graph + degree-sensitive pruned LightGCN"));
         ALIASES.put("bpr", "bprmf");
         ALIASES.put("bpr-mf", "bprmf");
         ALIASES.put("mf", "bprmf");
+        ALIASES.put("pop", "popularity");
     }
 
     private Models() {}
 
+    private static Recommender freedom(Dataset d, ModelConfig c, Args a) {
+        Freedom.Options o = new Freedom.Options();
+        o.rho = a.real("rho", o.rho, 0);
+        if (o.rho >= 1) {
+            throw new Args.UsageException("--rho must be below 1 (it is the fraction of edges dropped), got " + o.rho);
+        }
+        o.lambda = (float) a.real("lambda", o.lambda, 0);
+        o.knnK = a.integer("knn-k", o.knnK, 1);
+        o.mmLayers = a.integer("mm-layers", o.mmLayers, 0);
+        o.uiLayers = a.has("layers") ? c.layers : o.uiLayers;
+        for (String part : a.string("modality-weights", "").split(",")) {
+            if (part.isBlank()) {
+                continue;
+            }
+            String[] kv = part.split("=", 2);
+            if (kv.length != 2) {
+                throw new Args.UsageException("--modality-weights takes NAME=W,NAME=W, got '" + part + "'");
+            }
+            try {
+                o.weights.put(kv[0].trim(), Double.parseDouble(kv[1].trim()));
+            } catch (NumberFormatException e) {
+                throw new Args.UsageException("--modality-weights: '" + kv[1] + "' is not a number");
+            }
+        }
+        return new Freedom(d, c, o);
+    }
+
     /** Canonical names. */
-    public static Iterable<String> names() {
-        return BY_NAME.keySet();
+    public static List<String> names() {
+        return List.copyOf(BY_NAME.keySet());
+    }
+
+    /** Every model-specific flag of any model. */
+    public static List<String> allModelFlags() {
+        return BY_NAME.values().stream().flatMap(e -> e.flags().stream()).distinct().toList();
+    }
+
+    /** The model-specific flags {@code name} accepts. */
+    public static List<String> flagsOf(String name) {
+        return BY_NAME.get(require(name)).flags();
+    }
+
+    public static String description(String name) {
+        return BY_NAME.get(require(name)).description();
     }
 
     /** The canonical name for {@code name} (case-insensitive, aliases resolved), or null. */
     public static String canonical(String name) {
-        String n = name.trim().toLowerCase(java.util.Locale.ROOT);
+        String n = name.trim().toLowerCase(Locale.ROOT);
         n = ALIASES.getOrDefault(n, n);
         return BY_NAME.containsKey(n) ? n : null;
     }
 
-    public static Recommender create(String name, Dataset data, ModelConfig cfg) {
+    private static String require(String name) {
         String n = canonical(name);
         if (n == null) {
-            throw new IllegalArgumentException("unknown model '" + name + "'; known: " + String.join(", ", BY_NAME.keySet()));
+            throw new Args.UsageException("unknown model '" + name + "'; known: " + String.join(", ", BY_NAME.keySet()));
         }
-        return BY_NAME.get(n).apply(data, cfg);
+        return n;
+    }
+
+    public static Recommender create(String name, Dataset data, ModelConfig cfg) {
+        return create(name, data, cfg, new Args());
+    }
+
+    public static Recommender create(String name, Dataset data, ModelConfig cfg, Args flags) {
+        return BY_NAME.get(require(name)).factory().create(data, cfg, flags);
     }
 }

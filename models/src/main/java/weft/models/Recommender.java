@@ -13,6 +13,11 @@ public interface Recommender extends Module {
     /** The model's name as the command line knows it, e.g. "lightgcn". */
     String name();
 
+    /** The model's own switches and their values, for reports (shared hyperparameters are in ModelConfig). */
+    default java.util.Map<String, Object> options() {
+        return java.util.Map.of();
+    }
+
     /** Called before each training epoch (0-based), e.g. to re-sample a pruned graph. */
     default void startEpoch(int epoch) {}
 

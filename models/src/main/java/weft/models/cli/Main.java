@@ -5,7 +5,11 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import weft.engine.KernelProvider;
 import weft.engine.Kernels;
@@ -15,6 +19,7 @@ import weft.models.Models;
 import weft.models.Recommender;
 import weft.models.data.DataFormatException;
 import weft.models.data.Dataset;
+import weft.models.data.FeatureNorm;
 import weft.models.eval.EvalResult;
 import weft.models.train.TrainConfig;
 import weft.models.train.TrainResult;
@@ -47,6 +52,8 @@ public final class Main {
                     return 0;
                 case "train":
                     return train(args, out);
+                case "compare":
+                    return compare(args, out);
                 default:
                     throw new Args.UsageException("unknown command '" + args[0] + "'");
             }
@@ -83,21 +90,22 @@ public final class Main {
         return home != null ? Path.of(home, "test-data") : Path.of("test-data");
     }
 
-    static Args trainFlags() {
-        return new Args()
-                .valued("model", "data", "epochs", "patience", "dim", "lr", "reg", "layers", "batch", "seed", "threads", "report")
+    /** Flags shared by train, compare and the commands built on them. */
+    static Args commonFlags(String... extra) {
+        Args a = new Args()
+                .valued("data", "epochs", "patience", "dim", "lr", "reg", "layers", "batch", "seed", "threads", "report",
+                        "feature-norm")
+                .repeatable("modality", "item-graph")
                 .switches("quiet");
+        a.valued(Models.allModelFlags().toArray(new String[0]));
+        a.valued(extra);
+        return a;
     }
 
-    static int train(String[] argv, PrintStream out) throws IOException {
-        Args a = trainFlags().parse(argv, 1);
-        String model = a.string("model", null);
-        if (model == null) {
-            throw new Args.UsageException("--model is required (one of " + String.join(", ", Models.names()) + ")");
-        }
-        if (Models.canonical(model) == null) {
-            throw new Args.UsageException("unknown model '" + model + "'; known: " + String.join(", ", Models.names()));
-        }
+    /** The run's settings read from the flags. */
+    record Setup(Dataset data, ModelConfig model, TrainConfig train, Path report) {}
+
+    static Setup setup(Args a) {
         ModelConfig mc = new ModelConfig();
         TrainConfig tc = new TrainConfig();
         mc.dim = a.integer("dim", mc.dim, 1);
@@ -118,21 +126,124 @@ public final class Main {
         if (!Files.isDirectory(dir)) {
             throw new Args.UsageException("--data: '" + dir + "' is not a folder");
         }
+        Dataset.Options opts = new Dataset.Options();
+        for (String m : a.all("modality")) {
+            String[] kv = nameEqualsFile("modality", m);
+            opts.modality(kv[0], kv[1]);
+        }
+        for (String g : a.all("item-graph")) {
+            String[] kv = nameEqualsFile("item-graph", g);
+            opts.itemGraph(kv[0], Path.of(kv[1]));
+        }
+        if (a.has("feature-norm")) {
+            try {
+                opts.featureNorm(FeatureNorm.parse(a.string("feature-norm", "none")));
+            } catch (IllegalArgumentException e) {
+                throw new Args.UsageException("--feature-norm: " + e.getMessage());
+            }
+        }
+        return new Setup(Dataset.load(dir, opts), mc, tc, report);
+    }
 
-        Dataset data = Dataset.load(dir);
-        if (tc.verbose) {
-            out.println(String.format(Locale.ROOT, "weft %s | %s | %s: %d users, %d items, %d training pairs | kernels %s, %d threads",
-                    VERSION, Models.canonical(model), data.name(), data.numUsers(), data.numItems(), data.numTrain(),
+    private static String[] nameEqualsFile(String flag, String v) {
+        String[] kv = v.split("=", 2);
+        if (kv.length != 2 || kv[0].isBlank() || kv[1].isBlank()) {
+            throw new Args.UsageException("--" + flag + " takes NAME=FILE, got '" + v + "'");
+        }
+        return kv;
+    }
+
+    /** Rejects model-specific flags that none of {@code models} accepts. */
+    static void checkModelFlags(Args a, List<String> models) {
+        for (String f : Models.allModelFlags()) {
+            if (a.has(f) && models.stream().noneMatch(m -> Models.flagsOf(m).contains(f))) {
+                throw new Args.UsageException("--" + f + " does not apply to " + String.join(", ", models));
+            }
+        }
+    }
+
+    static String requireModel(String model) {
+        if (model == null) {
+            throw new Args.UsageException("--model is required (one of " + String.join(", ", Models.names()) + ")");
+        }
+        String c = Models.canonical(model);
+        if (c == null) {
+            throw new Args.UsageException("unknown model '" + model + "'; known: " + String.join(", ", Models.names()));
+        }
+        return c;
+    }
+
+    static TrainResult trainOne(String model, Setup s, Args a, PrintStream out) {
+        Recommender rec = Models.create(model, s.data(), s.model(), a);
+        Map<String, Object> cfg = new LinkedHashMap<>(s.model().asMap());
+        cfg.putAll(rec.options());
+        if (s.train().verbose) {
+            out.println(String.format(Locale.ROOT, "weft %s | %s | %s | kernels %s, %d threads", VERSION, model, s.data(),
                     Kernels.get().name(), Parallel.threads()));
         }
-        Recommender rec = Models.create(model, data, mc);
-        TrainResult r = new Trainer(tc, out).fit(rec, data, mc.asMap());
+        return new Trainer(s.train(), out).fit(rec, s.data(), cfg);
+    }
+
+    static int train(String[] argv, PrintStream out) throws IOException {
+        Args a = commonFlags("model").parse(argv, 1);
+        String model = requireModel(a.string("model", null));
+        checkModelFlags(a, List.of(model));
+        Setup s = setup(a);
+        TrainResult r = trainOne(model, s, a, out);
         printResult(out, r);
-        if (report != null) {
-            Json.writeFile(report, r.toJsonObject());
-            out.println("report written to " + report);
+        if (s.report() != null) {
+            Json.writeFile(s.report(), r.toJsonObject());
+            out.println("report written to " + s.report());
         }
         return 0;
+    }
+
+    static int compare(String[] argv, PrintStream out) throws IOException {
+        Args a = commonFlags("models").parse(argv, 1);
+        String list = a.string("models", null);
+        if (list == null) {
+            throw new Args.UsageException("--models is required, e.g. --models lightgcn,vbpr,freedom");
+        }
+        List<String> models = new ArrayList<>();
+        for (String m : list.split(",")) {
+            if (!m.isBlank()) {
+                models.add(requireModel(m));
+            }
+        }
+        checkModelFlags(a, models);
+        Setup s = setup(a);
+        List<TrainResult> runs = new ArrayList<>();
+        for (String m : models) {
+            runs.add(trainOne(m, s, a, out));
+        }
+        out.println();
+        out.print(compareTable(s.data().name(), runs));
+        if (s.report() != null) {
+            Map<String, Object> rep = new LinkedHashMap<>();
+            rep.put("dataset", s.data().name());
+            List<Object> rs = new ArrayList<>();
+            for (TrainResult r : runs) {
+                rs.add(r.toJsonObject());
+            }
+            rep.put("runs", rs);
+            Json.writeFile(s.report(), rep);
+            out.println("report written to " + s.report());
+        }
+        return 0;
+    }
+
+    /** One row per model: test metrics at its best-valid epoch, and seconds per epoch. */
+    static String compareTable(String dataset, List<TrainResult> runs) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("test metrics at each model's best-valid epoch on ").append(dataset).append('\n');
+        sb.append(String.format(Locale.ROOT, "%-12s %9s %9s %9s %9s %6s %10s %10s%n",
+                "model", "Recall@10", "Recall@20", "NDCG@10", "NDCG@20", "best", "train s/ep", "eval s/ep"));
+        for (TrainResult r : runs) {
+            sb.append(String.format(Locale.ROOT, "%-12s %9.4f %9.4f %9.4f %9.4f %6d %10.2f %10.2f%n", r.model,
+                    r.test.get("Recall@10"), r.test.get("Recall@20"), r.test.get("NDCG@10"), r.test.get("NDCG@20"),
+                    r.bestEpoch, r.trainSecondsPerEpoch(), r.evalSecondsPerEpoch()));
+        }
+        return sb.toString();
     }
 
     static void printResult(PrintStream out, TrainResult r) {
@@ -153,6 +264,10 @@ public final class Main {
                 "             --model " + String.join("|", Models.names()) + " [--data DIR (default test-data/)]",
                 "             [--epochs 1000] [--patience 20] [--dim 64] [--lr 1e-3] [--reg 1e-4] [--layers 3]",
                 "             [--batch 2048] [--seed S] [--threads T] [--report FILE.json] [--quiet]",
+                "             [--modality NAME=FILE.npy]... [--item-graph NAME=FILE.tsv]... [--feature-norm none|standardize|l2]",
+                "             freedom: [--rho 0.8] [--lambda 1e-4] [--knn-k 10] [--mm-layers 1] [--modality-weights image=0.1,text=0.9]",
+                "  compare    train several models with the same seed and print one table of test metrics",
+                "             --models lightgcn,vbpr,freedom [train's flags]",
                 "  info       version, JVM and the kernel provider in use",
                 "  version    print the version");
     }

@@ -1,6 +1,7 @@
 package weft.models.data;
 
 import weft.engine.Tensor;
+import weft.graph.CsrMatrix;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +17,8 @@ import java.util.stream.Stream;
 /**
  * A recommendation dataset under the MMRec protocol: users and items as dense ids, the
  * train / valid / test interactions as per-user sorted item lists, and named item modalities
- * (one float32 matrix per modality, row i = item i).
+ * (one float32 matrix per modality, row i = item i), and named precomputed item-item graphs
+ * (a modality given as its kNN graph instead of its vectors).
  *
  * <p>Immutable. Models read {@link #train()} for the graph and the sampler, the evaluator reads
  * {@link #valid()} / {@link #test()} as ground truth and masks {@link #train()}.
@@ -31,12 +33,18 @@ public final class Dataset {
     private final int numUsers, numItems;
     private final UserItems train, valid, test;
     private final Map<String, Tensor> modalities;
+    private final Map<String, CsrMatrix> itemGraphs;
 
     /**
      * Assembles a dataset; checks that the parts agree on the sizes and that every modality has
      * one finite row per item.
      */
     public Dataset(String name, Split split, Map<String, Tensor> modalities) {
+        this(name, split, modalities, Map.of());
+    }
+
+    /** With precomputed item-item graphs, each items x items. */
+    public Dataset(String name, Split split, Map<String, Tensor> modalities, Map<String, CsrMatrix> itemGraphs) {
         this.name = name;
         this.train = split.train();
         this.valid = split.valid();
@@ -52,6 +60,16 @@ public final class Dataset {
             mods.put(e.getKey(), t);
         }
         this.modalities = Collections.unmodifiableMap(mods);
+        LinkedHashMap<String, CsrMatrix> graphs = new LinkedHashMap<>();
+        for (Map.Entry<String, CsrMatrix> e : itemGraphs.entrySet()) {
+            CsrMatrix g = e.getValue();
+            if (g.rows() != numItems || g.cols() != numItems) {
+                throw new IllegalArgumentException("item graph '" + e.getKey() + "' is " + g.shape() + ", expected ["
+                        + numItems + ", " + numItems + "] for " + numItems + " items");
+            }
+            graphs.put(e.getKey(), g);
+        }
+        this.itemGraphs = Collections.unmodifiableMap(graphs);
     }
 
     /** How {@link #load(Path, Options)} finds and reads a dataset. */
@@ -59,6 +77,23 @@ public final class Dataset {
         private long splitSeed = DEFAULT_SPLIT_SEED;
         private boolean defaultModalities = true;
         private final LinkedHashMap<String, Path> modalities = new LinkedHashMap<>();
+        private final LinkedHashMap<String, Path> itemGraphs = new LinkedHashMap<>();
+        private FeatureNorm featureNorm = FeatureNorm.NONE;
+
+        /** Adds a modality given as a precomputed item-item graph file (see {@link ItemGraphFile}). */
+        public Options itemGraph(String name, Path file) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("item graph name must not be blank");
+            }
+            itemGraphs.put(name, file);
+            return this;
+        }
+
+        /** Preprocessing applied to every modality's features on load (default none). */
+        public Options featureNorm(FeatureNorm norm) {
+            this.featureNorm = norm;
+            return this;
+        }
 
         /** Seed of the per-user random split, used only when the .inter file has no x_label column. */
         public Options splitSeed(long seed) {
@@ -142,9 +177,13 @@ public final class Dataset {
             Tensor t = Npy.read(e.getValue());
             Npy.requireRows(e.getValue(), t, inter.numItems());
             Npy.requireFinite(e.getValue(), t);
-            mods.put(e.getKey(), t);
+            mods.put(e.getKey(), options.featureNorm.apply(t));
         }
-        return new Dataset(name, split, mods);
+        LinkedHashMap<String, CsrMatrix> graphs = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : options.itemGraphs.entrySet()) {
+            graphs.put(e.getKey(), ItemGraphFile.read(dir.resolve(e.getValue()), inter.numItems()));
+        }
+        return new Dataset(name, split, mods, graphs);
     }
 
     public String name() {
@@ -202,14 +241,19 @@ public final class Dataset {
         return t;
     }
 
+    /** Precomputed item-item graphs by name, in load order; unmodifiable. */
+    public Map<String, CsrMatrix> itemGraphs() {
+        return itemGraphs;
+    }
+
     /** Same interactions, other modalities (robustness experiments add noise to features). */
     public Dataset withModalities(Map<String, Tensor> newModalities) {
-        return new Dataset(name, new Split(train, valid, test), newModalities);
+        return new Dataset(name, new Split(train, valid, test), newModalities, itemGraphs);
     }
 
     /** Same modalities and evaluation sets, other training interactions (robustness: dropped interactions). */
     public Dataset withTrain(UserItems newTrain) {
-        return new Dataset(name, new Split(newTrain, valid, test), modalities);
+        return new Dataset(name, new Split(newTrain, valid, test), modalities, itemGraphs);
     }
 
     @Override
@@ -220,6 +264,9 @@ public final class Dataset {
                 .append(test.size()).append(" test");
         for (Map.Entry<String, Tensor> e : modalities.entrySet()) {
             s.append(", ").append(e.getKey()).append(' ').append(e.getValue().shape());
+        }
+        for (Map.Entry<String, CsrMatrix> e : itemGraphs.entrySet()) {
+            s.append(", ").append(e.getKey()).append(" graph (").append(e.getValue().nnz()).append(" edges)");
         }
         return s.toString();
     }
