@@ -19,7 +19,17 @@ public final class Models {
         Recommender create(Dataset data, ModelConfig cfg, Args flags);
     }
 
-    private record Entry(Factory factory, List<String> flags, String description) {}
+    /**
+     * A registered model: how to build it, its valued flags (e.g. "rho"), its on/off switches
+     * (e.g. "no-intra"), and its ablation variants (each a list of extra arguments, e.g.
+     * {@code ["--no-intra"]}) for {@code weft ablate}.
+     */
+    private record Entry(Factory factory, List<String> flags, List<String> switches, List<List<String>> ablations,
+                         String description) {
+        Entry(Factory factory, List<String> flags, String description) {
+            this(factory, flags, List.of(), List.of(), description);
+        }
+    }
 
     private static final Map<String, Entry> BY_NAME = new LinkedHashMap<>();
     private static final Map<String, String> ALIASES = new LinkedHashMap<>();
@@ -30,7 +40,10 @@ public final class Models {
         BY_NAME.put("lightgcn", new Entry((d, c, a) -> new LightGcn(d, c), List.of(), "LightGCN on the user-item graph"));
         BY_NAME.put("vbpr", new Entry((d, c, a) -> new Vbpr(d, c), List.of(), "VBPR: ID + projected content embeddings"));
         BY_NAME.put("freedom", new Entry(Models::freedom, List.of("rho", "lambda", "knn-k", "mm-layers", "modality-weights"),
+                List.of(), List.of(List.of("--rho", "0"), List.of("--lambda", "0"), List.of("--mm-layers", "0")),
                 "FREEDOM: frozen item kNN graph + degree-sensitive pruned LightGCN"));
+        // seed models: HMA-Rec, CRANE
+        // seed models: DPRec, TMFUN
         ALIASES.put("bpr", "bprmf");
         ALIASES.put("bpr-mf", "bprmf");
         ALIASES.put("mf", "bprmf");
@@ -71,9 +84,24 @@ public final class Models {
         return List.copyOf(BY_NAME.keySet());
     }
 
-    /** Every model-specific flag of any model. */
+    /** Every model-specific valued flag of any model. */
     public static List<String> allModelFlags() {
         return BY_NAME.values().stream().flatMap(e -> e.flags().stream()).distinct().toList();
+    }
+
+    /** Every model-specific switch of any model. */
+    public static List<String> allModelSwitches() {
+        return BY_NAME.values().stream().flatMap(e -> e.switches().stream()).distinct().toList();
+    }
+
+    /** The model-specific switches {@code name} accepts. */
+    public static List<String> switchesOf(String name) {
+        return BY_NAME.get(require(name)).switches();
+    }
+
+    /** The ablation variants of {@code name}: extra arguments, one list per variant. */
+    public static List<List<String>> ablationsOf(String name) {
+        return BY_NAME.get(require(name)).ablations();
     }
 
     /** The model-specific flags {@code name} accepts. */

@@ -98,6 +98,7 @@ public final class Main {
                 .repeatable("modality", "item-graph")
                 .switches("quiet");
         a.valued(Models.allModelFlags().toArray(new String[0]));
+        a.switches(Models.allModelSwitches().toArray(new String[0]));
         a.valued(extra);
         return a;
     }
@@ -157,6 +158,11 @@ public final class Main {
     static void checkModelFlags(Args a, List<String> models) {
         for (String f : Models.allModelFlags()) {
             if (a.has(f) && models.stream().noneMatch(m -> Models.flagsOf(m).contains(f))) {
+                throw new Args.UsageException("--" + f + " does not apply to " + String.join(", ", models));
+            }
+        }
+        for (String f : Models.allModelSwitches()) {
+            if (a.has(f) && models.stream().noneMatch(m -> Models.switchesOf(m).contains(f))) {
                 throw new Args.UsageException("--" + f + " does not apply to " + String.join(", ", models));
             }
         }
