@@ -21,6 +21,11 @@ import java.util.Arrays;
  * {@code C = (((C or nothing) + acc_0) + acc_1) ...} over k blocks that start at multiples of
  * {@code kc}, so results are bit-identical for any thread count, split or tile position.
  *
+ * <p>When the panel has few columns (at most {@link #DIRECT_A_SLIVERS} B slivers; n = 64 in the
+ * models) each A element feeds only a few multiply-adds, and packing it would cost about as much
+ * as they do: full A slivers are then read in place ({@link GemmKernel#tileDirectA}), the same
+ * arithmetic on the same values, and only a last partial sliver is packed.
+ *
  * <p>Skinny shapes where packing costs as much as the product (m &le; 3 with B untransposed:
  * rows of C as axpys of rows of B; n &le; 3 with A untransposed and B transposed: dot products
  * of rows) skip packing. The path is chosen from the shape alone, never from the thread count.
@@ -40,6 +45,10 @@ final class GemmDriver {
     static final long TASK_MIN_FMAS = 1L << 17;
     /** Width of a B block packed by one task when A is the shared panel (kc x 256 floats fits L2). */
     static final int LOCAL_N = 256;
+    /** Up to this many B slivers in a panel, full A slivers are read in place instead of packed. */
+    static final int DIRECT_A_SLIVERS = 6;
+    /** The limit in force; benchmarks set 0 to measure packing A everywhere. */
+    static volatile int directASlivers = DIRECT_A_SLIVERS;
     /** Largest m (resp. n) handled by the unpacked axpy (resp. dot) paths. */
     static final int SKINNY = 3;
 
@@ -165,19 +174,29 @@ final class GemmDriver {
         ws.local = Workspace.grow(ws.local, (long) MC * KC);
         ws.tmp = Workspace.grow(ws.tmp, (long) MR * NR);
         float[] ap = ws.local, tmp = ws.tmp;
+        // Few B slivers per A sliver: read full A slivers in place rather than pack them.
+        boolean direct = ncb <= directASlivers * NR;
+        int rs = transA ? 1 : lda, cs = transA ? lda : 1;
         for (int ic = r0; ic < r1; ic += MC) {
             int mcb = Math.min(MC, r1 - ic);
+            int full = direct ? mcb / MR * MR : 0; // rows read in place; the rest is packed
             for (int pc = p0; pc < kEnd; pc += KC) {
                 int kcb = Math.min(KC, kEnd - pc);
-                packA(transA, a, aOff, lda, ic, mcb, pc, kcb, ap, 0, MR);
+                if (full < mcb) {
+                    packA(transA, a, aOff, lda, ic + full, mcb - full, pc, kcb, ap, 0, MR);
+                }
                 boolean addC = accumulate || pc > 0;
                 int bBase = (pc - p0) * ncPad;
                 for (int jr = 0; jr < ncb; jr += NR) {
                     int cols = Math.min(NR, ncb - jr);
                     int bo = bBase + jr * kcb;
                     int co = cOff + ic * ldc + jc + jr;
-                    for (int ir = 0; ir < mcb; ir += MR) {
-                        kr.tile(kcb, ap, ir * kcb, bp, bo, c, co + ir * ldc, ldc, addC, Math.min(MR, mcb - ir), cols, tmp);
+                    for (int ir = 0; ir < full; ir += MR) {
+                        int ao = transA ? aOff + pc * lda + ic + ir : aOff + (ic + ir) * lda + pc;
+                        kr.tileDirectA(kcb, a, ao, rs, cs, bp, bo, c, co + ir * ldc, ldc, addC, cols, tmp);
+                    }
+                    for (int ir = full; ir < mcb; ir += MR) {
+                        kr.tile(kcb, ap, (ir - full) * kcb, bp, bo, c, co + ir * ldc, ldc, addC, Math.min(MR, mcb - ir), cols, tmp);
                     }
                 }
             }

@@ -35,6 +35,15 @@ abstract class GemmKernel {
     abstract void tile(int kc, float[] ap, int ao, float[] bp, int bo, float[] c, int co, int ldc,
                        boolean addC, int rows, int cols, float[] tmp);
 
+    /**
+     * {@link #tile} for a full {@code mr}-row sliver read straight from the stored A, element
+     * (r, p) at {@code a[ao + r*rs + p*cs]}: the same arithmetic on the same values, without
+     * packing. Used when few B slivers share each A sliver (n = 64 in the models), where packing A
+     * would cost as much as the multiply-adds it feeds.
+     */
+    abstract void tileDirectA(int kc, float[] a, int ao, int rs, int cs, float[] bp, int bo, float[] c, int co, int ldc,
+                              boolean addC, int cols, float[] tmp);
+
     /** {@code y[yo + j] += alpha * x[xo + j]} for j in [0, n). */
     abstract void axpy(int n, float alpha, float[] x, int xo, float[] y, int yo);
 

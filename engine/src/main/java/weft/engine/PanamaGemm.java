@@ -90,6 +90,60 @@ final class PanamaGemm {
         }
         }
 
+        @Override
+        void tileDirectA(int kc, float[] a, int ao, int rs, int cs, float[] bp, int bo, float[] c, int co, int ldc,
+                         boolean addC, int cols, float[] tmp) {
+            FloatVector z = FloatVector.zero(S);
+            FloatVector c00 = z, c01 = z, c10 = z, c11 = z, c20 = z, c21 = z, c30 = z, c31 = z, c40 = z, c41 = z, c50 = z, c51 = z;
+            int r0 = ao + 0 * rs, r1 = ao + 1 * rs, r2 = ao + 2 * rs, r3 = ao + 3 * rs, r4 = ao + 4 * rs, r5 = ao + 5 * rs;
+            for (int p = 0; p < kc; p++) {
+                int pb = bo + p * NR, pa = p * cs;
+                FloatVector b0 = FloatVector.fromArray(S, bp, pb);
+                FloatVector b1 = FloatVector.fromArray(S, bp, pb + L);
+                FloatVector av;
+                av = FloatVector.broadcast(S, a[r0 + pa]);
+                c00 = av.fma(b0, c00);
+                c01 = av.fma(b1, c01);
+                av = FloatVector.broadcast(S, a[r1 + pa]);
+                c10 = av.fma(b0, c10);
+                c11 = av.fma(b1, c11);
+                av = FloatVector.broadcast(S, a[r2 + pa]);
+                c20 = av.fma(b0, c20);
+                c21 = av.fma(b1, c21);
+                av = FloatVector.broadcast(S, a[r3 + pa]);
+                c30 = av.fma(b0, c30);
+                c31 = av.fma(b1, c31);
+                av = FloatVector.broadcast(S, a[r4 + pa]);
+                c40 = av.fma(b0, c40);
+                c41 = av.fma(b1, c41);
+                av = FloatVector.broadcast(S, a[r5 + pa]);
+                c50 = av.fma(b0, c50);
+                c51 = av.fma(b1, c51);
+        }
+            if (cols == NR) {
+                store(c00, c01, c, co + 0 * ldc, addC);
+                store(c10, c11, c, co + 1 * ldc, addC);
+                store(c20, c21, c, co + 2 * ldc, addC);
+                store(c30, c31, c, co + 3 * ldc, addC);
+                store(c40, c41, c, co + 4 * ldc, addC);
+                store(c50, c51, c, co + 5 * ldc, addC);
+            } else {
+                c00.intoArray(tmp, 0 * NR);
+                c01.intoArray(tmp, 0 * NR + L);
+                c10.intoArray(tmp, 1 * NR);
+                c11.intoArray(tmp, 1 * NR + L);
+                c20.intoArray(tmp, 2 * NR);
+                c21.intoArray(tmp, 2 * NR + L);
+                c30.intoArray(tmp, 3 * NR);
+                c31.intoArray(tmp, 3 * NR + L);
+                c40.intoArray(tmp, 4 * NR);
+                c41.intoArray(tmp, 4 * NR + L);
+                c50.intoArray(tmp, 5 * NR);
+                c51.intoArray(tmp, 5 * NR + L);
+                copyCorner(tmp, NR, c, co, ldc, addC, MR, cols);
+        }
+        }
+
         private static void store(FloatVector lo, FloatVector hi, float[] c, int at, boolean addC) {
             if (addC) {
                 lo = lo.add(FloatVector.fromArray(S, c, at));

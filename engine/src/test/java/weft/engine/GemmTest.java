@@ -216,8 +216,8 @@ class GemmTest {
     @Test
     void bitIdenticalForAnyThreadCount() {
         // Shapes big enough to be split across tasks, one per path: packed by rows, packed by
-        // columns, the axpy path (m <= 3) and the dot path (n <= 3, B transposed).
-        int[][] shapes = {{257, 300, 130}, {9, 1500, 80}, {2, 9000, 64}, {3000, 3, 90}, {128, 128, 2048}};
+        // columns, A read in place (n = 64), the axpy path (m <= 3) and the dot path (n <= 3, B transposed).
+        int[][] shapes = {{257, 300, 130}, {1001, 64, 300}, {9, 1500, 80}, {2, 9000, 64}, {3000, 3, 90}, {128, 128, 2048}};
         for (Kernels kern : providers()) {
             long seed = 100;
             for (int[] s : shapes) {
