@@ -154,11 +154,13 @@ public final class Ops {
         if (!v.requiresGrad()) {
             return;
         }
+        if (g.sameShape(v.value)) {
+            v.accumulate(g);   // copies on first use instead of zero-filling and adding
+            return;
+        }
         Tensor gv = v.gradOrZeros();
         Kernels k = k();
-        if (g.sameShape(gv)) {
-            k.axpy(1f, g.data, g.offset, gv.data, gv.offset, g.size());
-        } else if (gv.rows == 1 && gv.cols == 1) {
+        if (gv.rows == 1 && gv.cols == 1) {
             gv.data[gv.offset] += k.sum(g.data, g.offset, g.size());
         } else if (gv.rows == 1) {
             k.sumCols(g.data, g.offset, g.rows, g.cols, gv.data, gv.offset, true);
