@@ -40,6 +40,11 @@ public final class BprMf implements Recommender {
     }
 
     @Override
+    public boolean usesFeatures() {
+        return false;
+    }
+
+    @Override
     public List<Var> parameters() {
         return List.of(users, items);
     }

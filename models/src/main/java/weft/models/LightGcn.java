@@ -67,6 +67,11 @@ public final class LightGcn implements Recommender {
     }
 
     @Override
+    public boolean usesFeatures() {
+        return false;
+    }
+
+    @Override
     public List<Var> parameters() {
         return List.of(emb);
     }

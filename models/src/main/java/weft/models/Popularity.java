@@ -28,6 +28,11 @@ public final class Popularity implements Recommender {
     }
 
     @Override
+    public boolean usesFeatures() {
+        return false;
+    }
+
+    @Override
     public List<Var> parameters() {
         return List.of();
     }

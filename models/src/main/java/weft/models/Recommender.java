@@ -18,6 +18,11 @@ public interface Recommender extends Module {
         return java.util.Map.of();
     }
 
+    /** Whether the model reads item feature vectors (feature-noise experiments skip models that don't). */
+    default boolean usesFeatures() {
+        return true;
+    }
+
     /** Called before each training epoch (0-based), e.g. to re-sample a pruned graph. */
     default void startEpoch(int epoch) {}
 

@@ -20,7 +20,7 @@ import weft.models.Recommender;
 import weft.models.data.DataFormatException;
 import weft.models.data.Dataset;
 import weft.models.data.FeatureNorm;
-import weft.models.eval.EvalResult;
+import weft.models.data.Perturbations;
 import weft.models.train.TrainConfig;
 import weft.models.train.TrainResult;
 import weft.models.train.Trainer;
@@ -54,6 +54,10 @@ public final class Main {
                     return train(args, out);
                 case "compare":
                     return compare(args, out);
+                case "ablate":
+                    return ablate(args, out);
+                case "robustness":
+                    return robustness(args, out);
                 default:
                     throw new Args.UsageException("unknown command '" + args[0] + "'");
             }
@@ -238,6 +242,139 @@ public final class Main {
         return 0;
     }
 
+    /**
+     * Trains the model as configured, then once per ablation variant (its registered switches
+     * turned off one at a time), and prints each variant's test metrics beside the full model's.
+     */
+    static int ablate(String[] argv, PrintStream out) throws IOException {
+        Args a = commonFlags("model").parse(argv, 1);
+        String model = requireModel(a.string("model", null));
+        checkModelFlags(a, List.of(model));
+        List<List<String>> variants = Models.ablationsOf(model);
+        if (variants.isEmpty()) {
+            throw new Args.UsageException(model + " has no switches to ablate");
+        }
+        Setup s = setup(a);
+        List<String> labels = new ArrayList<>();
+        List<TrainResult> runs = new ArrayList<>();
+        labels.add("full");
+        runs.add(trainOne(model, s, a, out));
+        for (List<String> v : variants) {
+            String[] more = new String[argv.length + v.size()];
+            System.arraycopy(argv, 0, more, 0, argv.length);
+            for (int i = 0; i < v.size(); i++) {
+                more[argv.length + i] = v.get(i);
+            }
+            Args av = commonFlags("model").parse(more, 1);
+            labels.add(String.join(" ", v));
+            runs.add(trainOne(model, s, av, out));
+        }
+        out.println();
+        out.print(relativeTable("ablation of " + model + " on " + s.data().name(), labels, runs));
+        writeRuns(s, labels, runs, "variant");
+        return 0;
+    }
+
+    /**
+     * The robustness protocol (MODELS.md §3): each model trained on clean data, under Gaussian
+     * feature noise (scaled to each feature's standard deviation) and with training interactions
+     * dropped at random; metrics printed relative to the model's clean run.
+     */
+    static int robustness(String[] argv, PrintStream out) throws IOException {
+        Args a = commonFlags("model", "models", "feature-noise", "drop-interactions").parse(argv, 1);
+        List<String> models = new ArrayList<>();
+        if (a.has("model")) {
+            models.add(requireModel(a.string("model", null)));
+        }
+        for (String m : a.string("models", "").split(",")) {
+            if (!m.isBlank()) {
+                models.add(requireModel(m));
+            }
+        }
+        if (models.isEmpty()) {
+            throw new Args.UsageException("--model NAME or --models A,B is required");
+        }
+        checkModelFlags(a, models);
+        double[] noise = a.reals("feature-noise", new double[] {0.1, 0.3, 0.5});
+        double[] drop = a.reals("drop-interactions", new double[] {0.2, 0.4});
+        for (double d : drop) {
+            if (!(d >= 0 && d < 1)) {
+                throw new Args.UsageException("--drop-interactions values must be in [0, 1), got " + d);
+            }
+        }
+        for (double x : noise) {
+            if (!(x >= 0) || Double.isInfinite(x)) {
+                throw new Args.UsageException("--feature-noise values must be finite and >= 0, got " + x);
+            }
+        }
+        Setup s = setup(a);
+        List<String> labels = new ArrayList<>();
+        List<TrainResult> runs = new ArrayList<>();
+        StringBuilder table = new StringBuilder();
+        for (String m : models) {
+            List<String> ml = new ArrayList<>();
+            List<TrainResult> mr = new ArrayList<>();
+            ml.add("clean");
+            TrainResult clean = trainOne(m, s, a, out);
+            mr.add(clean);
+            boolean usesFeatures = Models.create(m, s.data(), s.model(), a).usesFeatures();
+            for (double x : noise) {
+                ml.add("feature noise " + x);
+                if (!usesFeatures || s.data().modalities().isEmpty()) {
+                    mr.add(clean); // the model reads no feature vectors: noise cannot change it
+                } else {
+                    Setup noisy = new Setup(Perturbations.featureNoise(s.data(), x, s.train().seed ^ 0x5EEDL), s.model(), s.train(), null);
+                    mr.add(trainOne(m, noisy, a, out));
+                }
+            }
+            for (double d : drop) {
+                ml.add("drop interactions " + d);
+                Setup sparse = new Setup(Perturbations.dropInteractions(s.data(), d, s.train().seed ^ 0xD20BL), s.model(), s.train(), null);
+                mr.add(trainOne(m, sparse, a, out));
+            }
+            table.append(relativeTable("robustness of " + m + " on " + s.data().name(), ml, mr)).append('\n');
+            for (int i = 0; i < ml.size(); i++) {
+                labels.add(m + ": " + ml.get(i));
+            }
+            runs.addAll(mr);
+        }
+        out.println();
+        out.print(table);
+        writeRuns(s, labels, runs, "condition");
+        return 0;
+    }
+
+    /** Rows of test Recall@20 / NDCG@20 and their ratio to the first row. */
+    static String relativeTable(String title, List<String> labels, List<TrainResult> runs) {
+        StringBuilder sb = new StringBuilder(title).append(" (test metrics at the best-valid epoch)\n");
+        sb.append(String.format(Locale.ROOT, "%-28s %9s %9s %9s %9s %6s%n", "", "Recall@20", "NDCG@20", "R@20 rel", "N@20 rel", "best"));
+        double r0 = runs.get(0).test.get("Recall@20"), n0 = runs.get(0).test.get("NDCG@20");
+        for (int i = 0; i < runs.size(); i++) {
+            TrainResult r = runs.get(i);
+            double rr = r.test.get("Recall@20"), nn = r.test.get("NDCG@20");
+            sb.append(String.format(Locale.ROOT, "%-28s %9.4f %9.4f %9.3f %9.3f %6d%n", labels.get(i), rr, nn,
+                    r0 > 0 ? rr / r0 : Double.NaN, n0 > 0 ? nn / n0 : Double.NaN, r.bestEpoch));
+        }
+        return sb.toString();
+    }
+
+    private static void writeRuns(Setup s, List<String> labels, List<TrainResult> runs, String key) throws IOException {
+        if (s.report() == null) {
+            return;
+        }
+        Map<String, Object> rep = new LinkedHashMap<>();
+        rep.put("dataset", s.data().name());
+        List<Object> rs = new ArrayList<>();
+        for (int i = 0; i < runs.size(); i++) {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put(key, labels.get(i));
+            r.putAll(runs.get(i).toJsonObject());
+            rs.add(r);
+        }
+        rep.put("runs", rs);
+        Json.writeFile(s.report(), rep);
+    }
+
     /** One row per model: test metrics at its best-valid epoch, and seconds per epoch. */
     static String compareTable(String dataset, List<TrainResult> runs) {
         StringBuilder sb = new StringBuilder();
@@ -274,6 +411,10 @@ public final class Main {
                 "             freedom: [--rho 0.8] [--lambda 1e-4] [--knn-k 10] [--mm-layers 1] [--modality-weights image=0.1,text=0.9]",
                 "  compare    train several models with the same seed and print one table of test metrics",
                 "             --models lightgcn,vbpr,freedom [train's flags]",
+                "  ablate     train a model, then once with each of its switches off; table relative to the full model",
+                "             --model NAME [train's flags]",
+                "  robustness train under feature noise and dropped training interactions; metrics relative to clean",
+                "             --model NAME | --models A,B [--feature-noise 0.1,0.3,0.5] [--drop-interactions 0.2,0.4]",
                 "  info       version, JVM and the kernel provider in use",
                 "  version    print the version");
     }
