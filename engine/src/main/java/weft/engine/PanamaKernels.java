@@ -1,7 +1,6 @@
 package weft.engine;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -13,23 +12,29 @@ import jdk.incubator.vector.VectorSpecies;
  * then a scalar tail with the reference arithmetic. Masked tails were not used because AVX2 has
  * no native float masks and the emulated masked load/store costs more than a few scalar steps.
  *
- * <p>Each {@code switch} case has its own loop, rather than one loop over a
+ * <p>Each {@code switch} case calls its own small loop method, rather than one loop over a
  * {@code VectorOperators.Operator} looked up from the op: the Vector API intrinsics need the
- * operator to be a compile-time constant, otherwise C2 falls back to per-lane Java code.
+ * operator to be a compile-time constant, otherwise C2 falls back to per-lane Java code; and
+ * separate methods keep C2 intrinsifying when many ops are warm (see {@link #unary}).
  *
  * <p>Exactness: NEG, ABS, SQUARE, SQRT, RECIPROCAL, RELU, LEAKY_RELU, every {@link BinaryOp},
- * axpy, fma, linear, max, sumCols, gatherRows and scatterAddRows do the same IEEE operations per
- * element as {@link ScalarKernels} and give bitwise-identical results. Sums and dot products
- * reorder additions (several vector accumulators), and EXP, LOG, TANH, SIGMOID, SOFTPLUS and
+ * axpy, fma, linear, max, sumCols and scatterAddRows do the same IEEE operations per element
+ * as {@link ScalarKernels} and give bitwise-identical results; gatherRows is the reference's own
+ * (see the note where it would be). Sums and dot products reorder additions (several vector
+ * accumulators), and EXP, LOG, TANH, SIGMOID, SOFTPLUS and
  * LOG_SIGMOID use the JDK's vector math (Intel SVML stubs on x86, a few float ulp) instead of
  * {@code Math} in double precision; {@code KernelEquivalenceTest} states the bounds.
  *
- * <p>Transcendentals are vectorised because it pays on both supported JDKs: measured on a
- * 2-core AVX2 machine, 4096 floats, ns per element scalar / vector: JDK 17 exp 18.1 / 1.1,
- * log 16.7 / 1.2, tanh 49 / 2.7, sigmoid 19.6 / 1.2; JDK 25 exp 9.6 / 0.8, log 12.2 / 1.1,
- * tanh 16.6 / 2.0, sigmoid 11.1 / 0.6. No polynomial of our own was needed. Softplus and
- * log-sigmoid avoid {@code VectorOperators.LOG1P}: it was 4.6 ns/element on JDK 17 but 12.5 on
- * JDK 25 (not intrinsified there); {@link #log1pSmall} gets log1p from LOG instead.
+ * <p>Transcendentals are vectorised because it pays on both supported JDKs, whose x86 builds
+ * compile lanewise EXP, LOG, LOG1P, TANH to Intel SVML stubs (the scalar code calls
+ * {@code Math} in double). Measured on a shared 2-core AVX2 machine, 4096 floats, ns per element
+ * scalar / vector: JDK 17 exp 18.1 / 1.1, log 16.7 / 1.2, tanh 49 / 2.7, sigmoid 19.6 / 1.2;
+ * JDK 25 exp 9.6 / 0.8, log 12.2 / 1.1, tanh 16.6 / 2.0, sigmoid 11.1 / 0.6. So no polynomial of
+ * our own was needed. Softplus and log-sigmoid use LOG1P directly: a log1p built from LOG
+ * (Goldberg's log(u) * e / (u - 1)) was no faster (1.9 vs 2.2 ns/element, within the noise)
+ * and 3 ulp from the reference instead of 1.
+ * Where the JIT has no stub (other CPUs, interpreter) lanewise falls back to Math per lane:
+ * slower, still correct.
  */
 final class PanamaKernels extends ScalarKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -61,73 +66,104 @@ final class PanamaKernels extends ScalarKernels {
     @Override
     public void unary(UnaryOp op, float[] a, int aOff, float[] out, int outOff, int n, float param) {
         int ub = S.loopBound(n);
-        int i = 0;
         switch (op) {
-            case NEG:
-                for (; i < ub; i += L) load(a, aOff + i).neg().intoArray(out, outOff + i);
-                break;
-            case ABS:
-                for (; i < ub; i += L) load(a, aOff + i).abs().intoArray(out, outOff + i);
-                break;
-            case SQUARE:
-                for (; i < ub; i += L) { FloatVector x = load(a, aOff + i); x.mul(x).intoArray(out, outOff + i); }
-                break;
-            case SQRT:
-                // Float sqrt is correctly rounded, and so is the reference's double sqrt rounded
-                // to float (double has more than 2*24+2 bits), hence bitwise equal.
-                for (; i < ub; i += L) load(a, aOff + i).sqrt().intoArray(out, outOff + i);
-                break;
-            case RECIPROCAL: {
-                FloatVector one = FloatVector.broadcast(S, 1f);
-                for (; i < ub; i += L) one.div(load(a, aOff + i)).intoArray(out, outOff + i);
-                break;
-            }
-            case EXP:
-                for (; i < ub; i += L) load(a, aOff + i).lanewise(VectorOperators.EXP).intoArray(out, outOff + i);
-                break;
-            case LOG:
-                for (; i < ub; i += L) load(a, aOff + i).lanewise(VectorOperators.LOG).intoArray(out, outOff + i);
-                break;
-            case TANH:
-                for (; i < ub; i += L) load(a, aOff + i).lanewise(VectorOperators.TANH).intoArray(out, outOff + i);
-                break;
-            case SIGMOID:
-                for (; i < ub; i += L) sigmoid(load(a, aOff + i)).intoArray(out, outOff + i);
-                break;
-            case RELU: {
-                // A blend, not max(x, 0): the reference maps NaN and -0 to +0, Math.max would not.
-                FloatVector zero = FloatVector.zero(S);
-                for (; i < ub; i += L) {
-                    FloatVector x = load(a, aOff + i);
-                    zero.blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
-                }
-                break;
-            }
-            case LEAKY_RELU:
-                for (; i < ub; i += L) {
-                    FloatVector x = load(a, aOff + i);
-                    x.mul(param).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
-                }
-                break;
-            case SOFTPLUS:
-                // max(x, 0) + log1p(exp(-|x|)): the exp argument is <= 0, so nothing overflows.
-                for (; i < ub; i += L) {
-                    FloatVector x = load(a, aOff + i);
-                    x.max(0f).add(log1pSmall(x.abs().neg().lanewise(VectorOperators.EXP))).intoArray(out, outOff + i);
-                }
-                break;
-            case LOG_SIGMOID:
-                // min(x, 0) - log1p(exp(-|x|)) = -softplus(-x).
-                for (; i < ub; i += L) {
-                    FloatVector x = load(a, aOff + i);
-                    x.min(0f).sub(log1pSmall(x.abs().neg().lanewise(VectorOperators.EXP))).intoArray(out, outOff + i);
-                }
-                break;
-            default:
-                // A new UnaryOp without a vector case still works, on the reference.
-                break;
+            case NEG: neg(a, aOff, out, outOff, ub); break;
+            case ABS: abs(a, aOff, out, outOff, ub); break;
+            case SQUARE: square(a, aOff, out, outOff, ub); break;
+            case SQRT: sqrt(a, aOff, out, outOff, ub); break;
+            case RECIPROCAL: reciprocal(a, aOff, out, outOff, ub); break;
+            case EXP: exp(a, aOff, out, outOff, ub); break;
+            case LOG: log(a, aOff, out, outOff, ub); break;
+            case TANH: tanh(a, aOff, out, outOff, ub); break;
+            case SIGMOID: sigmoid(a, aOff, out, outOff, ub); break;
+            case RELU: relu(a, aOff, out, outOff, ub); break;
+            case LEAKY_RELU: leakyRelu(a, aOff, out, outOff, ub, param); break;
+            case SOFTPLUS: softplus(a, aOff, out, outOff, ub); break;
+            case LOG_SIGMOID: logSigmoid(a, aOff, out, outOff, ub); break;
+            default: ub = 0; // a new UnaryOp without a vector loop still works, on the reference
         }
-        for (; i < n; i++) out[outOff + i] = op.apply(a[aOff + i], param);
+        for (int i = ub; i < n; i++) out[outOff + i] = op.apply(a[aOff + i], param);
+    }
+
+    /*
+     * One small method per op, each looping over [0, ub) in whole vectors. Measured: with all
+     * loops inlined in one switch, once several ops were warm C2 no longer intrinsified them
+     * (fastest of 1500 calls on 4096 floats with all 13 ops in turn, JDK 17: NEG, ABS, SQUARE,
+     * SQRT 0.85 ns/element instead of 0.08, EXP 1.17 instead of 0.45, LOG 1.55 instead of 0.56;
+     * the same on JDK 25). As separate methods each loop is compiled on its own.
+     */
+
+    private static void neg(float[] a, int aOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).neg().intoArray(out, outOff + i);
+    }
+
+    private static void abs(float[] a, int aOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).abs().intoArray(out, outOff + i);
+    }
+
+    private static void square(float[] a, int aOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) { FloatVector x = load(a, aOff + i); x.mul(x).intoArray(out, outOff + i); }
+    }
+
+    /**
+     * Float sqrt is correctly rounded, and so is the reference's double sqrt rounded to float
+     * (double has more than 2*24+2 bits), hence bitwise equal.
+     */
+    private static void sqrt(float[] a, int aOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).sqrt().intoArray(out, outOff + i);
+    }
+
+    private static void reciprocal(float[] a, int aOff, float[] out, int outOff, int ub) {
+        FloatVector one = FloatVector.broadcast(S, 1f);
+        for (int i = 0; i < ub; i += L) one.div(load(a, aOff + i)).intoArray(out, outOff + i);
+    }
+
+    private static void exp(float[] a, int aOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).lanewise(VectorOperators.EXP).intoArray(out, outOff + i);
+    }
+
+    private static void log(float[] a, int aOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).lanewise(VectorOperators.LOG).intoArray(out, outOff + i);
+    }
+
+    private static void tanh(float[] a, int aOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).lanewise(VectorOperators.TANH).intoArray(out, outOff + i);
+    }
+
+    private static void sigmoid(float[] a, int aOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) sigmoid(load(a, aOff + i)).intoArray(out, outOff + i);
+    }
+
+    /** A blend, not max(x, 0): the reference maps NaN and -0 to +0, Math.max would not. */
+    private static void relu(float[] a, int aOff, float[] out, int outOff, int ub) {
+        FloatVector zero = FloatVector.zero(S);
+        for (int i = 0; i < ub; i += L) {
+            FloatVector x = load(a, aOff + i);
+            zero.blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
+        }
+    }
+
+    private static void leakyRelu(float[] a, int aOff, float[] out, int outOff, int ub, float slope) {
+        for (int i = 0; i < ub; i += L) {
+            FloatVector x = load(a, aOff + i);
+            x.mul(slope).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(out, outOff + i);
+        }
+    }
+
+    /** max(x, 0) + log1p(exp(-|x|)): the exp argument is &le; 0, so nothing overflows. */
+    private static void softplus(float[] a, int aOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) {
+            FloatVector x = load(a, aOff + i);
+            x.max(0f).add(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P)).intoArray(out, outOff + i);
+        }
+    }
+
+    /** min(x, 0) - log1p(exp(-|x|)) = -softplus(-x). */
+    private static void logSigmoid(float[] a, int aOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) {
+            FloatVector x = load(a, aOff + i);
+            x.min(0f).sub(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P)).intoArray(out, outOff + i);
+        }
     }
 
     /**
@@ -140,76 +176,84 @@ final class PanamaKernels extends ScalarKernels {
         return num.div(e.add(1f));
     }
 
-    /**
-     * log(1 + e) for e in [0, 1] from LOG alone (Goldberg / Kahan): with u = fl(1 + e),
-     * log1p(e) = log(u) * e / (u - 1), which cancels the rounding of u; when u == 1 (e below
-     * 2^-24) log1p(e) = e to float precision. Relative error a few ulp across [0, 1].
-     */
-    private static FloatVector log1pSmall(FloatVector e) {
-        FloatVector u = e.add(1f);
-        FloatVector d = u.sub(1f);
-        VectorMask<Float> tiny = d.compare(VectorOperators.EQ, 0f);
-        FloatVector r = u.lanewise(VectorOperators.LOG).mul(e).div(d);
-        return r.blend(e, tiny);
-    }
-
     @Override
     public void binary(BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
         int ub = S.loopBound(n);
-        int i = 0;
         switch (op) {
-            case ADD:
-                for (; i < ub; i += L) load(a, aOff + i).add(load(b, bOff + i)).intoArray(out, outOff + i);
-                break;
-            case SUB:
-                for (; i < ub; i += L) load(a, aOff + i).sub(load(b, bOff + i)).intoArray(out, outOff + i);
-                break;
-            case MUL:
-                for (; i < ub; i += L) load(a, aOff + i).mul(load(b, bOff + i)).intoArray(out, outOff + i);
-                break;
-            case DIV:
-                for (; i < ub; i += L) load(a, aOff + i).div(load(b, bOff + i)).intoArray(out, outOff + i);
-                break;
-            case MAX:
-                // Vector MAX/MIN have Math.max/min semantics (NaN wins, -0 < +0).
-                for (; i < ub; i += L) load(a, aOff + i).max(load(b, bOff + i)).intoArray(out, outOff + i);
-                break;
-            case MIN:
-                for (; i < ub; i += L) load(a, aOff + i).min(load(b, bOff + i)).intoArray(out, outOff + i);
-                break;
-            default:
-                break;
+            case ADD: add(a, aOff, b, bOff, out, outOff, ub); break;
+            case SUB: sub(a, aOff, b, bOff, out, outOff, ub); break;
+            case MUL: mul(a, aOff, b, bOff, out, outOff, ub); break;
+            case DIV: div(a, aOff, b, bOff, out, outOff, ub); break;
+            case MAX: max(a, aOff, b, bOff, out, outOff, ub); break;
+            case MIN: min(a, aOff, b, bOff, out, outOff, ub); break;
+            default: ub = 0;
         }
-        for (; i < n; i++) out[outOff + i] = op.apply(a[aOff + i], b[bOff + i]);
+        for (int i = ub; i < n; i++) out[outOff + i] = op.apply(a[aOff + i], b[bOff + i]);
     }
 
     @Override
     public void binaryScalar(BinaryOp op, float[] a, int aOff, float s, float[] out, int outOff, int n) {
         int ub = S.loopBound(n);
-        int i = 0;
         switch (op) {
-            case ADD:
-                for (; i < ub; i += L) load(a, aOff + i).add(s).intoArray(out, outOff + i);
-                break;
-            case SUB:
-                for (; i < ub; i += L) load(a, aOff + i).sub(s).intoArray(out, outOff + i);
-                break;
-            case MUL:
-                for (; i < ub; i += L) load(a, aOff + i).mul(s).intoArray(out, outOff + i);
-                break;
-            case DIV:
-                for (; i < ub; i += L) load(a, aOff + i).div(s).intoArray(out, outOff + i);
-                break;
-            case MAX:
-                for (; i < ub; i += L) load(a, aOff + i).max(s).intoArray(out, outOff + i);
-                break;
-            case MIN:
-                for (; i < ub; i += L) load(a, aOff + i).min(s).intoArray(out, outOff + i);
-                break;
-            default:
-                break;
+            case ADD: add(a, aOff, s, out, outOff, ub); break;
+            case SUB: sub(a, aOff, s, out, outOff, ub); break;
+            case MUL: mul(a, aOff, s, out, outOff, ub); break;
+            case DIV: div(a, aOff, s, out, outOff, ub); break;
+            case MAX: max(a, aOff, s, out, outOff, ub); break;
+            case MIN: min(a, aOff, s, out, outOff, ub); break;
+            default: ub = 0;
         }
-        for (; i < n; i++) out[outOff + i] = op.apply(a[aOff + i], s);
+        for (int i = ub; i < n; i++) out[outOff + i] = op.apply(a[aOff + i], s);
+    }
+
+    // One method per op, as for unary. Vector MAX/MIN have Math.max/min semantics (NaN wins, -0 < +0).
+
+    private static void add(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).add(load(b, bOff + i)).intoArray(out, outOff + i);
+    }
+
+    private static void add(float[] a, int aOff, float s, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).add(s).intoArray(out, outOff + i);
+    }
+
+    private static void sub(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).sub(load(b, bOff + i)).intoArray(out, outOff + i);
+    }
+
+    private static void sub(float[] a, int aOff, float s, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).sub(s).intoArray(out, outOff + i);
+    }
+
+    private static void mul(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).mul(load(b, bOff + i)).intoArray(out, outOff + i);
+    }
+
+    private static void mul(float[] a, int aOff, float s, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).mul(s).intoArray(out, outOff + i);
+    }
+
+    private static void div(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).div(load(b, bOff + i)).intoArray(out, outOff + i);
+    }
+
+    private static void div(float[] a, int aOff, float s, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).div(s).intoArray(out, outOff + i);
+    }
+
+    private static void max(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).max(load(b, bOff + i)).intoArray(out, outOff + i);
+    }
+
+    private static void max(float[] a, int aOff, float s, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).max(s).intoArray(out, outOff + i);
+    }
+
+    private static void min(float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).min(load(b, bOff + i)).intoArray(out, outOff + i);
+    }
+
+    private static void min(float[] a, int aOff, float s, float[] out, int outOff, int ub) {
+        for (int i = 0; i < ub; i += L) load(a, aOff + i).min(s).intoArray(out, outOff + i);
     }
 
     @Override
@@ -407,19 +451,9 @@ final class PanamaKernels extends ScalarKernels {
 
     // ---------------------------------------------------------------- indexing
 
-    @Override
-    public void gatherRows(float[] src, int srcOff, int cols, int[] idx, int idxOff, int count, float[] out, int outOff) {
-        // Register copies rather than System.arraycopy: for embedding-sized rows (tens of floats)
-        // the arraycopy stub's call and set-up cost is comparable to the copy itself.
-        int ub = S.loopBound(cols);
-        for (int i = 0; i < count; i++) {
-            int si = rowStart("gatherRows", src, srcOff, cols, idx, idxOff + i);
-            int oi = outOff + i * cols;
-            int c = 0;
-            for (; c < ub; c += L) load(src, si + c).intoArray(out, oi + c);
-            for (; c < cols; c++) out[oi + c] = src[si + c];
-        }
-    }
+    // gatherRows is inherited: the reference's System.arraycopy per row is already an intrinsic
+    // vectorised copy. A FloatVector copy loop measured slower (JMH ElementwiseBenchmark,
+    // 2048 random rows of 64 from a 20000-row table, JDK 17: 126 +- 37 us vs 89 +- 22 us).
 
     @Override
     public void scatterAddRows(float[] src, int srcOff, int cols, int[] idx, int idxOff, int count, float[] dst, int dstOff) {
