@@ -308,7 +308,9 @@ public final class CsrMatrix {
         for (int r = 0; r < rows; r++) {
             float rs = rowScale == null ? 1f : rowScale[r];
             for (int e = rowPtr[r]; e < rowPtr[r + 1]; e++) {
-                v[e] = values[e] * rs * (colScale == null ? 1f : colScale[colIdx[e]]);
+                // The scales are multiplied first: rs * cs == cs * rs exactly, so scaling a
+                // symmetric matrix by the same vector on both sides stays bit-exactly symmetric.
+                v[e] = values[e] * (rs * (colScale == null ? 1f : colScale[colIdx[e]]));
             }
         }
         return new CsrMatrix(rows, cols, rowPtr, colIdx, v, false);

@@ -101,6 +101,16 @@ class KnnGraphTest {
     }
 
     @Test
+    void symNormalisationOfASymmetricMatrixStaysSymmetric() {
+        CsrMatrix s = CsrMatrix.weightedSum(0.3f, Adjacency.normalized(Fixtures.randomInteractions(40, 30, 5, 28)),
+                0.7f, Adjacency.normalized(Fixtures.randomInteractions(40, 30, 5, 29)));
+        assertTrue(s.isSymmetric());
+        CsrMatrix n = KnnGraph.normalize(s, KnnGraph.Norm.SYM);
+        assertTrue(n.isSymmetric());
+        n.withValues(n.valuesCopy()).checkSymmetric(); // the flag is honest
+    }
+
+    @Test
     void weightedSumOfTwoModalityGraphs() {
         CsrMatrix img = KnnGraph.freedom(Fixtures.randomTensor(30, 8, 23), 5);
         CsrMatrix txt = KnnGraph.freedom(Fixtures.randomTensor(30, 12, 24), 5);
