@@ -1,14 +1,12 @@
 package weft.models.util;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+
+import weft.models.data.AtomicFiles;
 
 /**
  * A minimal JSON writer for reports: maps (insertion order kept), lists, strings, numbers,
@@ -23,29 +21,10 @@ public final class Json {
         return sb.append('\n').toString();
     }
 
-    /** Writes {@code value} as JSON to {@code file} atomically (temporary file, then rename). */
-    public static void writeFile(Path file, Object value) throws IOException {
-        writeAtomically(file, write(value));
-    }
-
-    /** Writes text to a temporary file beside {@code file}, then moves it into place. */
-    public static void writeAtomically(Path file, String text) throws IOException {
-        Path abs = file.toAbsolutePath();
-        Path dir = abs.getParent();
-        if (dir != null) {
-            Files.createDirectories(dir);
-        }
-        Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-            }
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+    /** Writes {@code value} as JSON to {@code file} atomically (see {@link AtomicFiles}). */
+    public static void writeFile(Path file, Object value) {
+        byte[] bytes = write(value).getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(file, out -> out.write(bytes));
     }
 
     private static void write(StringBuilder sb, Object v, int indent) {
