@@ -25,6 +25,7 @@ import weft.graph.CsrMatrix;
 import weft.graph.SpMM;
 import weft.models.attn.Rebind;
 import weft.models.attn.Tokens;
+import weft.models.cli.Args;
 import weft.models.data.Dataset;
 import weft.models.data.FeatureNorm;
 import weft.models.data.TrainBatches;
@@ -220,17 +221,55 @@ public final class HmaRec implements Recommender {
             features[m] = Var.constant(opt.inputNorm.apply(x));
             net.tokenize[m] = new Linear(x.cols, tokens * dim, false, rng);
             net.pos[m] = Var.param("position", rng.normal(new Tensor(1, tokens * dim), 0f, 0.02f));
+            // Every layer is drawn whether or not its switch is on, so an ablation starts from the
+            // same values for the layers it keeps; only the ones in use become parameters.
+            MultiHeadAttention intra = new MultiHeadAttention(dim, opt.heads, rng);
+            MultiHeadAttention cross = new MultiHeadAttention(dim, opt.heads, rng);
+            Gate gate = new Gate(dim, dim, rng);
             if (opt.intra) {
-                net.intra[m] = new MultiHeadAttention(dim, opt.heads, rng);
+                net.intra[m] = intra;
                 net.intraNorm[m] = new LayerNorm(dim);
             }
             if (opt.cross) {
-                net.cross[m] = new MultiHeadAttention(dim, opt.heads, rng);
+                net.cross[m] = cross;
                 net.crossNorm[m] = new LayerNorm(dim);
             }
             if (opt.gate) {
-                net.gates[m] = new Gate(dim, dim, rng);
+                net.gates[m] = gate;
             }
+        }
+    }
+
+    /** Builds HMA-Rec from its command-line flags (see Models). */
+    static HmaRec fromFlags(Dataset d, ModelConfig c, Args a) {
+        Options o = new Options();
+        o.tokens = a.integer("tokens", o.tokens, 1);
+        o.heads = a.integer("heads", o.heads, 1);
+        if (c.dim % o.heads != 0) {
+            throw new Args.UsageException("hmarec: --heads " + o.heads + " must divide --dim " + c.dim);
+        }
+        o.clWeight = (float) a.real("cl-weight", o.clWeight, 0);
+        o.clTemp = (float) a.real("cl-temp", o.clTemp, 0);
+        if (!(o.clTemp > 0)) {
+            throw new Args.UsageException("hmarec: --cl-temp must be positive, got " + o.clTemp);
+        }
+        o.contentScale = (float) a.real("content-scale", o.contentScale, 0);
+        o.inputNorm = inputNorm("hmarec", a, o.inputNorm);
+        o.intra = !a.has("no-intra");
+        o.cross = !a.has("no-cross");
+        o.gate = !a.has("no-gate");
+        o.align = !a.has("no-align");
+        return new HmaRec(d, c, o);
+    }
+
+    static FeatureNorm inputNorm(String model, Args a, FeatureNorm dflt) {
+        if (!a.has("input-norm")) {
+            return dflt;
+        }
+        try {
+            return FeatureNorm.parse(a.string("input-norm", null));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException(model + ": --input-norm: " + e.getMessage());
         }
     }
 

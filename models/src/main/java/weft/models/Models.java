@@ -43,7 +43,21 @@ public final class Models {
                 List.of(), List.of(List.of("--rho", "0"), List.of("--lambda", "0"), List.of("--mm-layers", "0")),
                 "FREEDOM: frozen item kNN graph + degree-sensitive pruned LightGCN"));
         // seed models: HMA-Rec, CRANE
+        BY_NAME.put("hmarec", new Entry(HmaRec::fromFlags,
+                List.of("tokens", "heads", "cl-weight", "cl-temp", "content-scale", "input-norm"),
+                List.of("no-intra", "no-cross", "no-gate", "no-align"),
+                List.of(List.of("--no-intra"), List.of("--no-cross"), List.of("--no-gate"), List.of("--no-align")),
+                "HMA-Rec: intra-modal, cross-modal and gated attention over modality tokens + LightGCN"));
+        BY_NAME.put("crane", new Entry(Crane::fromFlags,
+                List.of("rca-steps", "heads", "cl-weight", "cl-temp", "knn-k", "item-layers", "content-scale", "input-norm"),
+                List.of("no-profile", "no-semantic-graph", "no-contrast"),
+                List.of(List.of("--rca-steps", "0"), List.of("--no-profile"), List.of("--no-semantic-graph"), List.of("--no-contrast")),
+                "CRANE: recursive cross-modal attention, user profiles, user-item + item-item graphs with contrast"));
         // seed models: DPRec, TMFUN
+        BY_NAME.put("dprec", new Entry(DpRec::create, DpRec.FLAGS, DpRec.SWITCHES, DpRec.ABLATIONS,
+                "DPRec: memory + expansion perspectives gated per modality, soft hypergraphs, multi-level alignment"));
+        BY_NAME.put("tmfun", new Entry(Tmfun::create, Tmfun.FLAGS, Tmfun.SWITCHES, Tmfun.ABLATIONS,
+                "TMFUN: attention-guided multi-step fusion over modality and item feature graphs + LightGCN"));
         ALIASES.put("bpr", "bprmf");
         ALIASES.put("bpr-mf", "bprmf");
         ALIASES.put("mf", "bprmf");
