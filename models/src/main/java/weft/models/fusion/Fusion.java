@@ -30,13 +30,16 @@ public final class Fusion {
     private Fusion() {}
 
     /**
-     * The modalities given as feature vectors, each divided by its mean row norm. Extractors differ
-     * in range by orders of magnitude (VGGish values in the hundreds, sentence embeddings of unit
-     * norm); one global factor per modality puts every projection's input at unit scale without
-     * changing the geometry (cosine kNN graphs are unaffected). Fails naming the model when the
-     * dataset has no vectors.
+     * The modalities given as feature vectors, each centred (column means subtracted) and divided
+     * by its mean row norm: the projection inputs. Extractors differ in range by orders of
+     * magnitude (VGGish values in the hundreds, sentence embeddings of unit norm), and their
+     * embeddings share a large common direction (MiniLM's items have mean pairwise cosine far
+     * above 0); projected as is, that common part gives every item the same content score and
+     * drowns the differences the model should learn from. The projections have a bias, so
+     * centring loses nothing they can express; it only changes where training starts. Fails
+     * naming the model when the dataset has no vectors. (kNN graphs are built on the raw vectors.)
      */
-    public static Map<String, Tensor> unitScaledModalities(Dataset data, String model) {
+    public static Map<String, Tensor> projectionInputs(Dataset data, String model) {
         if (data.modalities().isEmpty()) {
             String graphs = data.itemGraphs().isEmpty() ? ""
                     : " (item graph files " + data.itemGraphs().keySet() + " are not enough: it projects the vectors themselves)";
@@ -45,7 +48,24 @@ public final class Fusion {
         }
         Map<String, Tensor> out = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : data.modalities().entrySet()) {
-            out.put(e.getKey(), unitScaled(e.getValue()));
+            out.put(e.getKey(), unitScaled(centred(e.getValue())));
+        }
+        return out;
+    }
+
+    /** A copy of x with each column's mean subtracted (float64 sums). */
+    public static Tensor centred(Tensor x) {
+        double[] mean = new double[x.cols];
+        for (int r = 0; r < x.rows; r++) {
+            for (int c = 0; c < x.cols; c++) {
+                mean[c] += x.data[x.offset + r * x.cols + c];
+            }
+        }
+        Tensor out = x.copy();
+        for (int r = 0; r < x.rows; r++) {
+            for (int c = 0; c < x.cols; c++) {
+                out.data[r * x.cols + c] -= (float) (mean[c] / x.rows);
+            }
         }
         return out;
     }
