@@ -58,7 +58,10 @@ import weft.models.eval.Scorer;
  * <p>Readings of the abstract, and why: the modalities are first projected to d (RCA needs one
  * width, and the projection makes the raw scales irrelevant); J is computed from those
  * projections. The residual update is followed by a LayerNorm (shared, like the attention), so
- * that recursion keeps the representations on one scale. Each modality's query attends to J and
+ * that recursion keeps the representations on one scale. The semantic vector enters the graphs
+ * L2-normalised and scaled by a ({@link Options#contentScale}): W_o's raw output is an order of
+ * magnitude larger than Xavier-initialised ID embeddings and would otherwise decide every score
+ * from the first batch on. Each modality's query attends to J and
  * to the other modalities, as the MODELS.md reading says; with one modality there is no other,
  * so the keys are J and the modality itself. {@code rcaSteps = 0} gives s_i = W_o [v_i(0)] (no
  * attention). Switches: without profiles, Z^(0) users are E_user alone; without the semantic

@@ -93,7 +93,7 @@ class HmaRecTest {
 
     @Test
     void beatsPopularity() {
-        TrainResult r = MultimodalTest.fit(new HmaRec(data, new ModelConfig()), data, 12);
+        TrainResult r = MultimodalTest.fit(new HmaRec(data, new ModelConfig()), data, 8);
         assertTrue(r.test.get("Recall@20") > 1.2 * popularityRecall,
                 "HMA-Rec test Recall@20 " + r.test.get("Recall@20") + " vs popularity " + popularityRecall);
     }
@@ -136,8 +136,13 @@ class HmaRecTest {
             e.getValue().accept(o);
             HmaRec m = new HmaRec(d, tinyConfig(), o);
             assertNotEquals(full, lossAtStart(m, TINY_BATCH), 1e-6, e.getKey() + " should change the loss");
-            TrainResult r = MultimodalTest.fit(new HmaRec(data, new ModelConfig(), switched(e.getValue())), data, 4);
-            assertTrue(r.epochs.get(3).loss() < r.epochs.get(0).loss(), e.getKey() + ": loss should fall, " + r.epochs);
+            // a narrower model (d = 32, T = 2) keeps four trainings within the test's time
+            ModelConfig small = new ModelConfig();
+            small.dim = 32;
+            HmaRec.Options so = switched(e.getValue());
+            so.tokens = 2;
+            TrainResult r = MultimodalTest.fit(new HmaRec(data, small, so), data, 3);
+            assertTrue(r.epochs.get(2).loss() < r.epochs.get(0).loss(), e.getKey() + ": loss should fall, " + r.epochs);
             assertTrue(r.test.get("Recall@20") > popularityRecall,
                     e.getKey() + ": test Recall@20 " + r.test.get("Recall@20") + " vs popularity " + popularityRecall);
         }
@@ -174,7 +179,7 @@ class HmaRecTest {
         o.cross = false;
         assertNotEquals(loss, lossAtStart(new HmaRec(d, tinyConfig(), o), TINY_BATCH), 1e-6);
         Map<String, Tensor> image = Map.of("image", data.modality("image"));
-        TrainResult r = MultimodalTest.fit(new HmaRec(data.withModalities(image), new ModelConfig()), data.withModalities(image), 4);
+        TrainResult r = MultimodalTest.fit(new HmaRec(data.withModalities(image), new ModelConfig()), data.withModalities(image), 3);
         assertTrue(r.test.get("Recall@20") > popularityRecall, "one modality: " + r.test.get("Recall@20"));
     }
 
