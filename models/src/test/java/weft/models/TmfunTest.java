@@ -103,6 +103,9 @@ class TmfunTest {
         variants.put("no-contrast", o -> o.contrast = false);
         variants.put("fusion-steps 1", o -> o.fusionSteps = 1);
         variants.put("fusion-steps 2", o -> o.fusionSteps = 2);
+        variants.put("item graph without ID embeddings", o -> o.itemGraphIds = false);
+        variants.put("content for users", o -> o.userContent = !o.userContent);
+        variants.put("content through LightGCN", o -> o.propagateContent = !o.propagateContent);
         for (Map.Entry<String, Consumer<Tmfun.Options>> v : variants.entrySet()) {
             Tmfun.Options o = tinyOptions();
             v.getValue().accept(o);
@@ -112,8 +115,8 @@ class TmfunTest {
         String[][] flags = {{"--no-early-fusion"}, {"--no-item-graph"}, {"--no-contrast"}, {"--fusion-steps", "1"}};
         for (String[] f : flags) {
             Args a = new Args().valued(Tmfun.FLAGS.toArray(new String[0])).switches(Tmfun.SWITCHES.toArray(new String[0])).parse(f, 0);
-            TrainResult r = MultimodalTest.fit(Models.create("tmfun", data, new ModelConfig(), a), data, 4);
-            assertTrue(r.epochs.get(3).loss() < r.epochs.get(0).loss(), String.join(" ", f) + ": loss should fall");
+            TrainResult r = MultimodalTest.fit(Models.create("tmfun", data, new ModelConfig(), a), data, 3);
+            assertTrue(r.epochs.get(2).loss() < r.epochs.get(0).loss(), String.join(" ", f) + ": loss should fall");
             assertTrue(r.test.get("Recall@20") > popularityRecall,
                     String.join(" ", f) + ": " + r.test.get("Recall@20") + " vs popularity " + popularityRecall);
         }
@@ -133,13 +136,16 @@ class TmfunTest {
     @Test
     void flagsAndErrors() throws Exception {
         Args a = new Args().valued(Tmfun.FLAGS.toArray(new String[0])).switches(Tmfun.SWITCHES.toArray(new String[0]))
-                .parse(new String[] {"--fusion-steps", "3", "--cl-weight", "0.1", "--no-item-graph"}, 0);
+                .parse(new String[] {"--knn-k", "2", "--fusion-steps", "3", "--cl-weight", "0.1", "--no-item-graph", "--item-graph-ids", "false"}, 0);
         Map<String, Object> o = Models.create("tmfun", DpRecTest.tiny(), DpRecTest.tinyConfig(), a).options();
         assertEquals(3, o.get("fusion_steps"));
         assertEquals(0.1, (double) o.get("cl_weight"), 1e-7);
         assertEquals(false, o.get("item_graph"));
+        assertEquals(false, o.get("item_graph_ids"));
         Args four = new Args().valued(Tmfun.FLAGS.toArray(new String[0])).parse(new String[] {"--fusion-steps", "4"}, 0);
         assertThrows(Args.UsageException.class, () -> Models.create("tmfun", DpRecTest.tiny(), DpRecTest.tinyConfig(), four));
+        Args yes = new Args().valued(Tmfun.FLAGS.toArray(new String[0])).parse(new String[] {"--item-graph-ids", "yes"}, 0);
+        assertThrows(Args.UsageException.class, () -> Models.create("tmfun", DpRecTest.tiny(), DpRecTest.tinyConfig(), yes));
 
         Path dir = tmp.resolve("novec");
         Files.createDirectories(dir);
