@@ -74,7 +74,12 @@ import weft.models.eval.Scorer;
  * SpMM. So an epoch costs a small constant factor over LightGCN's.
  */
 public final class Crane implements Recommender {
-    /** CRANE's switches and their defaults (chosen on Last.fm-2K's valid Recall@20). */
+    /**
+     * CRANE's switches and their defaults. Not grid-searched (time): the defaults below reached
+     * valid Recall@20 0.421 on Last.fm-2K (text + audio) against LightGCN's 0.396 and FREEDOM's
+     * 0.415; of the variants tried on valid, cl-weight 0.1 collapses training (0.17 after 20
+     * epochs) and content-scale 0.3 matched 1.0 over the first 20 epochs.
+     */
     public static final class Options {
         public int rcaSteps = 2;
         public int heads = 4;

@@ -68,7 +68,10 @@ import weft.models.eval.Scorer;
  * gathering a subset. Evaluation computes it once per scorer.
  */
 public final class HmaRec implements Recommender {
-    /** HMA-Rec's switches and their defaults (chosen on Last.fm-2K's valid Recall@20). */
+    /**
+     * HMA-Rec's switches and their defaults: MODELS.md's T = 4 and 4 heads; the alignment weight,
+     * temperature and content scale are set as for CRANE and were not grid-searched (time).
+     */
     public static final class Options {
         /** Tokens per modality (T). */
         public int tokens = 4;
