@@ -1,7 +1,6 @@
 package weft.engine;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -173,7 +172,17 @@ final class PanamaGemm {
             for (int bound = S.loopBound(n); p < bound; p += L) {
                 acc = FloatVector.fromArray(S, x, xo + p).fma(FloatVector.fromArray(S, y, yo + p), acc);
             }
-            float s = acc.reduceLanes(VectorOperators.ADD);
+            // The lanes in order with constant indices, not reduceLanes(ADD), whose order may
+            // change when C2 intrinsifies it: the same bits interpreted and compiled (see VectorMath).
+            float s = 0f + acc.lane(0);
+            if (L > 1) s += acc.lane(1);
+            if (L > 2) { s += acc.lane(2); s += acc.lane(3); }
+            if (L > 4) { s += acc.lane(4); s += acc.lane(5); s += acc.lane(6); s += acc.lane(7); }
+            if (L > 8) {
+                s += acc.lane(8); s += acc.lane(9); s += acc.lane(10); s += acc.lane(11);
+                s += acc.lane(12); s += acc.lane(13); s += acc.lane(14); s += acc.lane(15);
+            }
+            for (int j = 16; j < L; j++) s += acc.lane(j);
             for (; p < n; p++) {
                 s = Math.fma(x[xo + p], y[yo + p], s);
             }

@@ -118,20 +118,23 @@ final class PanamaKernels extends ScalarKernels {
         for (int i = 0; i < ub; i += L) one.div(load(a, aOff + i)).intoArray(out, outOff + i);
     }
 
+    // The transcendentals are VectorMath's: built from exactly rounded operations only, so they
+    // give the same bits interpreted and compiled (see VectorMath).
+
     private static void exp(float[] a, int aOff, float[] out, int outOff, int ub) {
-        for (int i = 0; i < ub; i += L) load(a, aOff + i).lanewise(VectorOperators.EXP).intoArray(out, outOff + i);
+        VectorMath.exp(a, aOff, out, outOff, ub);
     }
 
     private static void log(float[] a, int aOff, float[] out, int outOff, int ub) {
-        for (int i = 0; i < ub; i += L) load(a, aOff + i).lanewise(VectorOperators.LOG).intoArray(out, outOff + i);
+        VectorMath.log(a, aOff, out, outOff, ub);
     }
 
     private static void tanh(float[] a, int aOff, float[] out, int outOff, int ub) {
-        for (int i = 0; i < ub; i += L) load(a, aOff + i).lanewise(VectorOperators.TANH).intoArray(out, outOff + i);
+        VectorMath.tanh(a, aOff, out, outOff, ub);
     }
 
     private static void sigmoid(float[] a, int aOff, float[] out, int outOff, int ub) {
-        for (int i = 0; i < ub; i += L) sigmoid(load(a, aOff + i)).intoArray(out, outOff + i);
+        VectorMath.sigmoid(a, aOff, out, outOff, ub);
     }
 
     /** A blend, not max(x, 0): the reference maps NaN and -0 to +0, Math.max would not. */
@@ -152,28 +155,12 @@ final class PanamaKernels extends ScalarKernels {
 
     /** max(x, 0) + log1p(exp(-|x|)): the exp argument is &le; 0, so nothing overflows. */
     private static void softplus(float[] a, int aOff, float[] out, int outOff, int ub) {
-        for (int i = 0; i < ub; i += L) {
-            FloatVector x = load(a, aOff + i);
-            x.max(0f).add(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P)).intoArray(out, outOff + i);
-        }
+        VectorMath.softplus(a, aOff, out, outOff, ub, false);
     }
 
     /** min(x, 0) - log1p(exp(-|x|)) = -softplus(-x). */
     private static void logSigmoid(float[] a, int aOff, float[] out, int outOff, int ub) {
-        for (int i = 0; i < ub; i += L) {
-            FloatVector x = load(a, aOff + i);
-            x.min(0f).sub(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P)).intoArray(out, outOff + i);
-        }
-    }
-
-    /**
-     * Logistic function with one exp of a non-positive argument (never overflows):
-     * e = exp(-|x|), sigma = 1 / (1 + e) for x &ge; 0 and e / (1 + e) for x &lt; 0.
-     */
-    private static FloatVector sigmoid(FloatVector x) {
-        FloatVector e = x.abs().neg().lanewise(VectorOperators.EXP);
-        FloatVector num = e.blend(1f, x.compare(VectorOperators.GE, 0f));
-        return num.div(e.add(1f));
+        VectorMath.softplus(a, aOff, out, outOff, ub, true);
     }
 
     @Override
@@ -306,7 +293,17 @@ final class PanamaKernels extends ScalarKernels {
             s3 = s3.add(load(a, aOff + i + 3 * L));
         }
         for (int ub = S.loopBound(n); i < ub; i += L) s0 = s0.add(load(a, aOff + i));
-        float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        FloatVector v = s0.add(s1).add(s2.add(s3));
+        // The lanes in order with constant indices, not reduceLanes(ADD): see VectorMath.
+        float s = 0f + v.lane(0);
+        if (L > 1) s += v.lane(1);
+        if (L > 2) { s += v.lane(2); s += v.lane(3); }
+        if (L > 4) { s += v.lane(4); s += v.lane(5); s += v.lane(6); s += v.lane(7); }
+        if (L > 8) {
+            s += v.lane(8); s += v.lane(9); s += v.lane(10); s += v.lane(11);
+            s += v.lane(12); s += v.lane(13); s += v.lane(14); s += v.lane(15);
+        }
+        for (int j = 16; j < L; j++) s += v.lane(j);
         for (; i < n; i++) s += a[aOff + i];
         return s;
     }
@@ -322,7 +319,17 @@ final class PanamaKernels extends ScalarKernels {
             s3 = load(a, aOff + i + 3 * L).fma(load(b, bOff + i + 3 * L), s3);
         }
         for (int ub = S.loopBound(n); i < ub; i += L) s0 = load(a, aOff + i).fma(load(b, bOff + i), s0);
-        float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        FloatVector v = s0.add(s1).add(s2.add(s3));
+        // The lanes in order with constant indices, not reduceLanes(ADD): see VectorMath.
+        float s = 0f + v.lane(0);
+        if (L > 1) s += v.lane(1);
+        if (L > 2) { s += v.lane(2); s += v.lane(3); }
+        if (L > 4) { s += v.lane(4); s += v.lane(5); s += v.lane(6); s += v.lane(7); }
+        if (L > 8) {
+            s += v.lane(8); s += v.lane(9); s += v.lane(10); s += v.lane(11);
+            s += v.lane(12); s += v.lane(13); s += v.lane(14); s += v.lane(15);
+        }
+        for (int j = 16; j < L; j++) s += v.lane(j);
         for (; i < n; i++) s += a[aOff + i] * b[bOff + i];
         return s;
     }
@@ -340,7 +347,17 @@ final class PanamaKernels extends ScalarKernels {
             s3 = x3.fma(x3, s3);
         }
         for (int ub = S.loopBound(n); i < ub; i += L) { FloatVector x = load(a, aOff + i); s0 = x.fma(x, s0); }
-        float s = s0.add(s1).add(s2.add(s3)).reduceLanes(VectorOperators.ADD);
+        FloatVector v = s0.add(s1).add(s2.add(s3));
+        // The lanes in order with constant indices, not reduceLanes(ADD): see VectorMath.
+        float s = 0f + v.lane(0);
+        if (L > 1) s += v.lane(1);
+        if (L > 2) { s += v.lane(2); s += v.lane(3); }
+        if (L > 4) { s += v.lane(4); s += v.lane(5); s += v.lane(6); s += v.lane(7); }
+        if (L > 8) {
+            s += v.lane(8); s += v.lane(9); s += v.lane(10); s += v.lane(11);
+            s += v.lane(12); s += v.lane(13); s += v.lane(14); s += v.lane(15);
+        }
+        for (int j = 16; j < L; j++) s += v.lane(j);
         for (; i < n; i++) { float x = a[aOff + i]; s += x * x; }
         return s;
     }
@@ -351,6 +368,10 @@ final class PanamaKernels extends ScalarKernels {
         int i = 0;
         FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int ub = S.loopBound(n); i < ub; i += L) m = m.max(load(a, aOff + i));
+        // reduceLanes(MAX) is specified with Math.max semantics (NaN wins, +0 > -0), under which
+        // max is exact and independent of the order, so the fallback and the intrinsic agree
+        // (unlike ADD); KernelDeterminismTest checks it with NaN and mixed +-0 inputs. A lane
+        // loop of Math.max, order fixed by us, was 3 times slower (2048 rows of 64: 50 vs 17 us).
         float r = m.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) r = Math.max(r, a[aOff + i]);
         return r;
@@ -392,47 +413,12 @@ final class PanamaKernels extends ScalarKernels {
 
     @Override
     public void rowSoftmax(float[] a, int aOff, int rows, int cols, float[] out, int outOff) {
-        int ub = S.loopBound(cols);
-        for (int r = 0; r < rows; r++) {
-            int ai = aOff + r * cols, oi = outOff + r * cols;
-            float m = max(a, ai, cols);
-            FloatVector vs = FloatVector.zero(S);
-            int c = 0;
-            // Each element is read before it is written at the same index, so out may alias a.
-            for (; c < ub; c += L) {
-                FloatVector e = load(a, ai + c).sub(m).lanewise(VectorOperators.EXP);
-                e.intoArray(out, oi + c);
-                vs = vs.add(e);
-            }
-            float s = vs.reduceLanes(VectorOperators.ADD);
-            for (; c < cols; c++) {
-                float e = (float) Math.exp(a[ai + c] - m);
-                out[oi + c] = e;
-                s += e;
-            }
-            float inv = 1f / s;
-            c = 0;
-            for (; c < ub; c += L) load(out, oi + c).mul(inv).intoArray(out, oi + c);
-            for (; c < cols; c++) out[oi + c] *= inv;
-        }
+        VectorMath.rowSoftmax(a, aOff, rows, cols, out, outOff);
     }
 
     @Override
     public void rowLogSoftmax(float[] a, int aOff, int rows, int cols, float[] out, int outOff) {
-        int ub = S.loopBound(cols);
-        for (int r = 0; r < rows; r++) {
-            int ai = aOff + r * cols, oi = outOff + r * cols;
-            float m = max(a, ai, cols);
-            FloatVector vs = FloatVector.zero(S);
-            int c = 0;
-            for (; c < ub; c += L) vs = vs.add(load(a, ai + c).sub(m).lanewise(VectorOperators.EXP));
-            float s = vs.reduceLanes(VectorOperators.ADD);
-            for (; c < cols; c++) s += (float) Math.exp(a[ai + c] - m);
-            float lse = m + (float) Math.log(s);
-            c = 0;
-            for (; c < ub; c += L) load(a, ai + c).sub(lse).intoArray(out, oi + c);
-            for (; c < cols; c++) out[oi + c] = a[ai + c] - lse;
-        }
+        VectorMath.rowLogSoftmax(a, aOff, rows, cols, out, outOff);
     }
 
     @Override
