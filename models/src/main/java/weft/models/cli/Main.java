@@ -375,16 +375,29 @@ public final class Main {
         Json.writeFile(s.report(), rep);
     }
 
-    /** One row per model: test metrics at its best-valid epoch, and seconds per epoch. */
+    /**
+     * One row per model: test metrics at its best-valid epoch, seconds per epoch (and relative to
+     * LightGCN's when it ran too), and the peak live heap.
+     */
     static String compareTable(String dataset, List<TrainResult> runs) {
+        double ref = Double.NaN;
+        for (TrainResult r : runs) {
+            if (r.model.equals("lightgcn")) {
+                ref = r.trainSecondsPerEpoch();
+            }
+        }
         StringBuilder sb = new StringBuilder();
         sb.append("test metrics at each model's best-valid epoch on ").append(dataset).append('\n');
-        sb.append(String.format(Locale.ROOT, "%-12s %9s %9s %9s %9s %6s %10s %10s%n",
-                "model", "Recall@10", "Recall@20", "NDCG@10", "NDCG@20", "best", "train s/ep", "eval s/ep"));
+        sb.append(String.format(Locale.ROOT, "%-12s %9s %9s %9s %9s %6s %10s %10s %10s %9s%n",
+                "model", "Recall@10", "Recall@20", "NDCG@10", "NDCG@20", "best", "train s/ep", "x lightgcn",
+                "eval s/ep", "heap MiB"));
         for (TrainResult r : runs) {
-            sb.append(String.format(Locale.ROOT, "%-12s %9.4f %9.4f %9.4f %9.4f %6d %10.2f %10.2f%n", r.model,
+            double rel = r.trainSecondsPerEpoch() / ref;
+            double live = r.peakLiveMib();
+            sb.append(String.format(Locale.ROOT, "%-12s %9.4f %9.4f %9.4f %9.4f %6d %10.2f %10s %10.2f %9s%n", r.model,
                     r.test.get("Recall@10"), r.test.get("Recall@20"), r.test.get("NDCG@10"), r.test.get("NDCG@20"),
-                    r.bestEpoch, r.trainSecondsPerEpoch(), r.evalSecondsPerEpoch()));
+                    r.bestEpoch, r.trainSecondsPerEpoch(), Double.isNaN(rel) ? "-" : String.format(Locale.ROOT, "%.2f", rel),
+                    r.evalSecondsPerEpoch(), live < 0 ? "-" : String.format(Locale.ROOT, "%.0f", live)));
         }
         return sb.toString();
     }
@@ -393,6 +406,8 @@ public final class Main {
         out.println();
         out.println(String.format(Locale.ROOT, "%s on %s: best epoch %d of %d (%.2fs train, %.2fs eval per epoch)",
                 r.model, r.dataset, r.bestEpoch, r.epochs.size(), r.trainSecondsPerEpoch(), r.evalSecondsPerEpoch()));
+        out.println(String.format(Locale.ROOT, "peak heap: %s MiB live after a collection, %s MiB used, of %s MiB",
+                r.heap.get("peak_live_mib"), r.heap.get("peak_used_mib"), r.heap.get("max_heap_mib")));
         out.println("valid");
         out.print(r.valid.toTable());
         out.println("test");

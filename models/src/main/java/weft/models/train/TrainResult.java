@@ -19,9 +19,11 @@ public final class TrainResult {
     public final EvalResult test;
     public final List<Epoch> epochs;
     public final Map<String, Object> config;
+    /** Peak heap during the run ({@link HeapMeter#asMap}). */
+    public final Map<String, Object> heap;
 
     public TrainResult(String model, String dataset, int bestEpoch, EvalResult valid, EvalResult test,
-                       List<Epoch> epochs, Map<String, Object> config) {
+                       List<Epoch> epochs, Map<String, Object> config, Map<String, Object> heap) {
         this.model = model;
         this.dataset = dataset;
         this.bestEpoch = bestEpoch;
@@ -29,6 +31,12 @@ public final class TrainResult {
         this.test = test;
         this.epochs = List.copyOf(epochs);
         this.config = config;
+        this.heap = heap;
+    }
+
+    /** Peak live heap (after a collection) in MiB, or -1 where none was measured. */
+    public double peakLiveMib() {
+        return heap.get("peak_live_mib") instanceof Number n ? n.doubleValue() : -1;
     }
 
     /** Mean training seconds per epoch. */
@@ -41,7 +49,7 @@ public final class TrainResult {
         return epochs.stream().mapToDouble(Epoch::evalSeconds).average().orElse(Double.NaN);
     }
 
-    /** The report object: {model, dataset, best_epoch, valid, test, epochs, config}. */
+    /** The report object: {model, dataset, best_epoch, valid, test, epochs, config, heap}. */
     public Map<String, Object> toJsonObject() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", model);
@@ -61,6 +69,7 @@ public final class TrainResult {
         }
         m.put("epochs", eps);
         m.put("config", config);
+        m.put("heap", heap);
         return m;
     }
 }

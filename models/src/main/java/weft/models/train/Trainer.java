@@ -40,6 +40,16 @@ public final class Trainer {
         Evaluator evaluator = new Evaluator(data);
         Progress progress = cfg.verbose ? new Progress(out, batches.batchesPerEpoch()) : null;
 
+        HeapMeter heap = new HeapMeter();
+        try {
+            return fit(model, data, modelConfig, params, opt, batches, evaluator, progress, heap);
+        } finally {
+            heap.close();
+        }
+    }
+
+    private TrainResult fit(Recommender model, Dataset data, Map<String, Object> modelConfig, List<Var> params,
+                            Adam opt, TrainBatches batches, Evaluator evaluator, Progress progress, HeapMeter heap) {
         List<TrainResult.Epoch> log = new ArrayList<>();
         Tensor[] best = snapshot(params, null);
         double bestScore = Double.NEGATIVE_INFINITY;
@@ -97,7 +107,7 @@ public final class Trainer {
         EvalResult test = evaluator.test(model.scorer());
         Map<String, Object> config = new LinkedHashMap<>(modelConfig);
         config.putAll(cfg.asMap());
-        return new TrainResult(model.name(), data.name(), bestEpoch, bestValid, test, log, config);
+        return new TrainResult(model.name(), data.name(), bestEpoch, bestValid, test, log, config, heap.asMap());
     }
 
     private static Tensor[] snapshot(List<Var> params, Tensor[] into) {
