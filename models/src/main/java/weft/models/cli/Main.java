@@ -431,7 +431,24 @@ public final class Main {
                 "  robustness train under feature noise and dropped training interactions; metrics relative to clean",
                 "             --model NAME | --models A,B [--feature-noise 0.1,0.3,0.5] [--drop-interactions 0.2,0.4]",
                 "  info       version, JVM and the kernel provider in use",
-                "  version    print the version");
+                "  version    print the version",
+                "models (each class's comment gives the defaults and how they were chosen):",
+                modelHelp());
+    }
+
+    /** One line per model: name, what it is, its own flags and switches. */
+    static String modelHelp() {
+        StringBuilder sb = new StringBuilder();
+        for (String m : Models.names()) {
+            sb.append(String.format(Locale.ROOT, "  %-11s%s%n", m, Models.description(m)));
+            List<String> own = new ArrayList<>();
+            Models.flagsOf(m).forEach(f -> own.add("--" + f + " V"));
+            Models.switchesOf(m).forEach(f -> own.add("--" + f));
+            if (!own.isEmpty()) {
+                sb.append("             ").append(String.join(" ", own)).append('\n');
+            }
+        }
+        return sb.toString().stripTrailing();
     }
 
 }
