@@ -42,13 +42,29 @@ class CliTest {
         assertEquals(0, rc, err());
         String json = Files.readString(report);
         for (String key : new String[] {"\"model\": \"lightgcn\"", "\"dataset\"", "\"best_epoch\"", "\"valid\"", "\"test\"",
-                "\"epochs\"", "\"train_seconds\"", "\"eval_seconds\"", "\"config\"", "\"Recall@20\"", "\"NDCG@50\""}) {
+                "\"epochs\"", "\"train_seconds\"", "\"eval_seconds\"", "\"config\"", "\"Recall@20\"", "\"NDCG@50\"",
+                "\"heap\"", "\"peak_live_mib\""}) {
             assertTrue(json.contains(key), "report lacks " + key + ":\n" + json);
         }
         String text = out.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("test") && text.contains("Recall"), text);
         try (var files = Files.list(report.getParent())) {
             assertEquals(1, files.count(), "no temporary file left beside the report");
+        }
+    }
+
+    @Test
+    void helpListsEveryModelWithItsFlagsAndSwitches() {
+        assertEquals(0, run("help"));
+        String help = out.toString(StandardCharsets.UTF_8);
+        for (String m : Models.names()) {
+            assertTrue(help.contains("\n  " + m + " "), "help lacks model " + m);
+            for (String f : Models.flagsOf(m)) {
+                assertTrue(help.contains("--" + f + " V"), "help lacks " + m + "'s flag --" + f);
+            }
+            for (String sw : Models.switchesOf(m)) {
+                assertTrue(help.contains("--" + sw), "help lacks " + m + "'s switch --" + sw);
+            }
         }
     }
 
