@@ -13,6 +13,16 @@ public final class ModelConfig {
     public int layers = 3;
     public long seed = 2024;
 
+    /** A copy, to change for one model of a {@code compare}. */
+    public ModelConfig copy() {
+        ModelConfig c = new ModelConfig();
+        c.dim = dim;
+        c.reg = reg;
+        c.layers = layers;
+        c.seed = seed;
+        return c;
+    }
+
     public Map<String, Object> asMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("dim", dim);

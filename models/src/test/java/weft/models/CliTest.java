@@ -68,6 +68,25 @@ class CliTest {
         }
     }
 
+    /** BPR-MF's own default reg (0.1, see Models.defaultReg) applies unless --reg is given; others keep 1e-4. */
+    @Test
+    void bprmfHasItsOwnDefaultRegUnlessRegIsGiven() throws Exception {
+        Path a = tmp.resolve("a.json"), b = tmp.resolve("b.json");
+        assertEquals(0, run("compare", "--models", "bprmf,lightgcn", "--data", data(), "--epochs", "1", "--quiet",
+                "--report", a.toString()), err());
+        String ja = Files.readString(a);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"reg\": ([0-9.eE-]+)").matcher(ja);
+        assertTrue(m.find());
+        assertEquals(0.1, Double.parseDouble(m.group(1)), 1e-6, "bprmf's default reg");
+        assertTrue(m.find());
+        assertEquals(1e-4, Double.parseDouble(m.group(1)), 1e-9, "lightgcn's default reg");
+        assertEquals(0, run("train", "--model", "bprmf", "--data", data(), "--epochs", "1", "--quiet", "--reg", "0.001",
+                "--report", b.toString()), err());
+        m = java.util.regex.Pattern.compile("\"reg\": ([0-9.eE-]+)").matcher(Files.readString(b));
+        assertTrue(m.find());
+        assertEquals(1e-3, Double.parseDouble(m.group(1)), 1e-9, "--reg overrides the model's default");
+    }
+
     @Test
     void unknownFlagIsAUsageError() {
         assertEquals(2, run("train", "--model", "lightgcn", "--epoch", "3"));

@@ -184,8 +184,12 @@ public final class Main {
     }
 
     static TrainResult trainOne(String model, Setup s, Args a, PrintStream out) {
-        Recommender rec = Models.create(model, s.data(), s.model(), a);
-        Map<String, Object> cfg = new LinkedHashMap<>(s.model().asMap());
+        ModelConfig mc = s.model().copy();
+        if (!a.has("reg")) {
+            mc.reg = Models.defaultReg(model, mc.reg);
+        }
+        Recommender rec = Models.create(model, s.data(), mc, a);
+        Map<String, Object> cfg = new LinkedHashMap<>(mc.asMap());
         cfg.putAll(rec.options());
         if (s.train().verbose) {
             out.println(String.format(Locale.ROOT, "weft %s | %s | %s | kernels %s, %d threads", VERSION, model, s.data(),
@@ -420,7 +424,7 @@ public final class Main {
                 "commands:",
                 "  train      train a model and report valid/test metrics at the best-valid epoch",
                 "             --model " + String.join("|", Models.names()) + " [--data DIR (default test-data/)]",
-                "             [--epochs 1000] [--patience 20] [--dim 64] [--lr 1e-3] [--reg 1e-4] [--layers 3]",
+                "             [--epochs 1000] [--patience 20] [--dim 64] [--lr 1e-3] [--reg 1e-4, bprmf 0.1] [--layers 3]",
                 "             [--batch 2048] [--seed S] [--threads T] [--report FILE.json] [--quiet]",
                 "             [--modality NAME=FILE.npy]... [--item-graph NAME=FILE.tsv]... [--feature-norm none|standardize|l2]",
                 "             freedom: [--rho 0.8] [--lambda 1e-4] [--knn-k 10] [--mm-layers 1] [--modality-weights image=0.1,text=0.9]",
