@@ -410,7 +410,7 @@ public final class Main {
         out.println();
         out.println(String.format(Locale.ROOT, "%s on %s: best epoch %d of %d (%.2fs train, %.2fs eval per epoch)",
                 r.model, r.dataset, r.bestEpoch, r.epochs.size(), r.trainSecondsPerEpoch(), r.evalSecondsPerEpoch()));
-        out.println(String.format(Locale.ROOT, "peak heap: %s MiB live after a collection, %s MiB used, of %s MiB",
+        out.println(String.format(Locale.ROOT, "peak heap: %s MiB occupied after a collection, %s MiB used, of %s MiB",
                 r.heap.get("peak_live_mib"), r.heap.get("peak_used_mib"), r.heap.get("max_heap_mib")));
         out.println("valid");
         out.print(r.valid.toTable());

@@ -21,9 +21,11 @@ import javax.management.openmbean.CompositeData;
  *
  * <ul>
  * <li><b>live</b>: the largest heap occupancy right after a garbage collection, read from the
- * collectors' notifications. It is what the run kept reachable (parameters, Adam moments,
- * dataset, the autograd tape of a batch) plus what the collector chose not to free, so it is
- * the figure to size {@code -Xmx} by; it does not grow with {@code -Xmx}.
+ * collectors' notifications. It bounds from above what the run kept reachable (parameters,
+ * Adam moments, dataset, the autograd tape of a batch): after a young collection the old
+ * generation still holds whatever garbage was promoted into it, so the figure is exact only
+ * after a full collection. It is the figure to size {@code -Xmx} from; running with that
+ * {@code -Xmx} is the proof.
  * <li><b>used</b>: the largest occupancy of the heap pools at any moment, garbage included
  * (the pools' peak usage, reset at the start). It grows with the room the JVM is given.
  * </ul>
