@@ -194,6 +194,10 @@ public final class Main {
         if (s.train().verbose) {
             out.println(String.format(Locale.ROOT, "weft %s | %s | %s | kernels %s, %d threads", VERSION, model, s.data(),
                     Kernels.get().name(), Parallel.threads()));
+            String warning = rec.usesFeatures() ? FeatureNorm.scaleWarning(s.data().modalities()) : null;
+            if (warning != null) {
+                out.println("warning: " + warning);
+            }
         }
         return new Trainer(s.train(), out).fit(rec, s.data(), cfg);
     }

@@ -1,5 +1,8 @@
 package weft.models.data;
 
+import java.util.Locale;
+import java.util.Map;
+
 import weft.engine.Kernels;
 import weft.engine.Tensor;
 
@@ -50,5 +53,49 @@ public enum FeatureNorm {
             case "l2": return L2;
             default: throw new IllegalArgumentException("feature normalisation must be none, standardize or l2, got '" + s + "'");
         }
+    }
+
+    /** Modalities whose mean row norms differ by more than this factor draw {@link #scaleWarning}. */
+    public static final double SCALE_RATIO_WARNING = 100;
+
+    /**
+     * A warning when the modalities' scales differ wildly (the largest mean row L2 norm over the
+     * smallest above {@link #SCALE_RATIO_WARNING}), or null. Raw VGGish audio rows, for instance,
+     * have norm ~1500 where MiniLM text rows have norm 1: a model that concatenates or sums raw
+     * vectors then hardly sees the smaller modality.
+     */
+    public static String scaleWarning(Map<String, Tensor> modalities) {
+        String big = null, small = null;
+        double max = 0, min = Double.POSITIVE_INFINITY;
+        for (Map.Entry<String, Tensor> e : modalities.entrySet()) {
+            double n = meanRowNorm(e.getValue());
+            if (n > max) {
+                max = n;
+                big = e.getKey();
+            }
+            if (n < min) {
+                min = n;
+                small = e.getKey();
+            }
+        }
+        if (big == null || big.equals(small) || !(max > SCALE_RATIO_WARNING * min)) {
+            return null;
+        }
+        return String.format(Locale.ROOT, "modality scales differ: '%s' rows have mean L2 norm %.3g, '%s' rows %.3g (x%.0f); "
+                + "a model fed raw vectors mostly sees '%s'. --feature-norm standardize or l2 evens them", big, max, small, min,
+                max / min, big);
+    }
+
+    static double meanRowNorm(Tensor x) {
+        double total = 0;
+        for (int r = 0; r < x.rows; r++) {
+            double sq = 0;
+            for (int c = 0; c < x.cols; c++) {
+                double v = x.data[x.offset + r * x.cols + c];
+                sq += v * v;
+            }
+            total += Math.sqrt(sq);
+        }
+        return x.rows == 0 ? 0 : total / x.rows;
     }
 }
