@@ -26,8 +26,9 @@ import javax.management.openmbean.CompositeData;
  * generation still holds whatever garbage was promoted into it, so the figure is exact only
  * after a full collection. It is the figure to size {@code -Xmx} from; running with that
  * {@code -Xmx} is the proof.
- * <li><b>used</b>: the largest occupancy of the heap pools at any moment, garbage included
- * (the pools' peak usage, reset at the start). It grows with the room the JVM is given.
+ * <li><b>used</b>: the sum of the heap pools' own peak occupancies, garbage included (reset at
+ * the start). The pools need not peak together, so the sum can exceed {@code -Xmx}; it grows
+ * with the room the JVM is given and says little about what the run needs.
  * </ul>
  *
  * Where the JVM offers no GC notifications (not HotSpot) or no collection happened during the
