@@ -15,7 +15,6 @@ import weft.autograd.ShapeOps;
 import weft.autograd.Var;
 import weft.autograd.nn.Gate;
 import weft.autograd.nn.Linear;
-import weft.autograd.nn.Losses;
 import weft.engine.Kernels;
 import weft.engine.MatMul;
 import weft.engine.Rng;
@@ -306,11 +305,7 @@ public final class DpRec implements Recommender {
         Forward fw = forward(p);
         int[] pos = Fusion.offset(b.pos(), numUsers);
         int[] neg = Fusion.offset(b.neg(), numUsers);
-        Var u = ShapeOps.gatherRows(fw.all(), b.users());
-        Var loss = Losses.bpr(Ops.rowDot(u, ShapeOps.gatherRows(fw.all(), pos)), Ops.rowDot(u, ShapeOps.gatherRows(fw.all(), neg)));
-        Var emb = p[embIdx];
-        loss = Ops.add(loss, Losses.embLoss(reg, b.size(), ShapeOps.gatherRows(emb, b.users()), ShapeOps.gatherRows(emb, pos),
-                ShapeOps.gatherRows(emb, neg)));
+        Var loss = Fusion.bprWithEmbLoss(fw.all(), p[embIdx], b.users(), pos, neg, reg, b.size());
         loss = addAlign(loss, "item", opt.itemAlign, fw.z(), Fusion.distinct(pos));
         loss = addAlign(loss, "user", opt.userAlign, fw.z(), Fusion.distinct(b.users()));
         if (opt.hypergraph) {

@@ -287,11 +287,7 @@ public final class Tmfun implements Recommender {
         Forward fw = forward(p);
         int[] pos = Fusion.offset(b.pos(), numUsers);
         int[] neg = Fusion.offset(b.neg(), numUsers);
-        Var u = ShapeOps.gatherRows(fw.all(), b.users());
-        Var loss = Losses.bpr(Ops.rowDot(u, ShapeOps.gatherRows(fw.all(), pos)), Ops.rowDot(u, ShapeOps.gatherRows(fw.all(), neg)));
-        Var emb = p[embIdx];
-        loss = Ops.add(loss, Losses.embLoss(reg, b.size(), ShapeOps.gatherRows(emb, b.users()), ShapeOps.gatherRows(emb, pos),
-                ShapeOps.gatherRows(emb, neg)));
+        Var loss = Fusion.bprWithEmbLoss(fw.all(), p[embIdx], b.users(), pos, neg, reg, b.size());
         if (opt.contrast && opt.clWeight > 0) {
             int[] items = Fusion.distinct(b.pos());
             Var fused = ShapeOps.gatherRows(fw.fused(), items);

@@ -205,6 +205,18 @@ public final class Fusion {
         return Arrays.copyOf(s, n);
     }
 
+    /**
+     * MMRec's BPR loss on the final embeddings {@code all} ([users + items, d]) plus EmbLoss on
+     * the batch's layer-0 rows of {@code emb}; {@code pos} and {@code neg} are item ids already
+     * offset by the number of users (see {@link #offset}).
+     */
+    public static Var bprWithEmbLoss(Var all, Var emb, int[] users, int[] pos, int[] neg, float reg, int batchSize) {
+        Var u = ShapeOps.gatherRows(all, users);
+        Var loss = Losses.bpr(Ops.rowDot(u, ShapeOps.gatherRows(all, pos)), Ops.rowDot(u, ShapeOps.gatherRows(all, neg)));
+        return Ops.add(loss, Losses.embLoss(reg, batchSize, ShapeOps.gatherRows(emb, users), ShapeOps.gatherRows(emb, pos),
+                ShapeOps.gatherRows(emb, neg)));
+    }
+
     /** {@code ids[j] + by} for each j (item ids as rows of a users-then-items table). */
     public static int[] offset(int[] ids, int by) {
         int[] out = new int[ids.length];
