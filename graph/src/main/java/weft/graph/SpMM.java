@@ -21,11 +21,9 @@ import weft.engine.Tensor;
  */
 public final class SpMM {
     /**
-     * The inner loop: how one row's entries are accumulated. {@link #AXPY} is the default: on the
-     * Amazon-Baby-sized layer of {@code SpmmBenchmark} (d = 64, JDK 17, AVX2) it measured 7.6 ms
-     * against 10.4 ms for FUSED4 and 16.7 ms for LOOP (best of 250 interleaved runs, one thread,
-     * shared machine), and the engine's axpy gives bit-identical results on both kernel
-     * providers. The others are kept as comparison points for the benchmark.
+     * The inner loop: how one row's entries are accumulated. {@link #AXPY} is the default (it
+     * measured fastest in {@code SpmmBenchmark}, see docs/performance.md, and the engine's axpy is
+     * bit-identical on both kernel providers); the others are comparison points for the benchmark.
      */
     public enum Inner {
         /** {@code Kernels.axpy} once per entry (the Vector API kernel where available). */

@@ -3,7 +3,6 @@ package weft.models;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import weft.autograd.NoGrad;
@@ -11,9 +10,6 @@ import weft.autograd.Ops;
 import weft.autograd.ShapeOps;
 import weft.autograd.Var;
 import weft.autograd.nn.Linear;
-import weft.autograd.nn.Losses;
-import weft.engine.Kernels;
-import weft.engine.MatMul;
 import weft.engine.Rng;
 import weft.engine.Tensor;
 import weft.graph.Adjacency;
@@ -21,9 +17,18 @@ import weft.graph.CsrMatrix;
 import weft.graph.EdgeSampling;
 import weft.graph.KnnGraph;
 import weft.graph.SpMM;
+import weft.models.blocks.Bpr;
+import weft.models.blocks.DotScorer;
+import weft.models.blocks.Embeddings;
+import weft.models.blocks.Graphs;
+import weft.models.blocks.Index;
 import weft.models.data.Dataset;
 import weft.models.data.TrainBatches;
 import weft.models.eval.Scorer;
+import weft.models.options.Option;
+import weft.models.options.SharedOptions;
+import weft.models.options.OptionException;
+import weft.models.options.Options;
 
 /**
  * FREEDOM (Zhou and Shen, 2023): a frozen item-item graph from the modalities, and a user-item
@@ -36,7 +41,7 @@ import weft.models.eval.Scorer;
  *   A_t   = pruned A_hat: keep (1 - rho) of the edges, drawn without replacement with
  *           probability ~ 1/sqrt(d_u d_i), renormalised by the kept edges' degrees (new each epoch;
  *           the full A_hat at evaluation)
- *   E     = mean(E^(0), A_t E^(0), ..., A_t^K E^(0))   (K = 2)
+ *   E     = mean(E^(0), A_t E^(0), ..., A_t^K E^(0))   (K = --layers, FREEDOM's default 2)
  *   user  = E_u,  item = E_i + h_i
  *   loss  = BPR(user, item) + lambda * sum_m BPR(user, W_m x^m)   (no L2 term)
  * </pre>
@@ -44,54 +49,46 @@ import weft.models.eval.Scorer;
  * modality BPR term, fine-tuned as in the reference) or as a precomputed graph only (no BPR term).
  * The item graph is embedded in the (U+I)-node space so h is added without slicing.
  */
-public final class Freedom implements Recommender {
-    /** FREEDOM's switches and their defaults (MMRec's FREEDOM.yaml). */
-    public static final class Options {
-        public int knnK = 10;
-        /** Fraction of user-item edges dropped each epoch (0.8 or 0.9 in the published grid). */
-        public double rho = 0.8;
-        public int uiLayers = 2;
-        public int mmLayers = 1;
-        /** Weight of the modality BPR term (0, 1e-5, 1e-4, 1e-3 in the published grid). */
-        public float lambda = 1e-4f;
-        /** Modality weights of the item graph; empty means 0.1 image / 0.9 text, else equal. */
-        public Map<String, Double> weights = new LinkedHashMap<>();
+public final class Freedom extends GraphRecommender {
+    public static final Option<Integer> KNN_K = SharedOptions.KNN_K;
+    public static final Option<Double> RHO = Option.real("rho", 0.8, "fraction of user-item edges dropped each epoch")
+            .min(0).below(1).search(0.8, 0.9);
+    public static final Option<Integer> MM_LAYERS = Option.integer("mm-layers", 1, "hops over the frozen item graph").min(0);
+    public static final Option<Double> LAMBDA = Option.real("lambda", 1e-4, "weight of the modality BPR terms")
+            .min(0).search(0.0, 1e-5, 1e-4, 1e-3);
+    public static final Option<Map<String, Double>> MODALITY_WEIGHTS = Option.weights("modality-weights",
+            "weights of the modalities' item graphs").describeDefault("image=0.1,text=0.9, else equal");
+    public static final ModelSpec SPEC = ModelSpec.builder("freedom",
+                    "FREEDOM: frozen item kNN graph + degree-sensitive pruned LightGCN")
+            .options(RHO, LAMBDA, KNN_K, MM_LAYERS, MODALITY_WEIGHTS)
+            .ablation(RHO, 0.0).ablation(LAMBDA, 0.0).ablation(MM_LAYERS, 0)
+            .layers(2).build(Freedom::new);
 
-        public Map<String, Object> asMap() {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("knn_k", knnK);
-            m.put("rho", rho);
-            m.put("ui_layers", uiLayers);
-            m.put("mm_layers", mmLayers);
-            m.put("lambda", (double) lambda);
-            m.put("modality_weights", weights);
-            return m;
-        }
-    }
-
-    private final int numUsers, numItems;
     private final Var emb;
-    private final CsrMatrix interactions, fullAdj, itemGraph;
+    private final CsrMatrix itemGraph;
     private CsrMatrix trainAdj;
-    private final Options opt;
+    private final int mmLayers;
+    private final double rho;
+    private final float lambda;
     private final long seed;
     private final List<Var> featureTables = new ArrayList<>();
     private final List<Linear> projections = new ArrayList<>();
     /** The combined item graph's modality weights actually used, for the report. */
     public final Map<String, Double> usedWeights;
 
-    public Freedom(Dataset data, ModelConfig cfg) {
-        this(data, cfg, new Options());
+    /** With the default options and FREEDOM's 2 user-item layers. */
+    public Freedom(Dataset data) {
+        this(data, SPEC.config(), Options.defaults());
     }
 
+    /** {@code cfg.layers} is the number of user-item layers (FREEDOM's default is 2: {@link ModelSpec#config()}). */
     public Freedom(Dataset data, ModelConfig cfg, Options opt) {
-        this.opt = opt;
+        super(SPEC, data, cfg, opt);
         this.seed = cfg.seed;
-        numUsers = data.numUsers();
-        numItems = data.numItems();
-        interactions = Adjacency.interactions(numUsers, numItems, data.trainUsers(), data.trainItems());
-        fullAdj = Adjacency.normalized(interactions);
-        trainAdj = fullAdj;
+        mmLayers = opt.get(MM_LAYERS);
+        rho = opt.get(RHO);
+        lambda = opt.getFloat(LAMBDA);
+        trainAdj = adj;
 
         Map<String, CsrMatrix> graphs = new LinkedHashMap<>();
         for (Map.Entry<String, CsrMatrix> e : data.itemGraphs().entrySet()) {
@@ -99,14 +96,14 @@ public final class Freedom implements Recommender {
         }
         for (Map.Entry<String, Tensor> e : data.modalities().entrySet()) {
             if (!graphs.containsKey(e.getKey())) {
-                graphs.put(e.getKey(), KnnGraph.freedom(e.getValue(), opt.knnK));
+                graphs.put(e.getKey(), KnnGraph.freedom(e.getValue(), knnK(KNN_K)));
             }
         }
         if (graphs.isEmpty()) {
             throw new IllegalArgumentException("freedom needs item modalities (feature .npy files or --item-graph files); dataset '"
                     + data.name() + "' has none");
         }
-        usedWeights = weights(graphs.keySet(), opt.weights);
+        usedWeights = weights(graphs.keySet(), opt.get(MODALITY_WEIGHTS));
         CsrMatrix s = null;
         for (Map.Entry<String, CsrMatrix> e : graphs.entrySet()) {
             float w = usedWeights.get(e.getKey()).floatValue();
@@ -115,11 +112,8 @@ public final class Freedom implements Recommender {
         itemGraph = embedItemBlock(s, numUsers);
 
         Rng rng = new Rng(cfg.seed);
-        Tensor table = new Tensor(numUsers + numItems, cfg.dim);
-        rng.xavierUniform(table.rowBlock(0, numUsers));
-        rng.xavierUniform(table.rowBlock(numUsers, numItems));
-        emb = Var.param("embedding", table);
-        if (opt.lambda > 0) {
+        emb = Embeddings.idTable(rng, numUsers, numItems, cfg.dim);
+        if (lambda > 0) {
             for (Map.Entry<String, Tensor> e : data.modalities().entrySet()) {
                 Tensor x = e.getValue();
                 featureTables.add(Var.param(e.getKey() + "_feat", x.copy()));
@@ -136,14 +130,14 @@ public final class Freedom implements Recommender {
             for (String n : list) {
                 Double v = given.get(n);
                 if (v == null) {
-                    throw new IllegalArgumentException("freedom: no weight given for modality '" + n + "' (weights given for "
+                    throw new OptionException("--modality-weights: no weight given for modality '" + n + "' (weights given for "
                             + given.keySet() + ")");
                 }
                 w.put(n, v);
             }
             for (String n : given.keySet()) {
                 if (!w.containsKey(n)) {
-                    throw new IllegalArgumentException("freedom: weight given for unknown modality '" + n + "'; modalities are " + list);
+                    throw new OptionException("--modality-weights: weight given for unknown modality '" + n + "'; modalities are " + list);
                 }
             }
         } else if (list.size() == 2 && list.contains("image") && list.contains("text")) {
@@ -178,11 +172,6 @@ public final class Freedom implements Recommender {
     }
 
     @Override
-    public String name() {
-        return "freedom";
-    }
-
-    @Override
     public List<Var> parameters() {
         List<Var> p = new ArrayList<>();
         p.add(emb);
@@ -195,69 +184,49 @@ public final class Freedom implements Recommender {
 
     @Override
     public void startEpoch(int epoch) {
-        if (opt.rho <= 0) {
-            trainAdj = fullAdj;
+        if (rho <= 0) {
+            trainAdj = adj;
             return;
         }
         Rng rng = new Rng(seed * 0x9E3779B97F4A7C15L + epoch);
-        trainAdj = Adjacency.normalizedKept(interactions, EdgeSampling.degreeSensitive(interactions, opt.rho, rng));
+        trainAdj = Adjacency.normalizedKept(interactions, EdgeSampling.degreeSensitive(interactions, rho, rng));
     }
 
-    /** Final embeddings of all nodes: user rows E_u, item rows E_i + h_i. */
-    Var forward(CsrMatrix adj) {
+    /** Final embeddings of all nodes over the user-item graph {@code a}: user rows E_u, item rows E_i + h_i. */
+    Var forward(CsrMatrix a) {
         Var h = emb;
-        for (int l = 0; l < opt.mmLayers; l++) {
+        for (int l = 0; l < mmLayers; l++) {
             h = SpMM.apply(itemGraph, h); // user rows of itemGraph are empty, so h is 0 there
         }
-        Var e = emb;
-        Var acc = emb;
-        for (int k = 0; k < opt.uiLayers; k++) {
-            e = SpMM.apply(adj, e);
-            acc = Ops.add(acc, e);
-        }
-        Var mean = opt.uiLayers == 0 ? acc : Ops.scale(acc, 1f / (opt.uiLayers + 1));
-        return opt.mmLayers == 0 ? mean : Ops.add(mean, h);
+        Var mean = Graphs.layerMean(a, emb, layers);
+        return mmLayers == 0 ? mean : Ops.add(mean, h);
     }
 
     @Override
     public Var loss(TrainBatches.Batch b) {
         Var all = forward(trainAdj);
         Var u = ShapeOps.gatherRows(all, b.users());
-        Var p = ShapeOps.gatherRows(all, LightGcn.offset(b.pos(), numUsers));
-        Var n = ShapeOps.gatherRows(all, LightGcn.offset(b.neg(), numUsers));
-        Var loss = Losses.bpr(Ops.rowDot(u, p), Ops.rowDot(u, n));
+        Var p = ShapeOps.gatherRows(all, Index.offset(b.pos(), numUsers));
+        Var n = ShapeOps.gatherRows(all, Index.offset(b.neg(), numUsers));
+        Var loss = Bpr.of(u, p, n);
         for (int m = 0; m < featureTables.size(); m++) {
             Linear w = projections.get(m);
             Var fp = w.forward(ShapeOps.gatherRows(featureTables.get(m), b.pos()));
             Var fn = w.forward(ShapeOps.gatherRows(featureTables.get(m), b.neg()));
-            loss = Ops.add(loss, Ops.scale(Losses.bpr(Ops.rowDot(u, fp), Ops.rowDot(u, fn)), opt.lambda));
+            loss = Ops.add(loss, Ops.scale(Bpr.of(u, fp, fn), lambda));
         }
         return loss;
     }
 
     @Override
     public Scorer scorer() {
-        Tensor all;
         try (NoGrad g = NoGrad.scope()) {
-            all = forward(fullAdj).value;
+            return DotScorer.ofNodes(forward(adj).value, numUsers);
         }
-        Tensor items = all.rowBlock(numUsers, numItems);
-        return (users, out) -> {
-            Tensor u = new Tensor(users.length, all.cols);
-            Kernels.get().gatherRows(all.data, all.offset, all.cols, users, 0, users.length, u.data, 0);
-            MatMul.matmulInto(u, false, items, true, out, false);
-        };
     }
 
     @Override
-    public Map<String, Object> options() {
-        Map<String, Object> m = opt.asMap();
-        m.put("modality_weights", usedWeights);
-        return m;
-    }
-
-    @Override
-    public String toString() {
-        return String.format(Locale.ROOT, "freedom(rho=%.2f, lambda=%g, weights=%s)", opt.rho, opt.lambda, usedWeights);
+    public Map<String, Object> facts() {
+        return Map.of("modality_weights", usedWeights);
     }
 }

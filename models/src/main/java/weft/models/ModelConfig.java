@@ -4,7 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The hyperparameters shared by the models, with the protocol's defaults (MODELS.md §1):
+ * The hyperparameters shared by the models, with the protocol's defaults (docs/models.md):
  * d = 64, lr 1e-3, reg 1e-4, 3 propagation layers. Model-specific switches live in their classes.
  */
 public final class ModelConfig {

@@ -10,12 +10,16 @@ import weft.models.eval.Scorer;
 
 /**
  * The non-personalised baseline every model must beat: score(u, i) = number of training
- * interactions of item i. Nothing to train.
+ * interactions of item i. It has no parameters, so the trainer evaluates it once.
  */
-public final class Popularity implements Recommender {
+public final class Popularity extends AbstractRecommender {
+    public static final ModelSpec SPEC = ModelSpec.builder("popularity", "item popularity, the non-personalised floor")
+            .noFeatures().build((d, c, o) -> new Popularity(d));
+
     private final float[] counts;
 
     public Popularity(Dataset data) {
+        super(SPEC);
         counts = new float[data.numItems()];
         for (int i : data.trainItems()) {
             counts[i]++;
@@ -23,23 +27,14 @@ public final class Popularity implements Recommender {
     }
 
     @Override
-    public String name() {
-        return "popularity";
-    }
-
-    @Override
-    public boolean usesFeatures() {
-        return false;
-    }
-
-    @Override
     public List<Var> parameters() {
         return List.of();
     }
 
+    /** Never called by the trainer (no parameters); fails clearly if called directly. */
     @Override
     public Var loss(TrainBatches.Batch batch) {
-        throw new UnsupportedOperationException("popularity has nothing to train");
+        throw new IllegalStateException("popularity has no parameters and no loss: evaluate its scorer directly");
     }
 
     @Override

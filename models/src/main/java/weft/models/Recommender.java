@@ -1,5 +1,7 @@
 package weft.models;
 
+import java.util.Map;
+
 import weft.autograd.Var;
 import weft.autograd.nn.Module;
 import weft.models.data.TrainBatches;
@@ -7,26 +9,28 @@ import weft.models.eval.Scorer;
 
 /**
  * What every model provides (MMRec's interface): a training loss for a batch of
- * (user, positive, negative) triples, and a scorer of users against all items.
+ * (user, positive, negative) triples, and a scorer of users against all items. What a model is
+ * called, which options it takes and whether it reads features is its {@link ModelSpec}'s to say.
  */
 public interface Recommender extends Module {
     /** The model's name as the command line knows it, e.g. "lightgcn". */
     String name();
 
-    /** The model's own switches and their values, for reports (shared hyperparameters are in ModelConfig). */
-    default java.util.Map<String, Object> options() {
-        return java.util.Map.of();
-    }
-
-    /** Whether the model reads item feature vectors (feature-noise experiments skip models that don't). */
-    default boolean usesFeatures() {
-        return true;
+    /**
+     * Facts the model derived from the data, for reports: the modalities it reads, the weights it
+     * chose. Its options are reported from their declarations ({@link ModelSpec#config}).
+     */
+    default Map<String, Object> facts() {
+        return Map.of();
     }
 
     /** Called before each training epoch (0-based), e.g. to re-sample a pruned graph. */
     default void startEpoch(int epoch) {}
 
-    /** The loss of one training batch, recorded for backpropagation. */
+    /**
+     * The loss of one training batch, recorded for backpropagation. Models without parameters
+     * (nothing to train) are never asked: the trainer evaluates them once.
+     */
     Var loss(TrainBatches.Batch batch);
 
     /**

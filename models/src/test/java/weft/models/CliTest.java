@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import weft.models.cli.Main;
+import weft.models.options.Option;
 
 class CliTest {
     @TempDir
@@ -31,7 +32,7 @@ class CliTest {
     }
 
     private String data() {
-        return TrainingTest.TestData.dir().toString();
+        return Fixtures.testDataDir().toString();
     }
 
     @Test
@@ -57,18 +58,68 @@ class CliTest {
     void helpListsEveryModelWithItsFlagsAndSwitches() {
         assertEquals(0, run("help"));
         String help = out.toString(StandardCharsets.UTF_8);
-        for (String m : Models.names()) {
-            assertTrue(help.contains("\n  " + m + " "), "help lacks model " + m);
-            for (String f : Models.flagsOf(m)) {
-                assertTrue(help.contains("--" + f + " V"), "help lacks " + m + "'s flag --" + f);
-            }
-            for (String sw : Models.switchesOf(m)) {
-                assertTrue(help.contains("--" + sw), "help lacks " + m + "'s switch --" + sw);
+        for (ModelSpec m : Models.all()) {
+            assertTrue(help.contains("\n  " + m.name() + " "), "help lacks model " + m);
+            for (Option<?> o : m.options()) {
+                assertTrue(help.contains(o.flag()), "help lacks " + m + "'s flag " + o.flag());
             }
         }
+        out.reset();
+        assertEquals(0, run("help", "crane"));
+        String crane = out.toString(StandardCharsets.UTF_8);
+        for (Option<?> o : Crane.SPEC.options()) {
+            assertTrue(crane.contains(o.flag()) && crane.contains(o.help()), "help crane lacks " + o.flag() + ":\n" + crane);
+        }
+        assertTrue(crane.contains("--rca-steps 0"), "ablation variants listed:\n" + crane);
     }
 
-    /** BPR-MF's own default reg (0.1, see Models.defaultReg) applies unless --reg is given; others keep 1e-4. */
+    /** The README's model table is the one the declarations generate ({@code weft models --markdown}). */
+    @Test
+    void readmeModelTableIsGeneratedFromTheDeclarations() throws Exception {
+        assertEquals(0, run("models", "--markdown"));
+        String table = out.toString(StandardCharsets.UTF_8);
+        assertEquals(Models.markdownTable(), table);
+        Path readme = Fixtures.testDataDir().resolveSibling("README.md");
+        assertTrue(Files.readString(readme).contains(table),
+                "README.md's model table is stale; replace it with the output of 'weft models --markdown':\n" + table);
+    }
+
+    @Test
+    void reportConfigHasEveryOptionAndTheModalitiesRead() throws Exception {
+        Path report = tmp.resolve("crane.json");
+        assertEquals(0, run("train", "--model", "crane", "--data", data(), "--epochs", "1", "--quiet", "--dim", "16",
+                "--rca-steps", "1", "--no-profile", "--report", report.toString()), err());
+        String json = Files.readString(report);
+        for (Option<?> o : Crane.SPEC.options()) {
+            assertTrue(json.contains("\"" + o.reportKey() + "\""), "config lacks " + o.reportKey() + ":\n" + json);
+        }
+        assertTrue(json.contains("\"rca_steps\": 1") && json.contains("\"profile\": false") && json.contains("\"dim\": 16"), json);
+        assertTrue(json.replaceAll("\\s+", "").contains("\"modalities\":[\"image\",\"text\"]"), json);
+    }
+
+    @Test
+    void popularityTrainsAndReports() {
+        assertEquals(0, run("train", "--model", "popularity", "--data", data(), "--quiet"), err());
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("popularity on synthetic: best epoch 0 of 1") && text.contains("Recall"), text);
+    }
+
+    @Test
+    void modelOptionErrorsNameTheFlag() {
+        assertEquals(2, run("train", "--model", "crane", "--data", data(), "--heads", "5"));
+        assertTrue(err().contains("--heads") && err().contains("--dim"), err());
+        err.reset();
+        assertEquals(2, run("train", "--model", "tmfun", "--data", data(), "--fusion-steps", "9"));
+        assertTrue(err().contains("--fusion-steps must be <= 3, got 9"), err());
+        err.reset();
+        assertEquals(2, run("train", "--model", "lightgcn", "--data", data(), "--rho", "0.5"));
+        assertTrue(err().contains("--rho does not apply to lightgcn"), err());
+        err.reset();
+        assertEquals(2, run("compare", "--models", "lightgcn,freedom", "--data", data(), "--rho", "2"));
+        assertTrue(err().contains("--rho must be < 1, got 2"), err());
+    }
+
+    /** BPR-MF's own default reg (0.1, declared in its spec) applies unless --reg is given; others keep 1e-4. */
     @Test
     void bprmfHasItsOwnDefaultRegUnlessRegIsGiven() throws Exception {
         Path a = tmp.resolve("a.json"), b = tmp.resolve("b.json");

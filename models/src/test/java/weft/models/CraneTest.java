@@ -3,153 +3,156 @@ package weft.models;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import weft.autograd.GradCheck;
-import weft.autograd.NoGrad;
 import weft.autograd.Var;
-import weft.engine.Tensor;
-import weft.models.cli.Args;
 import weft.models.data.Dataset;
-import weft.models.eval.Evaluator;
+import weft.models.options.OptionException;
+import weft.models.options.Options;
 import weft.models.train.TrainResult;
 
-/** CRANE: training on the bundled data, its gradient, its switches, its inputs. */
+/** CRANE: training on the bundled data, its gradient, its switches, its inputs, its options. */
 class CraneTest {
-    static Dataset data;
-    static double popularityRecall;
-
-    @BeforeAll
-    static void load() {
-        data = Dataset.load(TrainingTest.TestData.dir());
-        popularityRecall = new Evaluator(data).test(new Popularity(data).scorer()).get("Recall@20");
+    /** 2 heads (d = 4), k = 2 of the 5 items, a large contrast weight: the tiny datasets' options. */
+    static Options tinyOptions() {
+        return Options.defaults().with(Crane.HEADS, 2).with(Crane.KNN_K, 2).with(Crane.CL_WEIGHT, 0.5);
     }
 
-    static Crane.Options tinyOptions() {
-        Crane.Options o = new Crane.Options();
-        o.heads = 2;
-        o.knnK = 2;
-        o.clWeight = 0.5f;
-        return o;
-    }
-
-    static float lossAtStart(Recommender r) {
-        try (NoGrad g = NoGrad.scope()) {
-            return r.loss(HmaRecTest.TINY_BATCH).value.item();
-        }
+    static Crane tiny(int modalities, Options o) {
+        return new Crane(Fixtures.tiny(modalities), Fixtures.tinyConfig(), o);
     }
 
     @Test
     void beatsPopularity() {
-        TrainResult r = MultimodalTest.fit(new Crane(data, new ModelConfig()), data, 12);
-        assertTrue(r.test.get("Recall@20") > 1.2 * popularityRecall,
-                "CRANE test Recall@20 " + r.test.get("Recall@20") + " vs popularity " + popularityRecall);
+        Dataset data = Fixtures.data();
+        TrainResult r = Fixtures.fit(new Crane(data, new ModelConfig(), Options.defaults()), data, 4);
+        assertTrue(r.test.get("Recall@20") > 1.2 * Fixtures.popularityRecall(),
+                "CRANE test Recall@20 " + r.test.get("Recall@20") + " vs popularity " + Fixtures.popularityRecall());
     }
 
     @Test
     void gradientOfTheWholeLossMatchesFiniteDifferences() {
-        Crane model = new Crane(HmaRecTest.tiny(2), HmaRecTest.tinyConfig(), tinyOptions());
-        List<Var> params = model.parameters();
-        // Order: ID table, the two modality projections (weight, bias each), joint (2), attention
-        // (8), LayerNorm (2), output (2). Checked: the ID table, modality 0's projection, the joint
-        // map, the attention's query and value weights, the LayerNorm gain and the output map.
-        assertEquals(1 + 4 + 2 + 8 + 2 + 2, params.size());
-        int[] checked = {0, 1, 2, 5, 7, 11, 15, 17};
-        List<Tensor> inputs = new ArrayList<>();
-        for (int i : checked) {
-            inputs.add(params.get(i).value);
+        Crane model = tiny(2, tinyOptions());
+        // the ID table, the two modality projections (weight, bias each), joint (2), attention (8),
+        // LayerNorm (2), output (2)
+        assertEquals(1 + 4 + 2 + 8 + 2 + 2, model.parameters().size());
+        // RCA end to end (projection, joint map, attention queries and values, LayerNorm, output),
+        // and through s and the ID table both views, the profiles and the contrast term.
+        List<Var> checked = List.of(model.emb, model.proj[0].weight, model.proj[0].bias, model.joint.weight,
+                model.attention.wq.weight, model.attention.wv.weight, model.norm.gamma, model.out.weight);
+        assertTrue(model.parameters().containsAll(checked));
+        model.loss(Fixtures.TINY_BATCH).backward();
+        for (Var p : checked) {
+            assertTrue(HmaRecTest.nonZero(p.grad()), p + " must be on the loss's path");
+            p.zeroGrad();
         }
-        GradCheck.check("crane loss", vs -> {
-            List<Var> p = new ArrayList<>(params);
-            for (int k = 0; k < checked.length; k++) {
-                p.set(checked[k], vs[k]);
-            }
-            return model.lossWith(HmaRecTest.TINY_BATCH, p);
-        }, inputs.toArray(new Tensor[0]));
+        GradCheck.checkLoss("crane loss", () -> model.loss(Fixtures.TINY_BATCH), checked);
     }
 
     @Test
     void eachSwitchChangesTheLossAndStillTrains() {
-        Dataset d = HmaRecTest.tiny(2);
-        float full = lossAtStart(new Crane(d, HmaRecTest.tinyConfig(), tinyOptions()));
-        Map<String, Consumer<Crane.Options>> switches = new LinkedHashMap<>();
-        switches.put("rca-steps 0", o -> o.rcaSteps = 0);
-        switches.put("rca-steps 1", o -> o.rcaSteps = 1);
-        switches.put("no-profile", o -> o.profile = false);
-        switches.put("no-semantic-graph", o -> o.semanticGraph = false);
-        switches.put("no-contrast", o -> o.contrast = false);
-        for (Map.Entry<String, Consumer<Crane.Options>> e : switches.entrySet()) {
-            Crane.Options o = tinyOptions();
-            e.getValue().accept(o);
-            assertNotEquals(full, lossAtStart(new Crane(d, HmaRecTest.tinyConfig(), o)), 1e-6, e.getKey() + " should change the loss");
-            Crane.Options big = new Crane.Options();
-            e.getValue().accept(big);
-            TrainResult r = MultimodalTest.fit(new Crane(data, new ModelConfig(), big), data, 4);
-            assertTrue(r.epochs.get(3).loss() < r.epochs.get(0).loss(), e.getKey() + ": loss should fall, " + r.epochs);
-            assertTrue(r.test.get("Recall@20") > popularityRecall,
-                    e.getKey() + ": test Recall@20 " + r.test.get("Recall@20") + " vs popularity " + popularityRecall);
+        assertEquals(List.of("--no-profile", "--no-semantic-graph", "--no-contrast", "--rca-steps 0"),
+                Crane.SPEC.ablations().stream().map(ModelSpec.Variant::label).toList());
+        List<Options> variants = new ArrayList<>();
+        Crane.SPEC.ablations().forEach(v -> variants.add(v.options()));
+        variants.add(Options.defaults().with(Crane.RCA_STEPS, 1));
+        float full = Fixtures.lossAt(tiny(2, tinyOptions()), Fixtures.TINY_BATCH);
+        Dataset data = Fixtures.data();
+        ModelConfig small = new ModelConfig();   // d = 32 keeps five trainings short
+        small.dim = 32;
+        for (Options v : variants) {
+            float off = Fixtures.lossAt(tiny(2, tinyOptions().with(v)), Fixtures.TINY_BATCH);
+            assertNotEquals(full, off, 1e-6, v + " should change the loss");
+            TrainResult r = Fixtures.fit(new Crane(data, small, v), data, 4);
+            assertTrue(r.epochs.get(3).loss() < r.epochs.get(0).loss(), v + ": loss should fall, " + r.epochs);
+            assertTrue(r.test.get("Recall@20") > Fixtures.popularityRecall(),
+                    v + ": test Recall@20 " + r.test.get("Recall@20") + " vs popularity " + Fixtures.popularityRecall());
         }
     }
 
     @Test
     void zeroRcaStepsKeepsTheOtherInitialValues() {
-        Dataset d = HmaRecTest.tiny(2);
-        Crane full = new Crane(d, HmaRecTest.tinyConfig(), tinyOptions());
-        Crane.Options o = tinyOptions();
-        o.rcaSteps = 0;
-        Crane plain = new Crane(d, HmaRecTest.tinyConfig(), o);
+        Crane full = tiny(2, tinyOptions());
+        Crane plain = tiny(2, tinyOptions().with(Crane.RCA_STEPS, 0));
         assertEquals(full.parameters().size() - 12, plain.parameters().size(), "no joint map, attention or LayerNorm");
-        List<Var> a = full.parameters(), b = plain.parameters();
-        assertArrayEquals(a.get(a.size() - 2).value.toArray(), b.get(b.size() - 2).value.toArray(), "output map starts the same");
+        assertNull(plain.joint);
+        assertNull(plain.attention);
+        assertNull(plain.norm);
+        HmaRecTest.assertSameStart(full.out, plain.out, "output map");
+        HmaRecTest.assertSameStart(full.proj[1], plain.proj[1], "projection 1");
+        assertArrayEquals(full.emb.value.toArray(), plain.emb.value.toArray());
     }
 
     @Test
     void oneModalityAttendsToJointAndItself() {
-        Dataset d = HmaRecTest.tiny(1);
-        float loss = lossAtStart(new Crane(d, HmaRecTest.tinyConfig(), tinyOptions()));
+        float loss = Fixtures.lossAt(tiny(1, tinyOptions()), Fixtures.TINY_BATCH);
         assertTrue(Float.isFinite(loss), "loss " + loss);
-        Crane.Options o = tinyOptions();
-        o.rcaSteps = 0;
-        assertNotEquals(loss, lossAtStart(new Crane(d, HmaRecTest.tinyConfig(), o)), 1e-6);
+        assertNotEquals(loss, Fixtures.lossAt(tiny(1, tinyOptions().with(Crane.RCA_STEPS, 0)), Fixtures.TINY_BATCH), 1e-6);
     }
 
     @Test
     void sameSeedSameRun() {
-        TrainResult a = MultimodalTest.fit(new Crane(data, new ModelConfig()), data, 2);
-        TrainResult b = MultimodalTest.fit(new Crane(data, new ModelConfig()), data, 2);
-        assertEquals(a.epochs.get(1).loss(), b.epochs.get(1).loss(), 0.0);
+        Dataset d = Fixtures.tiny(2);
+        TrainResult a = Fixtures.fit(tiny(2, tinyOptions()), d, 5);
+        TrainResult b = Fixtures.fit(tiny(2, tinyOptions()), d, 5);
+        for (int e = 0; e < 5; e++) {
+            assertEquals(a.epochs.get(e).loss(), b.epochs.get(e).loss(), 0.0);
+        }
         assertEquals(a.test.asMap(), b.test.asMap());
+        ModelConfig other = Fixtures.tinyConfig();
+        other.seed = 4;
+        TrainResult c = Fixtures.fit(new Crane(d, other, tinyOptions()), d, 5);
+        assertNotEquals(a.epochs.get(4).loss(), c.epochs.get(4).loss(), "another seed starts elsewhere");
     }
 
     @Test
     void withoutFeatureVectorsSaysWhatItNeeds() {
-        Dataset none = data.withModalities(Map.of());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Crane(none, new ModelConfig()));
+        Dataset none = Fixtures.data().withModalities(Map.of());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Crane(none, new ModelConfig(), Options.defaults()));
         assertTrue(e.getMessage().contains("crane needs item feature vectors"), e.getMessage());
     }
 
     @Test
-    void flagsReachTheOptions() {
-        Args a = new Args().valued(Models.flagsOf("crane").toArray(new String[0]))
-                .switches(Models.switchesOf("crane").toArray(new String[0]))
-                .parse(new String[] {"--rca-steps", "3", "--no-profile", "--knn-k", "5"}, 0);
-        Map<String, Object> o = Models.create("crane", data, new ModelConfig(), a).options();
-        assertEquals(3, o.get("rca_steps"));
-        assertEquals(false, o.get("profile"));
-        assertEquals(true, o.get("semantic_graph"));
-        assertEquals(5, o.get("knn_k"));
-        assertTrue(Models.ablationsOf("crane").contains(List.of("--rca-steps", "0")));
-        Args bad = new Args().valued("cl-temp").parse(new String[] {"--cl-temp", "0"}, 0);
-        assertThrows(Args.UsageException.class, () -> Models.create("crane", data, new ModelConfig(), bad));
+    void flagsReachTheModel() {
+        Options o = Options.parse(Crane.SPEC.options(), Map.of("rca-steps", "3", "no-profile", "", "knn-k", "3", "heads", "2"));
+        Map<String, Object> c = Crane.SPEC.config(new ModelConfig(), o);
+        assertEquals(3, c.get("rca_steps"));
+        assertEquals(false, c.get("profile"));
+        assertEquals(true, c.get("semantic_graph"));
+        assertEquals(3, c.get("knn_k"));
+        assertEquals(0.01, (double) c.get("cl_weight"), 0);
+        assertEquals("standardize", c.get("input_norm"));
+        Recommender m = Crane.SPEC.create(Fixtures.tiny(2), Fixtures.tinyConfig(), o);
+        Options same = Options.defaults().with(Crane.RCA_STEPS, 3).with(Crane.PROFILE, false).with(Crane.KNN_K, 3)
+                .with(Crane.HEADS, 2);
+        float loss = Fixtures.lossAt(m, Fixtures.TINY_BATCH);
+        assertEquals(loss, Fixtures.lossAt(tiny(2, same), Fixtures.TINY_BATCH), 0f);
+        assertNotEquals(loss, Fixtures.lossAt(tiny(2, Options.defaults().with(Crane.HEADS, 2).with(Crane.KNN_K, 3)),
+                Fixtures.TINY_BATCH), 1e-6);
+    }
+
+    @Test
+    void badValuesAreRefusedNamingTheFlag() {
+        Options heads5 = Options.parse(Crane.SPEC.options(), Map.of("heads", "5"));
+        OptionException e = assertThrows(OptionException.class, () -> Crane.SPEC.create(Fixtures.data(), new ModelConfig(), heads5));
+        assertTrue(e.getMessage().contains("--heads 5") && e.getMessage().contains("--dim 64"), e.getMessage());
+        Options k6 = tinyOptions().with(Crane.KNN_K, 6);
+        OptionException k = assertThrows(OptionException.class, () -> tiny(2, k6));
+        assertTrue(k.getMessage().contains("--knn-k 6") && k.getMessage().contains("(5)"), k.getMessage());
+        tiny(2, k6.with(Crane.SEMANTIC_GRAPH, false));   // no item graph, no k to check
+        for (Map.Entry<String, String> bad : Map.of("rca-steps", "-1", "cl-temp", "0", "knn-k", "0", "item-layers", "-1",
+                "content-scale", "-1").entrySet()) {
+            OptionException b = assertThrows(OptionException.class, () -> Options.parse(Crane.SPEC.options(), Map.ofEntries(bad)));
+            assertTrue(b.getMessage().contains("--" + bad.getKey()), b.getMessage());
+        }
     }
 }

@@ -2,227 +2,191 @@ package weft.models;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import weft.autograd.GradCheck;
-import weft.autograd.NoGrad;
 import weft.autograd.Var;
-import weft.engine.Rng;
+import weft.autograd.nn.Module;
+import weft.autograd.optim.Adam;
 import weft.engine.Tensor;
-import weft.models.cli.Args;
 import weft.models.data.Dataset;
-import weft.models.data.Split;
-import weft.models.data.TrainBatches;
-import weft.models.data.UserItems;
-import weft.models.eval.Evaluator;
+import weft.models.data.FeatureNorm;
+import weft.models.options.OptionException;
+import weft.models.options.Options;
 import weft.models.train.TrainResult;
 
-/** HMA-Rec: training on the bundled data, its gradient, its switches, its inputs. */
+/** HMA-Rec: training on the bundled data, its gradient, its switches, its inputs, its options. */
 class HmaRecTest {
-    static Dataset data;
-    static double popularityRecall;
-
-    @BeforeAll
-    static void load() {
-        data = Dataset.load(TrainingTest.TestData.dir());
-        popularityRecall = new Evaluator(data).test(new Popularity(data).scorer()).get("Recall@20");
+    /** T = 2, 2 heads (d = 4) and a large alignment weight, so that the alignment term counts in the tiny checks. */
+    static Options tinyOptions() {
+        return Options.defaults().with(HmaRec.TOKENS, 2).with(HmaRec.HEADS, 2).with(HmaRec.CL_WEIGHT, 0.5);
     }
 
-    /**
-     * 6 users, 5 items, two modalities of width 3, and every user with a valid and a test item:
-     * small enough for finite differences over whole parameter tensors.
-     */
-    static Dataset tiny(int modalities) {
-        int[][] train = {{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 0}, {0, 2}};
-        List<Integer> us = new ArrayList<>(), is = new ArrayList<>();
-        for (int u = 0; u < train.length; u++) {
-            for (int i : train[u]) {
-                us.add(u);
-                is.add(i);
-            }
-        }
-        int[] users = us.stream().mapToInt(Integer::intValue).toArray();
-        int[] items = is.stream().mapToInt(Integer::intValue).toArray();
-        int[] vu = {0, 1, 2, 3, 4, 5}, vi = {3, 4, 0, 1, 2, 4}, ti = {4, 0, 1, 2, 3, 1};
-        Split split = new Split(UserItems.fromPairs(6, 5, users, items), UserItems.fromPairs(6, 5, vu, vi),
-                UserItems.fromPairs(6, 5, vu, ti));
-        Map<String, Tensor> mods = new LinkedHashMap<>();
-        Rng rng = new Rng(5);
-        for (int m = 0; m < modalities; m++) {
-            mods.put(m == 0 ? "image" : "text" + m, rng.normal(new Tensor(5, 3), 0f, 1f));
-        }
-        return new Dataset("tiny", split, mods);
-    }
-
-    static ModelConfig tinyConfig() {
-        ModelConfig mc = new ModelConfig();
-        mc.dim = 4;
-        mc.layers = 2;
-        mc.seed = 3;
-        return mc;
-    }
-
-    static HmaRec.Options tinyOptions() {
-        HmaRec.Options o = new HmaRec.Options();
-        o.tokens = 2;
-        o.heads = 2;
-        o.clWeight = 0.5f;
-        return o;
-    }
-
-    static final TrainBatches.Batch TINY_BATCH = new TrainBatches.Batch(new int[] {0, 1, 2, 3}, new int[] {1, 2, 3, 4},
-            new int[] {3, 0, 4, 1});
-
-    static float lossAtStart(Recommender r, TrainBatches.Batch b) {
-        try (NoGrad g = NoGrad.scope()) {
-            return r.loss(b).value.item();
-        }
+    static HmaRec tiny(int modalities, Options o) {
+        return new HmaRec(Fixtures.tiny(modalities), Fixtures.tinyConfig(), o);
     }
 
     @Test
     void beatsPopularity() {
-        TrainResult r = MultimodalTest.fit(new HmaRec(data, new ModelConfig()), data, 8);
-        assertTrue(r.test.get("Recall@20") > 1.2 * popularityRecall,
-                "HMA-Rec test Recall@20 " + r.test.get("Recall@20") + " vs popularity " + popularityRecall);
+        Dataset data = Fixtures.data();
+        TrainResult r = Fixtures.fit(new HmaRec(data, new ModelConfig(), Options.defaults()), data, 4);
+        assertTrue(r.test.get("Recall@20") > 1.2 * Fixtures.popularityRecall(),
+                "HMA-Rec test Recall@20 " + r.test.get("Recall@20") + " vs popularity " + Fixtures.popularityRecall());
     }
 
     @Test
     void gradientOfTheWholeLossMatchesFiniteDifferences() {
-        HmaRec model = new HmaRec(tiny(2), tinyConfig(), tinyOptions());
-        List<Var> params = model.parameters();
-        // Parameter order: the ID table, then per modality the token projection (1 tensor),
-        // positions (1), intra MHA (8) and LayerNorm (2), cross MHA (8) and LayerNorm (2), gate (2):
-        // 24 per modality. Checked: the ID table, modality 0's projection, positions, intra query
-        // weight, both LayerNorm gains and gate weight, and modality 1's intra and cross query
-        // weights: a path through every level, the LightGCN part and the alignment term.
-        int[] checked = {0, 1, 2, 3, 11, 21, 23, 1 + 24 + 2, 1 + 24 + 12};
-        assertEquals(1 + 2 * 24, params.size());
-        List<Tensor> inputs = new ArrayList<>();
-        for (int i : checked) {
-            inputs.add(params.get(i).value);
+        HmaRec model = tiny(2, tinyOptions());
+        // the ID table, then per modality: token projection (1 tensor), positions (1), intra MHA (8)
+        // and LayerNorm (2), cross MHA (8) and LayerNorm (2), gate (2)
+        assertEquals(1 + 2 * 24, model.parameters().size());
+        // A path through every level, the LightGCN part and the alignment term.
+        List<Var> checked = List.of(model.emb, model.tokenize[0].weight, model.pos[0], model.intra[0].wq.weight,
+                model.intraNorm[0].gamma, model.crossNorm[0].gamma, model.gates[0].proj.weight,
+                model.intra[1].wq.weight, model.cross[1].wq.weight);
+        assertTrue(model.parameters().containsAll(checked));
+        model.loss(Fixtures.TINY_BATCH).backward();
+        for (Var p : checked) {
+            assertTrue(nonZero(p.grad()), p + " must be on the loss's path");
+            p.zeroGrad();
         }
-        GradCheck.check("hmarec loss", vs -> {
-            List<Var> p = new ArrayList<>(params);
-            for (int k = 0; k < checked.length; k++) {
-                p.set(checked[k], vs[k]);
+        GradCheck.checkLoss("hmarec loss", () -> model.loss(Fixtures.TINY_BATCH), checked);
+    }
+
+    static boolean nonZero(Tensor g) {
+        if (g != null) {
+            for (float x : g.toArray()) {
+                if (x != 0) {
+                    return true;
+                }
             }
-            return model.lossWith(TINY_BATCH, p);
-        }, inputs.toArray(new Tensor[0]));
+        }
+        return false;
     }
 
     @Test
     void eachSwitchChangesTheLossAndStillTrains() {
-        Dataset d = tiny(2);
-        float full = lossAtStart(new HmaRec(d, tinyConfig(), tinyOptions()), TINY_BATCH);
-        Map<String, Consumer<HmaRec.Options>> switches = new LinkedHashMap<>();
-        switches.put("no-intra", o -> o.intra = false);
-        switches.put("no-cross", o -> o.cross = false);
-        switches.put("no-gate", o -> o.gate = false);
-        switches.put("no-align", o -> o.align = false);
-        for (Map.Entry<String, Consumer<HmaRec.Options>> e : switches.entrySet()) {
-            HmaRec.Options o = tinyOptions();
-            e.getValue().accept(o);
-            HmaRec m = new HmaRec(d, tinyConfig(), o);
-            assertNotEquals(full, lossAtStart(m, TINY_BATCH), 1e-6, e.getKey() + " should change the loss");
-            // a narrower model (d = 32, T = 2) keeps four trainings within the test's time
-            ModelConfig small = new ModelConfig();
-            small.dim = 32;
-            HmaRec.Options so = switched(e.getValue());
-            so.tokens = 2;
-            TrainResult r = MultimodalTest.fit(new HmaRec(data, small, so), data, 3);
-            assertTrue(r.epochs.get(2).loss() < r.epochs.get(0).loss(), e.getKey() + ": loss should fall, " + r.epochs);
-            assertTrue(r.test.get("Recall@20") > popularityRecall,
-                    e.getKey() + ": test Recall@20 " + r.test.get("Recall@20") + " vs popularity " + popularityRecall);
+        assertEquals(List.of("--no-intra", "--no-cross", "--no-gate", "--no-align"),
+                HmaRec.SPEC.ablations().stream().map(ModelSpec.Variant::label).toList());
+        float full = Fixtures.lossAt(tiny(2, tinyOptions()), Fixtures.TINY_BATCH);
+        Dataset data = Fixtures.data();
+        ModelConfig small = new ModelConfig();   // d = 32 and T = 2 keep four trainings short
+        small.dim = 32;
+        for (ModelSpec.Variant v : HmaRec.SPEC.ablations()) {
+            float off = Fixtures.lossAt(tiny(2, tinyOptions().with(v.options())), Fixtures.TINY_BATCH);
+            assertNotEquals(full, off, 1e-6, v.label() + " should change the loss");
+            TrainResult r = Fixtures.fit(new HmaRec(data, small, v.options().with(HmaRec.TOKENS, 2)), data, 2);
+            assertTrue(r.epochs.get(1).loss() < r.epochs.get(0).loss(), v.label() + ": loss should fall, " + r.epochs);
+            assertTrue(r.test.get("Recall@20") > Fixtures.popularityRecall(),
+                    v.label() + ": test Recall@20 " + r.test.get("Recall@20") + " vs popularity " + Fixtures.popularityRecall());
         }
-    }
-
-    private static HmaRec.Options switched(Consumer<HmaRec.Options> s) {
-        HmaRec.Options o = new HmaRec.Options();
-        s.accept(o);
-        return o;
     }
 
     @Test
     void switchesKeepTheInitialValuesOfTheLayersTheyKeep() {
-        Dataset d = tiny(2);
-        HmaRec full = new HmaRec(d, tinyConfig(), tinyOptions());
-        HmaRec.Options o = tinyOptions();
-        o.intra = false;
-        HmaRec noIntra = new HmaRec(d, tinyConfig(), o);
-        // without intra attention, each modality loses its MHA (8 tensors) and LayerNorm (2)
+        HmaRec full = tiny(2, tinyOptions());
+        HmaRec noIntra = tiny(2, tinyOptions().with(HmaRec.INTRA, false));
+        // each modality loses its intra MHA (8 tensors) and LayerNorm (2)
         assertEquals(full.parameters().size() - 2 * 10, noIntra.parameters().size());
-        Var lastFull = full.parameters().get(full.parameters().size() - 2);
-        Var lastNoIntra = noIntra.parameters().get(noIntra.parameters().size() - 2);
-        assertArrayEquals(lastFull.value.toArray(), lastNoIntra.value.toArray(), "modality 1's gate starts the same");
+        HmaRec noGate = tiny(2, tinyOptions().with(HmaRec.GATE, false));
+        assertEquals(full.parameters().size() - 2 * 2, noGate.parameters().size());
+        for (int m = 0; m < 2; m++) {
+            assertNull(noIntra.intra[m]);
+            assertNull(noIntra.intraNorm[m]);
+            assertNull(noGate.gates[m]);
+            assertSameStart(full.cross[m], noIntra.cross[m], "cross attention " + m);
+            assertSameStart(full.gates[m], noIntra.gates[m], "gate " + m);
+            assertSameStart(full.intra[m], noGate.intra[m], "intra attention " + m);
+            assertSameStart(full.tokenize[m], noGate.tokenize[m], "token projection " + m);
+        }
+        assertArrayEquals(full.emb.value.toArray(), noIntra.emb.value.toArray());
+    }
+
+    static void assertSameStart(Module a, Module b, String what) {
+        List<Var> pa = a.parameters(), pb = b.parameters();
+        assertEquals(pa.size(), pb.size(), what);
+        for (int i = 0; i < pa.size(); i++) {
+            assertArrayEquals(pa.get(i).value.toArray(), pb.get(i).value.toArray(), what + " starts the same");
+        }
     }
 
     @Test
     void oneModalityFallsBackToItsOwnTokens() {
-        Dataset d = tiny(1);
-        HmaRec m = new HmaRec(d, tinyConfig(), tinyOptions());
-        float loss = lossAtStart(m, TINY_BATCH);
+        float loss = Fixtures.lossAt(tiny(1, tinyOptions()), Fixtures.TINY_BATCH);
         assertTrue(Float.isFinite(loss), "loss " + loss);
         // cross attention over the modality's own tokens plus the ID token still differs from none
-        HmaRec.Options o = tinyOptions();
-        o.cross = false;
-        assertNotEquals(loss, lossAtStart(new HmaRec(d, tinyConfig(), o), TINY_BATCH), 1e-6);
-        Map<String, Tensor> image = Map.of("image", data.modality("image"));
-        TrainResult r = MultimodalTest.fit(new HmaRec(data.withModalities(image), new ModelConfig()), data.withModalities(image), 3);
-        assertTrue(r.test.get("Recall@20") > popularityRecall, "one modality: " + r.test.get("Recall@20"));
+        assertNotEquals(loss, Fixtures.lossAt(tiny(1, tinyOptions().with(HmaRec.CROSS, false)), Fixtures.TINY_BATCH), 1e-6);
+        // and there is nothing to align
+        assertEquals(loss, Fixtures.lossAt(tiny(1, tinyOptions().with(HmaRec.ALIGN, false)), Fixtures.TINY_BATCH), 0f);
+        Dataset image = Fixtures.data().withModalities(Map.of("image", Fixtures.data().modality("image")));
+        TrainResult r = Fixtures.fit(new HmaRec(image, new ModelConfig(), Options.defaults()), image, 3);
+        assertTrue(r.test.get("Recall@20") > Fixtures.popularityRecall(), "one modality: " + r.test.get("Recall@20"));
     }
 
     @Test
     void sameSeedSameRun() {
-        Dataset d = tiny(2);
-        float a = trainedLoss(d), b = trainedLoss(d);
+        float a = trainedLoss(3), b = trainedLoss(3);
         assertEquals(a, b, 0f);
+        assertNotEquals(a, trainedLoss(4), "another seed starts elsewhere");
     }
 
-    private static float trainedLoss(Dataset d) {
-        HmaRec m = new HmaRec(d, tinyConfig(), tinyOptions());
-        weft.autograd.optim.Adam opt = new weft.autograd.optim.Adam(m.parameters(), 0.05f);
+    private static float trainedLoss(long seed) {
+        ModelConfig cfg = Fixtures.tinyConfig();
+        cfg.seed = seed;
+        HmaRec m = new HmaRec(Fixtures.tiny(2), cfg, tinyOptions());
+        Adam opt = new Adam(m.parameters(), 0.05f);
         for (int s = 0; s < 5; s++) {
             opt.zeroGrad();
-            Var l = m.loss(TINY_BATCH);
-            l.backward();
+            m.loss(Fixtures.TINY_BATCH).backward();
             opt.step();
         }
-        return lossAtStart(m, TINY_BATCH);
+        return Fixtures.lossAt(m, Fixtures.TINY_BATCH);
     }
 
     @Test
     void withoutFeatureVectorsSaysWhatItNeeds() {
-        Dataset none = data.withModalities(Map.of());
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new HmaRec(none, new ModelConfig()));
+        Dataset none = Fixtures.data().withModalities(Map.of());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new HmaRec(none, new ModelConfig(), Options.defaults()));
         assertTrue(e.getMessage().contains("hmarec needs item feature vectors"), e.getMessage());
     }
 
     @Test
-    void flagsReachTheOptions() {
-        Args a = new Args().valued(Models.flagsOf("hmarec").toArray(new String[0]))
-                .switches(Models.switchesOf("hmarec").toArray(new String[0]))
-                .parse(new String[] {"--tokens", "2", "--cl-weight", "0.3", "--no-cross", "--input-norm", "l2"}, 0);
-        Map<String, Object> o = Models.create("hmarec", data, new ModelConfig(), a).options();
-        assertEquals(2, o.get("tokens"));
-        assertEquals(0.3, (double) o.get("cl_weight"), 1e-6);
-        assertEquals(false, o.get("cross"));
-        assertEquals(true, o.get("intra"));
-        assertEquals("l2", o.get("input_norm"));
-        Args bad = new Args().valued("heads").parse(new String[] {"--heads", "5"}, 0);
-        Args.UsageException e = assertThrows(Args.UsageException.class, () -> Models.create("hmarec", data, new ModelConfig(), bad));
-        assertTrue(e.getMessage().contains("--heads 5"), e.getMessage());
-        assertFalse(Models.ablationsOf("hmarec").isEmpty());
+    void flagsReachTheModel() {
+        Options o = Options.parse(HmaRec.SPEC.options(),
+                Map.of("tokens", "2", "cl-weight", "0.3", "no-cross", "", "input-norm", "l2"));
+        Map<String, Object> c = HmaRec.SPEC.config(new ModelConfig(), o);
+        assertEquals(2, c.get("tokens"));
+        assertEquals(0.3, (double) c.get("cl_weight"), 0);
+        assertEquals(false, c.get("cross"));
+        assertEquals(true, c.get("intra"));
+        assertEquals("l2", c.get("input_norm"));
+        assertEquals(64, c.get("dim"));
+        HmaRec m = (HmaRec) HmaRec.SPEC.create(Fixtures.tiny(2), Fixtures.tinyConfig(), o);
+        assertEquals(2 * 4, m.tokenize[0].weight.value.rows, "T = 2 tokens of d = 4");
+        assertNull(m.cross[0]);
+        Options same = Options.defaults().with(HmaRec.TOKENS, 2).with(HmaRec.CL_WEIGHT, 0.3).with(HmaRec.CROSS, false)
+                .with(HmaRec.INPUT_NORM, FeatureNorm.L2);
+        assertEquals(Fixtures.lossAt(m, Fixtures.TINY_BATCH), Fixtures.lossAt(tiny(2, same), Fixtures.TINY_BATCH), 0f);
+    }
+
+    @Test
+    void badValuesAreRefusedNamingTheFlag() {
+        Options heads5 = Options.parse(HmaRec.SPEC.options(), Map.of("heads", "5"));
+        OptionException e = assertThrows(OptionException.class,
+                () -> HmaRec.SPEC.create(Fixtures.data(), new ModelConfig(), heads5));
+        assertTrue(e.getMessage().contains("--heads 5") && e.getMessage().contains("--dim 64"), e.getMessage());
+        for (Map.Entry<String, String> bad : Map.of("tokens", "0", "cl-temp", "0", "cl-weight", "-1", "content-scale", "-0.5",
+                "input-norm", "cube").entrySet()) {
+            OptionException b = assertThrows(OptionException.class, () -> Options.parse(HmaRec.SPEC.options(), Map.ofEntries(bad)));
+            assertTrue(b.getMessage().contains("--" + bad.getKey()), b.getMessage());
+        }
     }
 }

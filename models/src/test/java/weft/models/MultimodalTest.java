@@ -4,10 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -16,15 +15,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 import weft.graph.CsrMatrix;
 import weft.graph.KnnGraph;
-import weft.models.cli.Args;
 import weft.models.data.DataFormatException;
 import weft.models.data.Dataset;
 import weft.models.data.FeatureNorm;
 import weft.models.data.ItemGraphFile;
-import weft.models.eval.Evaluator;
-import weft.models.train.TrainConfig;
+import weft.models.options.OptionException;
+import weft.models.options.Options;
 import weft.models.train.TrainResult;
-import weft.models.train.Trainer;
 import weft.engine.Tensor;
 
 /** The multimodal baselines on the bundled synthetic data, and the multimodal data path. */
@@ -37,18 +34,12 @@ class MultimodalTest {
 
     @BeforeAll
     static void load() {
-        data = Dataset.load(TrainingTest.TestData.dir());
-        popularityRecall = new Evaluator(data).test(new Popularity(data).scorer()).get("Recall@20");
+        data = Fixtures.data();
+        popularityRecall = Fixtures.popularityRecall();
     }
 
     static TrainResult fit(Recommender r, Dataset d, int epochs) {
-        TrainConfig tc = new TrainConfig();
-        tc.epochs = epochs;
-        tc.patience = epochs;
-        tc.lr = 1e-2f;
-        tc.batch = 512;
-        tc.verbose = false;
-        return new Trainer(tc, new PrintStream(new ByteArrayOutputStream())).fit(r, d, Map.of());
+        return Fixtures.fit(r, d, epochs);
     }
 
     @Test
@@ -60,19 +51,19 @@ class MultimodalTest {
 
     @Test
     void freedomBeatsPopularity() {
-        TrainResult r = fit(new Freedom(data, new ModelConfig()), data, 15);
+        TrainResult r = fit(new Freedom(data), data, 15);
         assertTrue(r.test.get("Recall@20") > 1.2 * popularityRecall,
                 "FREEDOM " + r.test.get("Recall@20") + " vs popularity " + popularityRecall);
     }
 
     @Test
     void freedomDefaultWeightsFollowThePaper() {
-        Freedom f = new Freedom(data, new ModelConfig());
+        Freedom f = new Freedom(data);
         assertEquals(Map.of("image", 0.1, "text", 0.9), f.usedWeights);
-        Freedom.Options o = new Freedom.Options();
-        o.weights.put("image", 0.5);
-        assertThrows(IllegalArgumentException.class, () -> new Freedom(data, new ModelConfig(), o),
+        Options o = Options.defaults().with(Freedom.MODALITY_WEIGHTS, Map.of("image", 0.5));
+        OptionException e = assertThrows(OptionException.class, () -> new Freedom(data, Freedom.SPEC.config(), o),
                 "a weight missing for text must be an error");
+        assertTrue(e.getMessage().contains("--modality-weights") && e.getMessage().contains("text"), e.getMessage());
     }
 
     @Test
@@ -82,7 +73,7 @@ class MultimodalTest {
         Path dir = tmp.resolve("graphs");
         Files.createDirectories(dir);
         for (String f : new String[] {"synthetic.inter"}) {
-            Files.copy(TrainingTest.TestData.dir().resolve(f), dir.resolve(f));
+            Files.copy(Fixtures.testDataDir().resolve(f), dir.resolve(f));
         }
         for (String m : new String[] {"image", "text"}) {
             CsrMatrix g = KnnGraph.build(data.modality(m), 10, KnnGraph.Weights.ONE_OVER_K);
@@ -96,9 +87,8 @@ class MultimodalTest {
         }
         Dataset fromGraphs = Dataset.load(dir, new Dataset.Options().itemGraph("image", Path.of("image.tsv"))
                 .itemGraph("text", Path.of("text.tsv")));
-        ModelConfig mc = new ModelConfig();
-        Freedom.Options noBpr = new Freedom.Options();
-        noBpr.lambda = 0;
+        ModelConfig mc = Freedom.SPEC.config();
+        Options noBpr = Options.defaults().with(Freedom.LAMBDA, 0.0);
         Freedom a = new Freedom(data, mc, noBpr);
         Freedom b = new Freedom(fromGraphs, mc, noBpr);
         int[] users = {0, 1, 2, 3};
@@ -116,7 +106,7 @@ class MultimodalTest {
     void vbprWithoutVectorsSaysWhatItNeeds() throws Exception {
         Path dir = tmp.resolve("novec");
         Files.createDirectories(dir);
-        Files.copy(TrainingTest.TestData.dir().resolve("synthetic.inter"), dir.resolve("synthetic.inter"));
+        Files.copy(Fixtures.testDataDir().resolve("synthetic.inter"), dir.resolve("synthetic.inter"));
         Dataset d = Dataset.load(dir);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Vbpr(d, new ModelConfig()));
         assertTrue(e.getMessage().contains("vbpr needs item feature vectors"), e.getMessage());
@@ -154,8 +144,17 @@ class MultimodalTest {
     }
 
     @Test
-    void freedomRejectsBadFlags() {
-        Args a = new Args().valued("rho").parse(new String[] {"--rho", "1.5"}, 0);
-        assertThrows(Args.UsageException.class, () -> Models.create("freedom", data, new ModelConfig(), a));
+    void freedomOptionsAreCheckedWhereTheyAreDeclared() {
+        OptionException e = assertThrows(OptionException.class,
+                () -> Options.parse(Freedom.SPEC.options(), Map.of("rho", "1.5")));
+        assertTrue(e.getMessage().contains("--rho") && e.getMessage().contains("< 1"), e.getMessage());
+        e = assertThrows(OptionException.class, () -> Options.parse(Freedom.SPEC.options(), Map.of("modality-weights", "image:0.5")));
+        assertTrue(e.getMessage().contains("--modality-weights takes NAME=W"), e.getMessage());
+        Options o = Options.parse(Freedom.SPEC.options(), Map.of("rho", "0.9", "modality-weights", "image=0.5,text=0.5"));
+        Map<String, Object> cfg = Freedom.SPEC.config(Freedom.SPEC.config(), o);
+        assertEquals(0.9, cfg.get("rho"));
+        assertEquals(2, cfg.get("layers"), "FREEDOM's own default of 2 user-item layers");
+        assertEquals(List.of("--rho 0", "--lambda 0", "--mm-layers 0"),
+                Freedom.SPEC.ablations().stream().map(ModelSpec.Variant::label).toList());
     }
 }

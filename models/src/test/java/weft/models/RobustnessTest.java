@@ -18,7 +18,7 @@ import weft.models.data.Dataset;
 import weft.models.data.Perturbations;
 
 class RobustnessTest {
-    static final Dataset DATA = Dataset.load(TrainingTest.TestData.dir());
+    static final Dataset DATA = Dataset.load(Fixtures.testDataDir());
 
     @Test
     void featureNoiseIsScaledToEachColumnsSpread() {
@@ -62,7 +62,7 @@ class RobustnessTest {
     void ablateAndRobustnessCommandsPrintRelativeTables() {
         ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
         PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8), e = new PrintStream(err, true, StandardCharsets.UTF_8);
-        String data = TrainingTest.TestData.dir().toString();
+        String data = Fixtures.testDataDir().toString();
         assertEquals(0, Main.run(new String[] {"ablate", "--model", "freedom", "--data", data, "--epochs", "1", "--quiet"}, o, e),
                 err.toString(StandardCharsets.UTF_8));
         String text = out.toString(StandardCharsets.UTF_8);

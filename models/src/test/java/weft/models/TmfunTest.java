@@ -2,81 +2,78 @@ package weft.models;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Consumer;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import weft.autograd.GradCheck;
 import weft.autograd.Var;
 import weft.engine.Tensor;
-import weft.models.cli.Args;
 import weft.models.data.Dataset;
-import weft.models.eval.Evaluator;
+import weft.models.data.TrainBatches;
+import weft.models.options.Option;
+import weft.models.options.OptionException;
+import weft.models.options.Options;
 import weft.models.train.TrainResult;
 
-/** TMFUN: training on the bundled data, the gradient of its whole loss, its attention, switches and errors. */
+/** TMFUN: training on the bundled data, the gradient of its whole loss, its attention, options and errors. */
 class TmfunTest {
-    static Dataset data;
-    static double popularityRecall;
+    /** On {@link Fixtures#tiny}: user 0 and item 2 twice, so the gathers accumulate and the contrast rows are deduplicated. */
+    static final TrainBatches.Batch REPEATS = new TrainBatches.Batch(new int[] {0, 1, 2, 3, 5, 0}, new int[] {1, 2, 3, 4, 2, 0},
+            new int[] {3, 0, 4, 1, 4, 2});
 
-    @TempDir
-    Path tmp;
+    /** Tiny data, with a reg large enough that a wrong EmbLoss gradient shows. */
+    static ModelConfig tinyConfig() {
+        ModelConfig mc = Fixtures.tinyConfig();
+        mc.reg = 1e-2f;
+        return mc;
+    }
 
-    @BeforeAll
-    static void load() {
-        data = Dataset.load(TrainingTest.TestData.dir());
-        popularityRecall = new Evaluator(data).test(new Popularity(data).scorer()).get("Recall@20");
+    static Options tinyOptions() {
+        // A contrast weight large enough that a wrong contrast gradient shows beside BPR's.
+        return Options.defaults().with(Tmfun.KNN_K, 2).with(Tmfun.FUSION_STEPS, 3).with(Tmfun.CL_WEIGHT, 0.5)
+                .with(Tmfun.CL_TEMP, 0.5);
+    }
+
+    static float tinyLoss(Dataset d, Options o) {
+        return Fixtures.lossAt(new Tmfun(d, tinyConfig(), o), REPEATS);
     }
 
     @Test
     void beatsPopularity() {
-        TrainResult r = MultimodalTest.fit(new Tmfun(data, new ModelConfig()), data, 12);
-        assertTrue(r.test.get("Recall@20") > 1.2 * popularityRecall,
-                "TMFUN " + r.test.get("Recall@20") + " vs popularity " + popularityRecall);
-    }
-
-    static Tmfun.Options tinyOptions() {
-        Tmfun.Options o = new Tmfun.Options();
-        o.knnK = 2;
-        o.fusionSteps = 3;
-        o.clWeight = 0.5f; // large enough that a wrong contrast gradient shows beside BPR's
-        o.clTemp = 0.5f;
-        return o;
+        TrainResult r = Fixtures.fit(Tmfun.SPEC.create(Fixtures.data()), Fixtures.data(), 12);
+        assertTrue(r.test.get("Recall@20") > 1.2 * Fixtures.popularityRecall(),
+                "TMFUN " + r.test.get("Recall@20") + " vs popularity " + Fixtures.popularityRecall());
     }
 
     @Test
     void wholeLossGradientMatchesFiniteDifferences() {
-        Tmfun m = new Tmfun(DpRecTest.tiny(), DpRecTest.tinyConfig(), tinyOptions());
-        List<Var> ps = m.parameters();
-        // embedding, image projection W and b, attention query and key
-        int[] checked = {0, 1, 2, ps.size() - 2, ps.size() - 1};
-        Tensor[] inputs = new Tensor[checked.length];
-        for (int j = 0; j < checked.length; j++) {
-            inputs[j] = ps.get(checked[j]).value;
-        }
-        GradCheck.check("tmfun loss", vars -> {
-            Var[] p = m.parameterArray();
-            for (int j = 0; j < checked.length; j++) {
-                p[checked[j]] = vars[j];
+        Tmfun m = new Tmfun(Fixtures.tiny(2), tinyConfig(), tinyOptions());
+        // ID embeddings (query, item graph, LightGCN), both projections, the attention's query and key
+        List<Var> checked = List.of(m.emb, m.proj[0].weight, m.proj[0].bias, m.proj[1].weight, m.query, m.key);
+        m.loss(REPEATS).backward();
+        for (Var p : checked) {
+            Tensor g = p.grad();
+            boolean nonZero = false;
+            for (float v : g == null ? new float[0] : g.toArray()) {
+                nonZero |= v != 0;
             }
-            return m.loss(DpRecTest.TINY_BATCH, p);
-        }, inputs);
+            assertTrue(nonZero, p + " should be on the loss's path");
+            p.zeroGrad();
+        }
+        GradCheck.checkLoss("tmfun loss", () -> m.loss(REPEATS), checked);
     }
 
     @Test
     void attentionWeighsModalitiesPerItem() {
-        Tmfun m = new Tmfun(DpRecTest.tiny(), DpRecTest.tinyConfig(), tinyOptions());
-        Tensor a = m.attentionWeights();
+        Dataset d = Fixtures.tiny(2);
+        Tensor a = new Tmfun(d, tinyConfig(), tinyOptions()).attentionWeights();
         assertEquals(5, a.rows);
         assertEquals(2, a.cols);
         boolean varies = false;
@@ -85,74 +82,101 @@ class TmfunTest {
             varies |= Math.abs(a.get(i, 0) - a.get(0, 0)) > 1e-4f;
         }
         assertTrue(varies, "weights depend on the item");
-        Tmfun.Options o = tinyOptions();
-        o.earlyFusion = false;
-        Tensor mean = new Tmfun(DpRecTest.tiny(), DpRecTest.tinyConfig(), o).attentionWeights();
+        Tensor mean = new Tmfun(d, tinyConfig(), tinyOptions().with(Tmfun.EARLY_FUSION, false)).attentionWeights();
         for (float v : mean.toArray()) {
             assertEquals(0.5f, v, 0f);
         }
     }
 
     @Test
-    void everySwitchChangesTheLossAndStillTrains() {
-        Dataset d = DpRecTest.tiny();
-        float full = new Tmfun(d, DpRecTest.tinyConfig(), tinyOptions()).loss(DpRecTest.TINY_BATCH).value.item();
-        Map<String, Consumer<Tmfun.Options>> variants = new LinkedHashMap<>();
-        variants.put("no-early-fusion", o -> o.earlyFusion = false);
-        variants.put("no-item-graph", o -> o.itemGraph = false);
-        variants.put("no-contrast", o -> o.contrast = false);
-        variants.put("fusion-steps 1", o -> o.fusionSteps = 1);
-        variants.put("fusion-steps 2", o -> o.fusionSteps = 2);
-        variants.put("item graph without ID embeddings", o -> o.itemGraphIds = false);
-        variants.put("content for users", o -> o.userContent = !o.userContent);
-        variants.put("content through LightGCN", o -> o.propagateContent = !o.propagateContent);
-        for (Map.Entry<String, Consumer<Tmfun.Options>> v : variants.entrySet()) {
-            Tmfun.Options o = tinyOptions();
-            v.getValue().accept(o);
-            float loss = new Tmfun(d, DpRecTest.tinyConfig(), o).loss(DpRecTest.TINY_BATCH).value.item();
-            assertNotEquals(full, loss, v.getKey() + " should change the loss");
+    void everyVariantChangesTheLossAndStillTrains() {
+        Dataset d = Fixtures.tiny(2);
+        float full = tinyLoss(d, tinyOptions());
+        for (ModelSpec.Variant v : Tmfun.SPEC.ablations()) {
+            assertNotEquals(full, tinyLoss(d, tinyOptions().with(v.options())), v.label() + " should change the loss");
         }
-        String[][] flags = {{"--no-early-fusion"}, {"--no-item-graph"}, {"--no-contrast"}, {"--fusion-steps", "1"}};
-        for (String[] f : flags) {
-            Args a = new Args().valued(Tmfun.FLAGS.toArray(new String[0])).switches(Tmfun.SWITCHES.toArray(new String[0])).parse(f, 0);
-            TrainResult r = MultimodalTest.fit(Models.create("tmfun", data, new ModelConfig(), a), data, 3);
-            assertTrue(r.epochs.get(2).loss() < r.epochs.get(0).loss(), String.join(" ", f) + ": loss should fall");
-            assertTrue(r.test.get("Recall@20") > popularityRecall,
-                    String.join(" ", f) + ": " + r.test.get("Recall@20") + " vs popularity " + popularityRecall);
+        Map<String, Options> other = new LinkedHashMap<>();
+        other.put("--fusion-steps 2", Options.defaults().with(Tmfun.FUSION_STEPS, 2));
+        other.put("--item-graph-ids false", Options.defaults().with(Tmfun.ITEM_GRAPH_IDS, false));
+        other.put("--user-content false", Options.defaults().with(Tmfun.USER_CONTENT, false));
+        other.put("--propagate-content true", Options.defaults().with(Tmfun.PROPAGATE_CONTENT, true));
+        other.put("--item-graph-layers 2", Options.defaults().with(Tmfun.ITEM_GRAPH_LAYERS, 2));
+        other.forEach((label, o) -> assertNotEquals(full, tinyLoss(d, tinyOptions().with(o)), label + " should change the loss"));
+
+        // Brief training on the bundled data: every ablation variant still learns beyond popularity.
+        for (ModelSpec.Variant v : Tmfun.SPEC.ablations()) {
+            TrainResult r = Fixtures.fit(Tmfun.SPEC.create(Fixtures.data(), Tmfun.SPEC.config(), v.options()), Fixtures.data(), 3);
+            assertTrue(r.epochs.get(2).loss() < r.epochs.get(0).loss(), v.label() + ": loss should fall");
+            assertTrue(r.test.get("Recall@20") > Fixtures.popularityRecall(),
+                    v.label() + ": " + r.test.get("Recall@20") + " vs popularity " + Fixtures.popularityRecall());
         }
     }
 
     @Test
-    void sameSeedSameLossAndOneModalityWorks() {
-        Dataset d = DpRecTest.tiny();
-        float a = new Tmfun(d, DpRecTest.tinyConfig(), tinyOptions()).loss(DpRecTest.TINY_BATCH).value.item();
-        float b = new Tmfun(d, DpRecTest.tinyConfig(), tinyOptions()).loss(DpRecTest.TINY_BATCH).value.item();
-        assertEquals(a, b, 0f);
+    void sameSeedSameLossAndOneModalityNeedsNoAttention() {
+        Dataset d = Fixtures.tiny(2);
+        Tmfun a = new Tmfun(d, tinyConfig(), tinyOptions());
+        assertEquals(tinyLoss(d, tinyOptions()), Fixtures.lossAt(a, REPEATS), 0f);
+        // embedding, then W and b per modality, then query and key
+        assertEquals(1 + 2 * 2 + 2, a.parameters().size());
+        assertSame(a.query, a.parameters().get(5));
+
         Dataset imageOnly = d.withModalities(Map.of("image", d.modality("image")));
-        float one = new Tmfun(imageOnly, DpRecTest.tinyConfig(), tinyOptions()).loss(DpRecTest.TINY_BATCH).value.item();
+        float one = tinyLoss(imageOnly, tinyOptions());
         assertTrue(Float.isFinite(one) && one > 0, "one modality: loss " + one);
+        assertEquals(one, tinyLoss(imageOnly, tinyOptions().with(Tmfun.EARLY_FUSION, false)), 0f,
+                "one modality: attention over a single modality is the identity");
     }
 
     @Test
-    void flagsAndErrors() throws Exception {
-        Args a = new Args().valued(Tmfun.FLAGS.toArray(new String[0])).switches(Tmfun.SWITCHES.toArray(new String[0]))
-                .parse(new String[] {"--knn-k", "2", "--fusion-steps", "3", "--cl-weight", "0.1", "--no-item-graph", "--item-graph-ids", "false"}, 0);
-        Map<String, Object> o = Models.create("tmfun", DpRecTest.tiny(), DpRecTest.tinyConfig(), a).options();
-        assertEquals(3, o.get("fusion_steps"));
-        assertEquals(0.1, (double) o.get("cl_weight"), 1e-7);
-        assertEquals(false, o.get("item_graph"));
-        assertEquals(false, o.get("item_graph_ids"));
-        Args four = new Args().valued(Tmfun.FLAGS.toArray(new String[0])).parse(new String[] {"--fusion-steps", "4"}, 0);
-        assertThrows(Args.UsageException.class, () -> Models.create("tmfun", DpRecTest.tiny(), DpRecTest.tinyConfig(), four));
-        Args yes = new Args().valued(Tmfun.FLAGS.toArray(new String[0])).parse(new String[] {"--item-graph-ids", "yes"}, 0);
-        assertThrows(Args.UsageException.class, () -> Models.create("tmfun", DpRecTest.tiny(), DpRecTest.tinyConfig(), yes));
+    void optionsReachTheModel() {
+        Options parsed = Options.parse(Tmfun.SPEC.options(),
+                Map.of("knn-k", "2", "fusion-steps", "2", "cl-weight", "0.1", "no-item-graph", "", "user-content", "false"));
+        Map<String, Object> c = Tmfun.SPEC.config(tinyConfig(), parsed);
+        assertEquals(2, c.get("fusion_steps"));
+        assertEquals(0.1, (double) c.get("cl_weight"));
+        assertEquals(false, c.get("item_graph"));
+        assertEquals(false, c.get("user_content"));
+        assertEquals(true, c.get("item_graph_ids"));
+        assertEquals(false, c.get("propagate_content"));
+        assertEquals(true, c.get("early_fusion"));
+        assertEquals(1, c.get("item_graph_layers"));
 
-        Path dir = tmp.resolve("novec");
-        Files.createDirectories(dir);
-        Files.copy(TrainingTest.TestData.dir().resolve("synthetic.inter"), dir.resolve("synthetic.inter"));
-        Dataset none = Dataset.load(dir);
-        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new Tmfun(none, new ModelConfig()));
+        Options same = Options.defaults().with(Tmfun.KNN_K, 2).with(Tmfun.FUSION_STEPS, 2).with(Tmfun.CL_WEIGHT, 0.1)
+                .with(Tmfun.ITEM_GRAPH, false).with(Tmfun.USER_CONTENT, false);
+        Dataset d = Fixtures.tiny(2);
+        float viaSpec = Fixtures.lossAt(Tmfun.SPEC.create(d, tinyConfig(), parsed), REPEATS);
+        assertEquals(tinyLoss(d, same), viaSpec, 0f);
+        assertNotEquals(tinyLoss(d, Options.defaults().with(Tmfun.KNN_K, 2)), viaSpec);
+
+        for (Option<?> o : Tmfun.SPEC.searchSpace().keySet()) {
+            assertTrue(o.searchSpace().contains(o.defaultValue()), o + "'s search space should contain its default");
+        }
+        assertEquals(List.of(1, 2, 3), Tmfun.FUSION_STEPS.searchSpace());
+        assertSame(Tmfun.SPEC, Models.find("tmfun"));
+        assertEquals(List.of("--no-early-fusion", "--no-item-graph", "--no-contrast", "--fusion-steps 1"),
+                Tmfun.SPEC.ablations().stream().map(ModelSpec.Variant::label).toList());
+    }
+
+    @Test
+    void badValuesFailNamingTheFlag() {
+        List<Option<?>> declared = Tmfun.SPEC.options();
+        for (String steps : List.of("4", "0")) {
+            OptionException e = assertThrows(OptionException.class, () -> Options.parse(declared, Map.of("fusion-steps", steps)));
+            assertTrue(e.getMessage().contains("--fusion-steps"), e.getMessage());
+        }
+        OptionException e = assertThrows(OptionException.class, () -> Options.parse(declared, Map.of("item-graph-ids", "yes")));
+        assertTrue(e.getMessage().contains("--item-graph-ids"), e.getMessage());
+        e = assertThrows(OptionException.class, () -> Options.parse(declared, Map.of("cl-temp", "0")));
+        assertTrue(e.getMessage().contains("--cl-temp"), e.getMessage());
+        e = assertThrows(OptionException.class, () -> Options.parse(declared, Map.of("item-graph-layers", "0")));
+        assertTrue(e.getMessage().contains("--item-graph-layers"), e.getMessage());
+
+        Dataset d = Fixtures.tiny(2);
+        e = assertThrows(OptionException.class, () -> new Tmfun(d, tinyConfig(), Options.defaults().with(Tmfun.KNN_K, 6)));
+        assertTrue(e.getMessage().contains("--knn-k"), e.getMessage());
+        Dataset none = d.withModalities(Map.of());
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new Tmfun(none, tinyConfig(), Options.defaults()));
         assertTrue(ex.getMessage().contains("tmfun needs item feature vectors"), ex.getMessage());
-        assertEquals(4, Models.ablationsOf("tmfun").size());
     }
 }

@@ -1,17 +1,15 @@
 package weft.models;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.file.Path;
+import java.util.Map;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import weft.autograd.Var;
 import weft.models.data.Dataset;
 import weft.models.eval.EvalResult;
 import weft.models.eval.Evaluator;
@@ -26,8 +24,8 @@ class TrainingTest {
 
     @BeforeAll
     static void load() {
-        data = Dataset.load(TestData.dir());
-        popularityRecall = new Evaluator(data).test(new Popularity(data).scorer()).get("Recall@20");
+        data = Fixtures.data();
+        popularityRecall = Fixtures.popularityRecall();
     }
 
     static TrainResult train(String model, int epochs, long seed) {
@@ -103,22 +101,58 @@ class TrainingTest {
     }
 
     @Test
-    void lightGcnWithZeroLayersIsMatrixFactorisationOnOneTable() {
+    void lightGcnWithZeroLayersScoresWithItsIdTable() {
+        // With no propagation, LightGCN's score is the dot product of the user's and the item's
+        // rows of its [U + I, d] ID table: checks the layer mean's L = 0 case and that the scorer
+        // reads users from the first U rows and items from the rest.
         ModelConfig mc = new ModelConfig();
         mc.layers = 0;
         LightGcn m = new LightGcn(data, mc);
-        Var all = m.propagate();
-        assertArrayEquals(m.parameters().get(0).value.toArray(), all.value.toArray());
+        weft.engine.Tensor table = m.parameters().get(0).value;
+        int[] users = {0, 7, data.numUsers() - 1};
+        weft.engine.Tensor scores = new weft.engine.Tensor(users.length, data.numItems());
+        m.scorer().score(users, scores);
+        for (int r = 0; r < users.length; r++) {
+            for (int i : new int[] {0, 3, data.numItems() - 1}) {
+                double dot = 0;
+                for (int c = 0; c < mc.dim; c++) {
+                    dot += (double) table.get(users[r], c) * table.get(data.numUsers() + i, c);
+                }
+                assertEquals(dot, scores.get(r, i), 1e-5, "user " + users[r] + ", item " + i);
+            }
+        }
     }
 
-    /** The bundled test-data folder. */
-    static final class TestData {
-        static Path dir() {
-            Path p = Path.of("test-data");
-            for (int up = 0; up < 3 && !p.resolve("synthetic.inter").toFile().exists(); up++) {
-                p = Path.of("..").resolve(p);
-            }
-            return p;
+    @Test
+    void lightGcnPropagatesOverTheNormalisedGraph() {
+        // One layer: E = (E0 + A_hat E0) / 2, with A_hat's entries 1 / sqrt(d_u d_i). Checked on one
+        // user row by hand from the training interactions.
+        ModelConfig mc = new ModelConfig();
+        mc.layers = 1;
+        LightGcn m = new LightGcn(data, mc);
+        weft.engine.Tensor e0 = m.parameters().get(0).value;
+        weft.engine.Tensor e1 = m.propagate().value;
+        int u = 5;
+        int[] itemsOfU = data.train().itemsOf(u);
+        int[] itemDegree = new int[data.numItems()];
+        for (int i : data.trainItems()) {
+            itemDegree[i]++;
         }
+        for (int c = 0; c < mc.dim; c++) {
+            double hop = 0;
+            for (int i : itemsOfU) {
+                hop += e0.get(data.numUsers() + i, c) / Math.sqrt((double) itemsOfU.length * itemDegree[i]);
+            }
+            assertEquals((e0.get(u, c) + hop) / 2, e1.get(u, c), 1e-5, "column " + c);
+        }
+    }
+
+    @Test
+    void popularityTrainsAsOneEvaluation() {
+        TrainResult r = new Trainer(new TrainConfig(), new PrintStream(new ByteArrayOutputStream()))
+                .fit(new Popularity(data), data, Map.of());
+        assertEquals(1, r.epochs.size());
+        assertEquals(0, r.bestEpoch);
+        assertEquals(popularityRecall, r.test.get("Recall@20"), 0.0);
     }
 }

@@ -15,12 +15,16 @@ import weft.engine.KernelProvider;
 import weft.engine.Kernels;
 import weft.engine.Parallel;
 import weft.models.ModelConfig;
+import weft.models.ModelSpec;
 import weft.models.Models;
 import weft.models.Recommender;
 import weft.models.data.DataFormatException;
 import weft.models.data.Dataset;
 import weft.models.data.FeatureNorm;
 import weft.models.data.Perturbations;
+import weft.models.options.Option;
+import weft.models.options.OptionException;
+import weft.models.options.Options;
 import weft.models.train.TrainConfig;
 import weft.models.train.TrainResult;
 import weft.models.train.Trainer;
@@ -38,12 +42,18 @@ public final class Main {
 
     /** Runs a command and returns the process exit code: 0 success, 1 bad data or failure, 2 bad usage. */
     public static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
-            (args.length == 0 ? err : out).println(usage());
-            return args.length == 0 ? 2 : 0;
+        if (args.length == 0) {
+            err.println(usage());
+            return 2;
         }
         try {
             switch (args[0]) {
+                case "help":
+                case "--help":
+                case "-h":
+                    return help(args, out);
+                case "models":
+                    return models(args, out);
                 case "info":
                     return info(out);
                 case "version":
@@ -61,7 +71,7 @@ public final class Main {
                 default:
                     throw new Args.UsageException("unknown command '" + args[0] + "'");
             }
-        } catch (Args.UsageException e) {
+        } catch (Args.UsageException | OptionException e) {
             err.println("weft " + args[0] + ": " + e.getMessage());
             err.println("run 'weft help' for usage");
             return 2;
@@ -101,8 +111,15 @@ public final class Main {
                         "feature-norm")
                 .repeatable("modality", "item-graph")
                 .switches("quiet");
-        a.valued(Models.allModelFlags().toArray(new String[0]));
-        a.switches(Models.allModelSwitches().toArray(new String[0]));
+        for (ModelSpec spec : Models.all()) {
+            for (Option<?> o : spec.options()) {
+                if (o.isToggle()) {
+                    a.switches(o.flagName());
+                } else {
+                    a.valued(o.flagName());
+                }
+            }
+        }
         a.valued(extra);
         return a;
     }
@@ -159,42 +176,63 @@ public final class Main {
     }
 
     /** Rejects model-specific flags that none of {@code models} accepts. */
-    static void checkModelFlags(Args a, List<String> models) {
-        for (String f : Models.allModelFlags()) {
-            if (a.has(f) && models.stream().noneMatch(m -> Models.flagsOf(m).contains(f))) {
-                throw new Args.UsageException("--" + f + " does not apply to " + String.join(", ", models));
-            }
-        }
-        for (String f : Models.allModelSwitches()) {
-            if (a.has(f) && models.stream().noneMatch(m -> Models.switchesOf(m).contains(f))) {
-                throw new Args.UsageException("--" + f + " does not apply to " + String.join(", ", models));
+    static void checkModelFlags(Args a, List<ModelSpec> models) {
+        for (ModelSpec spec : Models.all()) {
+            for (Option<?> o : spec.options()) {
+                if (a.has(o.flagName()) && models.stream().noneMatch(m -> accepts(m, o.flagName()))) {
+                    throw new Args.UsageException(o.flag() + " does not apply to "
+                            + String.join(", ", models.stream().map(ModelSpec::name).toList()));
+                }
             }
         }
     }
 
-    static String requireModel(String model) {
+    private static boolean accepts(ModelSpec spec, String flagName) {
+        return spec.options().stream().anyMatch(o -> o.flagName().equals(flagName));
+    }
+
+    /** The options of {@code spec} given as flags (checked by their declarations; errors name the flag). */
+    static Options modelOptions(ModelSpec spec, Args a) {
+        Map<String, String> given = new LinkedHashMap<>();
+        for (Option<?> o : spec.options()) {
+            if (a.has(o.flagName())) {
+                given.put(o.flagName(), o.isToggle() ? "" : a.string(o.flagName(), null));
+            }
+        }
+        return Options.parse(spec.options(), given);
+    }
+
+    static ModelSpec requireModel(String model) {
         if (model == null) {
             throw new Args.UsageException("--model is required (one of " + String.join(", ", Models.names()) + ")");
         }
-        String c = Models.canonical(model);
-        if (c == null) {
+        ModelSpec spec = Models.find(model);
+        if (spec == null) {
             throw new Args.UsageException("unknown model '" + model + "'; known: " + String.join(", ", Models.names()));
         }
-        return c;
+        return spec;
     }
 
-    static TrainResult trainOne(String model, Setup s, Args a, PrintStream out) {
-        ModelConfig mc = s.model().copy();
-        if (!a.has("reg")) {
-            mc.reg = Models.defaultReg(model, mc.reg);
+    /** Trains {@code spec} with the run's settings and the model options given as flags. */
+    static TrainResult trainOne(ModelSpec spec, Setup s, Args a, PrintStream out) {
+        return trainOne(spec, s, a, modelOptions(spec, a), out);
+    }
+
+    static TrainResult trainOne(ModelSpec spec, Setup s, Args a, Options opts, PrintStream out) {
+        ModelConfig mc = spec.withDefaults(s.model(), a.has("reg"), a.has("layers"));
+        Recommender rec = spec.create(s.data(), mc, opts);
+        Map<String, Object> cfg = spec.config(mc, opts);
+        if (spec.readsFeatures()) {
+            cfg.put("modalities", List.copyOf(s.data().modalities().keySet()));
+            if (!s.data().itemGraphs().isEmpty()) {
+                cfg.put("item_graphs", List.copyOf(s.data().itemGraphs().keySet()));
+            }
         }
-        Recommender rec = Models.create(model, s.data(), mc, a);
-        Map<String, Object> cfg = new LinkedHashMap<>(mc.asMap());
-        cfg.putAll(rec.options());
+        cfg.putAll(rec.facts());
         if (s.train().verbose) {
-            out.println(String.format(Locale.ROOT, "weft %s | %s | %s | kernels %s, %d threads", VERSION, model, s.data(),
+            out.println(String.format(Locale.ROOT, "weft %s | %s | %s | kernels %s, %d threads", VERSION, spec.name(), s.data(),
                     Kernels.get().name(), Parallel.threads()));
-            String warning = rec.usesFeatures() ? FeatureNorm.scaleWarning(s.data().modalities()) : null;
+            String warning = spec.readsFeatures() ? FeatureNorm.scaleWarning(s.data().modalities()) : null;
             if (warning != null) {
                 out.println("warning: " + warning);
             }
@@ -204,10 +242,11 @@ public final class Main {
 
     static int train(String[] argv, PrintStream out) throws IOException {
         Args a = commonFlags("model").parse(argv, 1);
-        String model = requireModel(a.string("model", null));
+        ModelSpec model = requireModel(a.string("model", null));
         checkModelFlags(a, List.of(model));
+        Options opts = modelOptions(model, a);
         Setup s = setup(a);
-        TrainResult r = trainOne(model, s, a, out);
+        TrainResult r = trainOne(model, s, a, opts, out);
         printResult(out, r);
         if (s.report() != null) {
             Json.writeFile(s.report(), r.toJsonObject());
@@ -222,16 +261,19 @@ public final class Main {
         if (list == null) {
             throw new Args.UsageException("--models is required, e.g. --models lightgcn,vbpr,freedom");
         }
-        List<String> models = new ArrayList<>();
+        List<ModelSpec> models = new ArrayList<>();
         for (String m : list.split(",")) {
             if (!m.isBlank()) {
                 models.add(requireModel(m));
             }
         }
         checkModelFlags(a, models);
+        for (ModelSpec m : models) {
+            modelOptions(m, a); // a bad value fails before the first model trains
+        }
         Setup s = setup(a);
         List<TrainResult> runs = new ArrayList<>();
-        for (String m : models) {
+        for (ModelSpec m : models) {
             runs.add(trainOne(m, s, a, out));
         }
         out.println();
@@ -256,26 +298,21 @@ public final class Main {
      */
     static int ablate(String[] argv, PrintStream out) throws IOException {
         Args a = commonFlags("model").parse(argv, 1);
-        String model = requireModel(a.string("model", null));
+        ModelSpec model = requireModel(a.string("model", null));
         checkModelFlags(a, List.of(model));
-        List<List<String>> variants = Models.ablationsOf(model);
+        List<ModelSpec.Variant> variants = model.ablations();
         if (variants.isEmpty()) {
-            throw new Args.UsageException(model + " has no switches to ablate");
+            throw new Args.UsageException(model.name() + " has no switches to ablate");
         }
+        Options base = modelOptions(model, a);
         Setup s = setup(a);
         List<String> labels = new ArrayList<>();
         List<TrainResult> runs = new ArrayList<>();
         labels.add("full");
-        runs.add(trainOne(model, s, a, out));
-        for (List<String> v : variants) {
-            String[] more = new String[argv.length + v.size()];
-            System.arraycopy(argv, 0, more, 0, argv.length);
-            for (int i = 0; i < v.size(); i++) {
-                more[argv.length + i] = v.get(i);
-            }
-            Args av = commonFlags("model").parse(more, 1);
-            labels.add(String.join(" ", v));
-            runs.add(trainOne(model, s, av, out));
+        runs.add(trainOne(model, s, a, base, out));
+        for (ModelSpec.Variant v : variants) {
+            labels.add(v.label());
+            runs.add(trainOne(model, s, a, base.with(v.options()), out));
         }
         out.println();
         out.print(relativeTable("ablation of " + model + " on " + s.data().name(), labels, runs));
@@ -284,13 +321,13 @@ public final class Main {
     }
 
     /**
-     * The robustness protocol (MODELS.md §3): each model trained on clean data, under Gaussian
+     * The robustness protocol (docs/models.md): each model trained on clean data, under Gaussian
      * feature noise (scaled to each feature's standard deviation) and with training interactions
      * dropped at random; metrics printed relative to the model's clean run.
      */
     static int robustness(String[] argv, PrintStream out) throws IOException {
         Args a = commonFlags("model", "models", "feature-noise", "drop-interactions").parse(argv, 1);
-        List<String> models = new ArrayList<>();
+        List<ModelSpec> models = new ArrayList<>();
         if (a.has("model")) {
             models.add(requireModel(a.string("model", null)));
         }
@@ -319,16 +356,18 @@ public final class Main {
         List<String> labels = new ArrayList<>();
         List<TrainResult> runs = new ArrayList<>();
         StringBuilder table = new StringBuilder();
-        for (String m : models) {
+        for (ModelSpec m : models) {
+            modelOptions(m, a);
+        }
+        for (ModelSpec m : models) {
             List<String> ml = new ArrayList<>();
             List<TrainResult> mr = new ArrayList<>();
             ml.add("clean");
             TrainResult clean = trainOne(m, s, a, out);
             mr.add(clean);
-            boolean usesFeatures = Models.create(m, s.data(), s.model(), a).usesFeatures();
             for (double x : noise) {
                 ml.add("feature noise " + x);
-                if (!usesFeatures || s.data().modalities().isEmpty()) {
+                if (!m.readsFeatures() || s.data().modalities().isEmpty()) {
                     mr.add(clean); // the model reads no feature vectors: noise cannot change it
                 } else {
                     Setup noisy = new Setup(Perturbations.featureNoise(s.data(), x, s.train().seed ^ 0x5EEDL), s.model(), s.train(), null);
@@ -340,9 +379,9 @@ public final class Main {
                 Setup sparse = new Setup(Perturbations.dropInteractions(s.data(), d, s.train().seed ^ 0xD20BL), s.model(), s.train(), null);
                 mr.add(trainOne(m, sparse, a, out));
             }
-            table.append(relativeTable("robustness of " + m + " on " + s.data().name(), ml, mr)).append('\n');
+            table.append(relativeTable("robustness of " + m.name() + " on " + s.data().name(), ml, mr)).append('\n');
             for (int i = 0; i < ml.size(); i++) {
-                labels.add(m + ": " + ml.get(i));
+                labels.add(m.name() + ": " + ml.get(i));
             }
             runs.addAll(mr);
         }
@@ -431,32 +470,61 @@ public final class Main {
                 "             [--epochs 1000] [--patience 20] [--dim 64] [--lr 1e-3] [--reg 1e-4, bprmf 0.1] [--layers 3]",
                 "             [--batch 2048] [--seed S] [--threads T] [--report FILE.json] [--quiet]",
                 "             [--modality NAME=FILE.npy]... [--item-graph NAME=FILE.tsv]... [--feature-norm none|standardize|l2]",
-                "             freedom: [--rho 0.8] [--lambda 1e-4] [--knn-k 10] [--mm-layers 1] [--modality-weights image=0.1,text=0.9]",
+                "             [model options: see below, or 'weft help MODEL']",
                 "  compare    train several models with the same seed and print one table of test metrics",
                 "             --models lightgcn,vbpr,freedom [train's flags]",
                 "  ablate     train a model, then once with each of its switches off; table relative to the full model",
                 "             --model NAME [train's flags]",
                 "  robustness train under feature noise and dropped training interactions; metrics relative to clean",
                 "             --model NAME | --models A,B [--feature-noise 0.1,0.3,0.5] [--drop-interactions 0.2,0.4]",
+                "  models     the models, one per line (--markdown: the README's table)",
                 "  info       version, JVM and the kernel provider in use",
                 "  version    print the version",
-                "models (each class's comment gives the defaults and how they were chosen):",
+                "  help MODEL one model's options with their defaults",
+                "models (their own flags with defaults; docs/models.md says how the defaults were chosen):",
                 modelHelp());
     }
 
-    /** One line per model: name, what it is, its own flags and switches. */
+    /** One line per model: name, what it is, then its own flags and switches with defaults. */
     static String modelHelp() {
         StringBuilder sb = new StringBuilder();
-        for (String m : Models.names()) {
-            sb.append(String.format(Locale.ROOT, "  %-11s%s%n", m, Models.description(m)));
-            List<String> own = new ArrayList<>();
-            Models.flagsOf(m).forEach(f -> own.add("--" + f + " V"));
-            Models.switchesOf(m).forEach(f -> own.add("--" + f));
+        for (ModelSpec m : Models.all()) {
+            sb.append(String.format(Locale.ROOT, "  %-11s%s%n", m.name(), m.description()));
+            String own = m.flagsHelp();
             if (!own.isEmpty()) {
-                sb.append("             ").append(String.join(" ", own)).append('\n');
+                sb.append("             ").append(own).append('\n');
             }
         }
         return sb.toString().stripTrailing();
     }
 
+    /** {@code weft help [MODEL]}: the usage, or one model's options. */
+    static int help(String[] args, PrintStream out) {
+        if (args.length < 2) {
+            out.println(usage());
+            return 0;
+        }
+        ModelSpec spec = requireModel(args[1]);
+        out.println(spec.name() + ": " + spec.description());
+        String opts = spec.optionsHelp();
+        out.print(opts.isEmpty() ? "  no options of its own\n" : opts);
+        if (!spec.ablations().isEmpty()) {
+            out.println("ablation variants (weft ablate): "
+                    + String.join(", ", spec.ablations().stream().map(ModelSpec.Variant::label).toList()));
+        }
+        return 0;
+    }
+
+    /** {@code weft models [--markdown]}: the models, or the README's table of them. */
+    static int models(String[] args, PrintStream out) {
+        Args a = new Args().switches("markdown").parse(args, 1);
+        if (a.has("markdown")) {
+            out.print(Models.markdownTable());
+        } else {
+            for (ModelSpec m : Models.all()) {
+                out.println(String.format(Locale.ROOT, "%-11s %s", m.name(), m.description()));
+            }
+        }
+        return 0;
+    }
 }

@@ -46,6 +46,9 @@ public enum FeatureNorm {
         }
     }
 
+    /** Other spellings {@link #parse} accepts. */
+    public static final java.util.Map<String, FeatureNorm> ALIASES = java.util.Map.of("standardise", STANDARDIZE, "zscore", STANDARDIZE);
+
     public static FeatureNorm parse(String s) {
         switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
             case "none": return NONE;

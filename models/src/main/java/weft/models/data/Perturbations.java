@@ -7,7 +7,7 @@ import weft.engine.Rng;
 import weft.engine.Tensor;
 
 /**
- * The robustness protocol's perturbations (MODELS.md §3): noisy features and sparser training
+ * The robustness protocol's perturbations (docs/models.md): noisy features and sparser training
  * data. Valid and test sets are never touched. Seeded.
  */
 public final class Perturbations {

@@ -8,7 +8,7 @@ import weft.models.data.UserItems;
 import java.util.Arrays;
 
 /**
- * Full-ranking evaluation under the MMRec protocol (MODELS.md section 1):
+ * Full-ranking evaluation under the MMRec protocol (docs/models.md):
  * <ol>
  *   <li>only users with ground truth (a non-empty valid or test list) are evaluated;</li>
  *   <li>the model scores each of them against all items ({@link Scorer}, users in batches);</li>

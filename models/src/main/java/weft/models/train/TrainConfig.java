@@ -3,7 +3,7 @@ package weft.models.train;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** The training loop's settings, with the protocol's defaults (MODELS.md §1). */
+/** The training loop's settings, with the protocol's defaults (docs/models.md). */
 public final class TrainConfig {
     public int epochs = 1000;
     public int patience = 20;

@@ -1,4 +1,4 @@
-package weft.models.attn;
+package weft.models.blocks;
 
 import weft.autograd.Ops;
 import weft.autograd.ShapeOps;

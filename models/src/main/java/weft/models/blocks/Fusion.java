@@ -1,0 +1,90 @@
+package weft.models.blocks;
+
+import java.util.List;
+
+import weft.autograd.Ops;
+import weft.autograd.RowOps;
+import weft.autograd.ShapeOps;
+import weft.autograd.Var;
+import weft.autograd.nn.Losses;
+import weft.engine.Tensor;
+
+/**
+ * Fusion blocks: whole-table ops over all items or all users at once, so that nothing in a
+ * training step loops over items in Java.
+ *
+ * <pre>
+ *   attend(q, V^1..V^M)      = sum_m alpha^m V^m,  alpha = softmax_m(q W_q^T . V^m W_k^T / sqrt(d))
+ *   hyperedgeNormalize(H)    = H D_e^-1/2,  D_e = diag(column sums of H)
+ *   pairwiseInfoNce(Z, rows) = sum_{a < b} InfoNCE(Z^a[rows], Z^b[rows], tau)
+ * </pre>
+ */
+public final class Fusion {
+    private Fusion() {}
+
+    /** Attention weights and the fused rows of {@link #attend}. */
+    public record Attended(Var fused, Var alpha) {}
+
+    /**
+     * Attention with one query per row over that row's M modality embeddings (M tokens of one
+     * item), for all rows at once: the M scores of each row form an [n, M] matrix and one row
+     * softmax normalises them, so no per-item sequence object is built. With {@code wq == null}
+     * the weights are uniform (1 / M: the plain mean).
+     *
+     * @param query  [n, d], e.g. the items' ID embeddings
+     * @param values M tensors [n, d]; keys are {@code V^m W_k^T}
+     * @param wq     [d, d] query projection (Linear layout: y = x W^T), or null for the mean
+     * @param wk     [d, d] key projection
+     */
+    public static Attended attend(Var query, List<Var> values, Var wq, Var wk) {
+        int m = values.size();
+        if (m == 0) {
+            throw new IllegalArgumentException("Fusion.attend: no modality embeddings");
+        }
+        if (wq == null || m == 1) {
+            Var sum = values.get(0);
+            for (int j = 1; j < m; j++) {
+                sum = Ops.add(sum, values.get(j));
+            }
+            Tensor uniform = Tensor.full(query.rows(), m, 1f / m);
+            return new Attended(m == 1 ? sum : Ops.scale(sum, 1f / m), Var.constant(uniform));
+        }
+        Var q = Ops.matmul(query, false, wq, true);
+        Var[] scores = new Var[m];
+        for (int j = 0; j < m; j++) {
+            scores[j] = Ops.rowDot(q, Ops.matmul(values.get(j), false, wk, true));
+        }
+        Var alpha = RowOps.rowSoftmax(Ops.scale(ShapeOps.concatCols(scores), (float) (1 / Math.sqrt(query.cols()))));
+        Var fused = null;
+        for (int j = 0; j < m; j++) {
+            Var term = Ops.mul(ShapeOps.sliceCols(alpha, j, 1), values.get(j)); // [n, 1] broadcast over d
+            fused = fused == null ? term : Ops.add(fused, term);
+        }
+        return new Attended(fused, alpha);
+    }
+
+    /**
+     * {@code H D_e^-1/2} with D_e the hyperedge degrees (column sums of H), so that
+     * {@code Hn (Hn^T E)} averages each hyperedge's members instead of summing them: without it
+     * the convolution grows with the number of nodes per hyperedge (hundreds), swamping the other
+     * terms of the embedding. Differentiable in H (sqrt as exp(-log / 2)).
+     */
+    public static Var hyperedgeNormalize(Var h) {
+        Var degree = Ops.add(Ops.sumCols(h), Var.constant(Tensor.scalar(1e-6f)));
+        return Ops.mul(h, Ops.exp(Ops.scale(Ops.log(degree), -0.5f)));
+    }
+
+    /** Sum over modality pairs a < b of InfoNCE between rows {@code rows} of the two views; null for one view. */
+    public static Var pairwiseInfoNce(List<Var> views, int[] rows, float tau) {
+        Var total = null;
+        for (int a = 0; a < views.size(); a++) {
+            for (int b = a + 1; b < views.size(); b++) {
+                Var za = rows == null ? views.get(a) : ShapeOps.gatherRows(views.get(a), rows);
+                Var zb = rows == null ? views.get(b) : ShapeOps.gatherRows(views.get(b), rows);
+                Var l = Losses.infoNce(za, zb, tau);
+                total = total == null ? l : Ops.add(total, l);
+            }
+        }
+        return total;
+    }
+}

@@ -1,0 +1,25 @@
+package weft.models.options;
+
+import weft.models.data.FeatureNorm;
+
+/**
+ * Options that several models declare with the same meaning, default and check: declared once
+ * here, and listed by each model that takes them (a model may refine one, e.g. with its own
+ * search space: {@code SharedOptions.CL_WEIGHT.search(0.001, 0.01)}).
+ */
+public final class SharedOptions {
+    private SharedOptions() {}
+
+    public static final Option<Integer> KNN_K = Option.integer("knn-k", 10, "neighbours per item in the item kNN graphs")
+            .min(1).search(5, 10, 20);
+    public static final Option<Integer> HEADS = Option.integer("heads", 4, "attention heads, a divisor of --dim")
+            .min(1).search(2, 4, 8);
+    public static final Option<Double> CL_WEIGHT = Option.real("cl-weight", 0.01, "weight of the contrastive (InfoNCE) term")
+            .min(0).search(0.001, 0.01, 0.1);
+    public static final Option<Double> CL_TEMP = Option.real("cl-temp", 0.2, "InfoNCE temperature")
+            .above(0).search(0.1, 0.2, 0.5);
+    public static final Option<Double> CONTENT_SCALE = Option.real("content-scale", 1.0,
+            "norm a of the content vector added to the ID embeddings").min(0).search(0.3, 1.0, 3.0);
+    public static final Option<FeatureNorm> INPUT_NORM = Option.choice("input-norm", FeatureNorm.class, FeatureNorm.STANDARDIZE,
+            "rescaling of each modality's features before the model reads them").aliases(FeatureNorm.ALIASES);
+}
