@@ -33,10 +33,7 @@ class CraneTest {
 
     @Test
     void beatsPopularity() {
-        Dataset data = Fixtures.data();
-        TrainResult r = Fixtures.fit(new Crane(data, new ModelConfig(), Options.defaults()), data, 4);
-        assertTrue(r.test.get("Recall@20") > 1.2 * Fixtures.popularityRecall(),
-                "CRANE test Recall@20 " + r.test.get("Recall@20") + " vs popularity " + Fixtures.popularityRecall());
+        Fixtures.assertBeatsPopularity(Crane.SPEC, 4, 1.2);
     }
 
     @Test

@@ -16,7 +16,6 @@ import weft.autograd.GradCheck;
 import weft.autograd.Var;
 import weft.engine.Tensor;
 import weft.models.data.Dataset;
-import weft.models.data.TrainBatches;
 import weft.models.options.Option;
 import weft.models.options.OptionException;
 import weft.models.options.Options;
@@ -24,15 +23,9 @@ import weft.models.train.TrainResult;
 
 /** DPRec: training on the bundled data, the gradient of its whole loss, its options and its errors. */
 class DpRecTest {
-    /** On {@link Fixtures#tiny}: user 0 and item 2 twice, so the gathers accumulate and the alignment rows are deduplicated. */
-    static final TrainBatches.Batch REPEATS = new TrainBatches.Batch(new int[] {0, 1, 2, 3, 5, 0}, new int[] {1, 2, 3, 4, 2, 0},
-            new int[] {3, 0, 4, 1, 4, 2});
-
     /** Tiny data, with a reg large enough that a wrong EmbLoss gradient shows. */
     static ModelConfig tinyConfig() {
-        ModelConfig mc = Fixtures.tinyConfig();
-        mc.reg = 1e-2f;
-        return mc;
+        return Fixtures.tinyConfig(1e-2f);
     }
 
     static Options tinyOptions() {
@@ -42,14 +35,12 @@ class DpRecTest {
     }
 
     static float tinyLoss(Dataset d, Options o) {
-        return Fixtures.lossAt(new DpRec(d, tinyConfig(), o), REPEATS);
+        return Fixtures.lossAt(new DpRec(d, tinyConfig(), o), Fixtures.REPEATS);
     }
 
     @Test
     void beatsPopularity() {
-        TrainResult r = Fixtures.fit(DpRec.SPEC.create(Fixtures.data()), Fixtures.data(), 12);
-        assertTrue(r.test.get("Recall@20") > 1.2 * Fixtures.popularityRecall(),
-                "DPRec " + r.test.get("Recall@20") + " vs popularity " + Fixtures.popularityRecall());
+        Fixtures.assertBeatsPopularity(DpRec.SPEC, 12, 1.2);
     }
 
     @Test
@@ -58,13 +49,13 @@ class DpRecTest {
         // ID embeddings (both perspectives, hypergraph, alignment), the image projection and gate, both modalities' hyperedges
         List<Var> checked = List.of(m.emb, m.proj[0].weight, m.proj[0].bias, m.gates[0].proj.weight, m.gates[0].proj.bias,
                 m.hyperedges[0], m.hyperedges[1]);
-        Var loss = m.loss(REPEATS);
+        Var loss = m.loss(Fixtures.REPEATS);
         loss.backward();
         for (Var p : checked) {
             assertTrue(nonZero(p.grad()), p + " should be on the loss's path");
             p.zeroGrad();
         }
-        GradCheck.checkLoss("dprec loss", () -> m.loss(REPEATS), checked);
+        GradCheck.checkLoss("dprec loss", () -> m.loss(Fixtures.REPEATS), checked);
     }
 
     /** Whether {@code t} is present and has an element other than 0. */
@@ -107,7 +98,7 @@ class DpRecTest {
         Dataset d = Fixtures.tiny(2);
         DpRec a = new DpRec(d, tinyConfig(), tinyOptions());
         DpRec b = new DpRec(d, tinyConfig(), tinyOptions());
-        assertEquals(Fixtures.lossAt(a, REPEATS), Fixtures.lossAt(b, REPEATS), 0f);
+        assertEquals(Fixtures.lossAt(a, Fixtures.REPEATS), Fixtures.lossAt(b, Fixtures.REPEATS), 0f);
         assertEquals(a.parameters().size(), b.parameters().size());
         for (int i = 0; i < a.parameters().size(); i++) {
             assertArrayEquals(a.parameters().get(i).value.toArray(), b.parameters().get(i).value.toArray());
@@ -139,7 +130,7 @@ class DpRecTest {
         Options same = Options.defaults().with(DpRec.KNN_K, 2).with(DpRec.HYPEREDGES, 5).with(DpRec.HYPERGRAPH, false)
                 .with(DpRec.ALIGN_LEVELS, DpRec.levels("user", "group"));
         Dataset d = Fixtures.tiny(2);
-        float viaSpec = Fixtures.lossAt(DpRec.SPEC.create(d, tinyConfig(), parsed), REPEATS);
+        float viaSpec = Fixtures.lossAt(DpRec.SPEC.create(d, tinyConfig(), parsed), Fixtures.REPEATS);
         assertEquals(tinyLoss(d, same), viaSpec, 0f);
         assertNotEquals(tinyLoss(d, Options.defaults().with(DpRec.KNN_K, 2)), viaSpec);
 

@@ -98,6 +98,29 @@ final class Fixtures {
     static final TrainBatches.Batch TINY_BATCH = new TrainBatches.Batch(new int[] {0, 1, 2, 3}, new int[] {1, 2, 3, 4},
             new int[] {3, 0, 4, 1});
 
+    /** A batch of the tiny datasets with user 0 and item 2 twice, so gathers accumulate and InfoNCE rows are deduplicated. */
+    static final TrainBatches.Batch REPEATS = new TrainBatches.Batch(new int[] {0, 1, 2, 3, 5, 0}, new int[] {1, 2, 3, 4, 2, 0},
+            new int[] {3, 0, 4, 1, 4, 2});
+
+    /** {@link #tinyConfig()} with {@code reg} (large enough that a wrong EmbLoss gradient shows). */
+    static ModelConfig tinyConfig(float reg) {
+        ModelConfig mc = tinyConfig();
+        mc.reg = reg;
+        return mc;
+    }
+
+    /**
+     * Trains {@code spec}'s model with its defaults on the bundled data for {@code epochs} and
+     * asserts that its test Recall@20 beats item popularity's by {@code factor}.
+     */
+    static TrainResult assertBeatsPopularity(ModelSpec spec, int epochs, double factor) {
+        TrainResult r = fit(spec.create(data()), data(), epochs);
+        double recall = r.test.get("Recall@20");
+        org.junit.jupiter.api.Assertions.assertTrue(recall > factor * popularityRecall(),
+                spec.name() + " test Recall@20 " + recall + " should beat " + factor + " x popularity's " + popularityRecall());
+        return r;
+    }
+
     /** The loss of {@code b} without recording a graph. */
     static float lossAt(Recommender r, TrainBatches.Batch b) {
         try (NoGrad g = NoGrad.scope()) {

@@ -36,10 +36,7 @@ class HmaRecTest {
 
     @Test
     void beatsPopularity() {
-        Dataset data = Fixtures.data();
-        TrainResult r = Fixtures.fit(new HmaRec(data, new ModelConfig(), Options.defaults()), data, 4);
-        assertTrue(r.test.get("Recall@20") > 1.2 * Fixtures.popularityRecall(),
-                "HMA-Rec test Recall@20 " + r.test.get("Recall@20") + " vs popularity " + Fixtures.popularityRecall());
+        Fixtures.assertBeatsPopularity(HmaRec.SPEC, 4, 1.2);
     }
 
     @Test

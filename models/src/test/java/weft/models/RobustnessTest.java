@@ -18,7 +18,7 @@ import weft.models.data.Dataset;
 import weft.models.data.Perturbations;
 
 class RobustnessTest {
-    static final Dataset DATA = Dataset.load(Fixtures.testDataDir());
+    static final Dataset DATA = Fixtures.data();
 
     @Test
     void featureNoiseIsScaledToEachColumnsSpread() {

@@ -16,7 +16,6 @@ import weft.autograd.GradCheck;
 import weft.autograd.Var;
 import weft.engine.Tensor;
 import weft.models.data.Dataset;
-import weft.models.data.TrainBatches;
 import weft.models.options.Option;
 import weft.models.options.OptionException;
 import weft.models.options.Options;
@@ -24,15 +23,9 @@ import weft.models.train.TrainResult;
 
 /** TMFUN: training on the bundled data, the gradient of its whole loss, its attention, options and errors. */
 class TmfunTest {
-    /** On {@link Fixtures#tiny}: user 0 and item 2 twice, so the gathers accumulate and the contrast rows are deduplicated. */
-    static final TrainBatches.Batch REPEATS = new TrainBatches.Batch(new int[] {0, 1, 2, 3, 5, 0}, new int[] {1, 2, 3, 4, 2, 0},
-            new int[] {3, 0, 4, 1, 4, 2});
-
     /** Tiny data, with a reg large enough that a wrong EmbLoss gradient shows. */
     static ModelConfig tinyConfig() {
-        ModelConfig mc = Fixtures.tinyConfig();
-        mc.reg = 1e-2f;
-        return mc;
+        return Fixtures.tinyConfig(1e-2f);
     }
 
     static Options tinyOptions() {
@@ -42,14 +35,12 @@ class TmfunTest {
     }
 
     static float tinyLoss(Dataset d, Options o) {
-        return Fixtures.lossAt(new Tmfun(d, tinyConfig(), o), REPEATS);
+        return Fixtures.lossAt(new Tmfun(d, tinyConfig(), o), Fixtures.REPEATS);
     }
 
     @Test
     void beatsPopularity() {
-        TrainResult r = Fixtures.fit(Tmfun.SPEC.create(Fixtures.data()), Fixtures.data(), 12);
-        assertTrue(r.test.get("Recall@20") > 1.2 * Fixtures.popularityRecall(),
-                "TMFUN " + r.test.get("Recall@20") + " vs popularity " + Fixtures.popularityRecall());
+        Fixtures.assertBeatsPopularity(Tmfun.SPEC, 12, 1.2);
     }
 
     @Test
@@ -57,7 +48,7 @@ class TmfunTest {
         Tmfun m = new Tmfun(Fixtures.tiny(2), tinyConfig(), tinyOptions());
         // ID embeddings (query, item graph, LightGCN), both projections, the attention's query and key
         List<Var> checked = List.of(m.emb, m.proj[0].weight, m.proj[0].bias, m.proj[1].weight, m.query, m.key);
-        m.loss(REPEATS).backward();
+        m.loss(Fixtures.REPEATS).backward();
         for (Var p : checked) {
             Tensor g = p.grad();
             boolean nonZero = false;
@@ -67,7 +58,7 @@ class TmfunTest {
             assertTrue(nonZero, p + " should be on the loss's path");
             p.zeroGrad();
         }
-        GradCheck.checkLoss("tmfun loss", () -> m.loss(REPEATS), checked);
+        GradCheck.checkLoss("tmfun loss", () -> m.loss(Fixtures.REPEATS), checked);
     }
 
     @Test
@@ -116,7 +107,7 @@ class TmfunTest {
     void sameSeedSameLossAndOneModalityNeedsNoAttention() {
         Dataset d = Fixtures.tiny(2);
         Tmfun a = new Tmfun(d, tinyConfig(), tinyOptions());
-        assertEquals(tinyLoss(d, tinyOptions()), Fixtures.lossAt(a, REPEATS), 0f);
+        assertEquals(tinyLoss(d, tinyOptions()), Fixtures.lossAt(a, Fixtures.REPEATS), 0f);
         // embedding, then W and b per modality, then query and key
         assertEquals(1 + 2 * 2 + 2, a.parameters().size());
         assertSame(a.query, a.parameters().get(5));
@@ -145,7 +136,7 @@ class TmfunTest {
         Options same = Options.defaults().with(Tmfun.KNN_K, 2).with(Tmfun.FUSION_STEPS, 2).with(Tmfun.CL_WEIGHT, 0.1)
                 .with(Tmfun.ITEM_GRAPH, false).with(Tmfun.USER_CONTENT, false);
         Dataset d = Fixtures.tiny(2);
-        float viaSpec = Fixtures.lossAt(Tmfun.SPEC.create(d, tinyConfig(), parsed), REPEATS);
+        float viaSpec = Fixtures.lossAt(Tmfun.SPEC.create(d, tinyConfig(), parsed), Fixtures.REPEATS);
         assertEquals(tinyLoss(d, same), viaSpec, 0f);
         assertNotEquals(tinyLoss(d, Options.defaults().with(Tmfun.KNN_K, 2)), viaSpec);
 

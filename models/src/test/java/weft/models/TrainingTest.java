@@ -44,18 +44,12 @@ class TrainingTest {
 
     @Test
     void lightGcnBeatsPopularity() {
-        TrainResult r = train("lightgcn", 15, 7);
-        double recall = r.test.get("Recall@20");
-        assertTrue(recall > popularityRecall * 1.2,
-                "LightGCN test Recall@20 " + recall + " should clearly beat popularity " + popularityRecall);
+        Fixtures.assertBeatsPopularity(LightGcn.SPEC, 15, 1.2);
     }
 
     @Test
     void bprMfBeatsPopularity() {
-        TrainResult r = train("bprmf", 25, 7);
-        double recall = r.test.get("Recall@20");
-        assertTrue(recall > popularityRecall * 1.2,
-                "BPR-MF test Recall@20 " + recall + " should clearly beat popularity " + popularityRecall);
+        Fixtures.assertBeatsPopularity(BprMf.SPEC, 25, 1.2);
     }
 
     @Test
