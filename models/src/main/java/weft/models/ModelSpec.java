@@ -213,10 +213,10 @@ public final class ModelSpec {
             parts.add(flagHelp(o));
         }
         if (reg != null) {
-            parts.add("--reg (" + reg + ")");
+            parts.add("--reg X (" + reg + ")");
         }
         if (layers != null) {
-            parts.add("--layers (" + layers + ")");
+            parts.add("--layers N (" + layers + ")");
         }
         return String.join(" ", parts);
     }
