@@ -5,6 +5,8 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +27,8 @@ import weft.models.data.Perturbations;
 import weft.models.options.Option;
 import weft.models.options.OptionException;
 import weft.models.options.Options;
+import weft.models.report.HtmlReport;
+import weft.models.report.Reports;
 import weft.models.train.TrainConfig;
 import weft.models.train.TrainResult;
 import weft.models.train.Trainer;
@@ -68,6 +72,8 @@ public final class Main {
                     return ablate(args, out);
                 case "robustness":
                     return robustness(args, out);
+                case "report":
+                    return report(args, out);
                 default:
                     throw new Args.UsageException("unknown command '" + args[0] + "'");
             }
@@ -108,7 +114,7 @@ public final class Main {
     static Args commonFlags(String... extra) {
         Args a = new Args()
                 .valued("data", "epochs", "patience", "dim", "lr", "reg", "layers", "batch", "seed", "threads", "report",
-                        "feature-norm")
+                        "report-html", "feature-norm")
                 .repeatable("modality", "item-graph")
                 .switches("quiet");
         for (ModelSpec spec : Models.all()) {
@@ -125,7 +131,7 @@ public final class Main {
     }
 
     /** The run's settings read from the flags. */
-    record Setup(Dataset data, ModelConfig model, TrainConfig train, Path report) {}
+    record Setup(Dataset data, ModelConfig model, TrainConfig train, Path report, Path reportHtml) {}
 
     static Setup setup(Args a) {
         ModelConfig mc = new ModelConfig();
@@ -144,6 +150,7 @@ public final class Main {
             Parallel.setThreads(a.integer("threads", Parallel.threads(), 1));
         }
         Path report = a.has("report") ? Path.of(a.string("report", null)) : null;
+        Path reportHtml = a.has("report-html") ? Path.of(a.string("report-html", null)) : null;
         Path dir = a.has("data") ? Path.of(a.string("data", null)) : defaultData();
         if (!Files.isDirectory(dir)) {
             throw new Args.UsageException("--data: '" + dir + "' is not a folder");
@@ -164,7 +171,7 @@ public final class Main {
                 throw new Args.UsageException("--feature-norm: " + e.getMessage());
             }
         }
-        return new Setup(Dataset.load(dir, opts), mc, tc, report);
+        return new Setup(Dataset.load(dir, opts), mc, tc, report, reportHtml);
     }
 
     private static String[] nameEqualsFile(String flag, String v) {
@@ -247,11 +254,9 @@ public final class Main {
         Options opts = modelOptions(model, a);
         Setup s = setup(a);
         TrainResult r = trainOne(model, s, a, opts, out);
+        Map<String, Object> rep = runReport(r, s.data());
         printResult(out, r);
-        if (s.report() != null) {
-            Json.writeFile(s.report(), r.toJsonObject());
-            out.println("report written to " + s.report());
-        }
+        writeReports(s, rep, out);
         return 0;
     }
 
@@ -273,22 +278,18 @@ public final class Main {
         }
         Setup s = setup(a);
         List<TrainResult> runs = new ArrayList<>();
+        List<Object> rs = new ArrayList<>();
         for (ModelSpec m : models) {
-            runs.add(trainOne(m, s, a, out));
+            TrainResult r = trainOne(m, s, a, out);
+            runs.add(r);
+            rs.add(runReport(r, s.data()));
         }
         out.println();
         out.print(compareTable(s.data().name(), runs));
-        if (s.report() != null) {
-            Map<String, Object> rep = new LinkedHashMap<>();
-            rep.put("dataset", s.data().name());
-            List<Object> rs = new ArrayList<>();
-            for (TrainResult r : runs) {
-                rs.add(r.toJsonObject());
-            }
-            rep.put("runs", rs);
-            Json.writeFile(s.report(), rep);
-            out.println("report written to " + s.report());
-        }
+        Map<String, Object> rep = new LinkedHashMap<>();
+        rep.put("dataset", s.data().name());
+        rep.put("runs", rs);
+        writeReports(s, rep, out);
         return 0;
     }
 
@@ -308,15 +309,18 @@ public final class Main {
         Setup s = setup(a);
         List<String> labels = new ArrayList<>();
         List<TrainResult> runs = new ArrayList<>();
+        List<Map<String, Object>> reports = new ArrayList<>();
         labels.add("full");
         runs.add(trainOne(model, s, a, base, out));
+        reports.add(runReport(runs.get(0), s.data()));
         for (ModelSpec.Variant v : variants) {
             labels.add(v.label());
             runs.add(trainOne(model, s, a, base.with(v.options()), out));
+            reports.add(runReport(runs.get(runs.size() - 1), s.data()));
         }
         out.println();
         out.print(relativeTable("ablation of " + model + " on " + s.data().name(), labels, runs));
-        writeRuns(s, labels, runs, "variant");
+        writeRuns(s, labels, reports, "variant", out);
         return 0;
     }
 
@@ -354,7 +358,7 @@ public final class Main {
         }
         Setup s = setup(a);
         List<String> labels = new ArrayList<>();
-        List<TrainResult> runs = new ArrayList<>();
+        List<Map<String, Object>> reports = new ArrayList<>();
         StringBuilder table = new StringBuilder();
         for (ModelSpec m : models) {
             modelOptions(m, a);
@@ -364,30 +368,34 @@ public final class Main {
             List<TrainResult> mr = new ArrayList<>();
             ml.add("clean");
             TrainResult clean = trainOne(m, s, a, out);
+            Map<String, Object> cleanReport = runReport(clean, s.data());
             mr.add(clean);
+            reports.add(cleanReport);
             for (double x : noise) {
                 ml.add("feature noise " + x);
                 if (!m.readsFeatures() || s.data().modalities().isEmpty()) {
                     mr.add(clean); // the model reads no feature vectors: noise cannot change it
+                    reports.add(cleanReport);
                 } else {
-                    Setup noisy = new Setup(Perturbations.featureNoise(s.data(), x, s.train().seed ^ 0x5EEDL), s.model(), s.train(), null);
+                    Setup noisy = new Setup(Perturbations.featureNoise(s.data(), x, s.train().seed ^ 0x5EEDL), s.model(), s.train(), null, null);
                     mr.add(trainOne(m, noisy, a, out));
+                    reports.add(runReport(mr.get(mr.size() - 1), noisy.data()));
                 }
             }
             for (double d : drop) {
                 ml.add("drop interactions " + d);
-                Setup sparse = new Setup(Perturbations.dropInteractions(s.data(), d, s.train().seed ^ 0xD20BL), s.model(), s.train(), null);
+                Setup sparse = new Setup(Perturbations.dropInteractions(s.data(), d, s.train().seed ^ 0xD20BL), s.model(), s.train(), null, null);
                 mr.add(trainOne(m, sparse, a, out));
+                reports.add(runReport(mr.get(mr.size() - 1), sparse.data()));
             }
             table.append(relativeTable("robustness of " + m.name() + " on " + s.data().name(), ml, mr)).append('\n');
             for (int i = 0; i < ml.size(); i++) {
                 labels.add(m.name() + ": " + ml.get(i));
             }
-            runs.addAll(mr);
         }
         out.println();
         out.print(table);
-        writeRuns(s, labels, runs, "condition");
+        writeRuns(s, labels, reports, "condition", out);
         return 0;
     }
 
@@ -405,21 +413,86 @@ public final class Main {
         return sb.toString();
     }
 
-    private static void writeRuns(Setup s, List<String> labels, List<TrainResult> runs, String key) throws IOException {
-        if (s.report() == null) {
-            return;
-        }
+    private static void writeRuns(Setup s, List<String> labels, List<Map<String, Object>> runs, String key, PrintStream out) {
         Map<String, Object> rep = new LinkedHashMap<>();
         rep.put("dataset", s.data().name());
         List<Object> rs = new ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put(key, labels.get(i));
-            r.putAll(runs.get(i).toJsonObject());
+            r.putAll(runs.get(i));
             rs.add(r);
         }
         rep.put("runs", rs);
-        Json.writeFile(s.report(), rep);
+        writeReports(s, rep, out);
+    }
+
+    /**
+     * A train report: {@link TrainResult#toJsonObject}'s keys, then {@code dataset_sizes} (of the
+     * data the run trained on) and {@code env}: weft version, JVM, kernel provider, threads and the
+     * ISO date the run ended.
+     */
+    static Map<String, Object> runReport(TrainResult r, Dataset data) {
+        Map<String, Object> m = r.toJsonObject();
+        Map<String, Object> sizes = new LinkedHashMap<>();
+        sizes.put("users", data.numUsers());
+        sizes.put("items", data.numItems());
+        sizes.put("train", data.train().size());
+        sizes.put("valid", data.valid().size());
+        sizes.put("test", data.test().size());
+        m.put("dataset_sizes", sizes);
+        Map<String, Object> env = new LinkedHashMap<>();
+        env.put("weft", VERSION);
+        env.put("java", System.getProperty("java.version") + " (" + System.getProperty("java.vm.name") + ")");
+        env.put("kernels", Kernels.get().name());
+        env.put("threads", Parallel.threads());
+        env.put("date", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+        m.put("env", env);
+        return m;
+    }
+
+    /** Writes the JSON report and the HTML page where --report / --report-html asked for them (each atomically). */
+    private static void writeReports(Setup s, Map<String, Object> rep, PrintStream out) {
+        if (s.report() != null) {
+            Json.writeFile(s.report(), rep);
+            out.println("report written to " + s.report());
+        }
+        if (s.reportHtml() != null) {
+            String source = s.report() != null ? String.valueOf(s.report().getFileName()) : "this run";
+            HtmlReport.write(s.reportHtml(), List.of(Reports.of(source, Json.parse(Json.write(rep)))));
+            out.println("report page written to " + s.reportHtml());
+        }
+    }
+
+    /** {@code weft report FILE.json... --out FILE.html}: one HTML page for the reports weft wrote. */
+    static int report(String[] argv, PrintStream out) {
+        List<String> files = new ArrayList<>();
+        List<String> flags = new ArrayList<>();
+        for (int i = 1; i < argv.length; i++) {
+            if (argv[i].startsWith("--")) {
+                flags.add(argv[i]);
+                if (argv[i].equals("--out") && i + 1 < argv.length) {
+                    flags.add(argv[++i]);
+                }
+            } else {
+                files.add(argv[i]);
+            }
+        }
+        Args a = new Args().valued("out").parse(flags.toArray(new String[0]), 0);
+        if (files.isEmpty()) {
+            throw new Args.UsageException("give one or more report files: weft report FILE.json... --out report.html");
+        }
+        if (!a.has("out")) {
+            throw new Args.UsageException("--out FILE.html is required");
+        }
+        List<Reports.Report> reports = new ArrayList<>();
+        for (String f : files) {
+            reports.add(Reports.read(Path.of(f)));
+        }
+        Path page = Path.of(a.string("out", null));
+        HtmlReport.write(page, reports);
+        out.println("report page written to " + page + " (" + reports.size() + (reports.size() == 1 ? " report)" : " reports)"));
+        return 0;
     }
 
     /**
@@ -468,7 +541,7 @@ public final class Main {
                 "  train      train a model and report valid/test metrics at the best-valid epoch",
                 "             --model " + String.join("|", Models.names()) + " [--data DIR (default test-data/)]",
                 "             [--epochs 1000] [--patience 20] [--dim 64] [--lr 1e-3] [--reg 1e-4, bprmf 0.1] [--layers 3]",
-                "             [--batch 2048] [--seed S] [--threads T] [--report FILE.json] [--quiet]",
+                "             [--batch 2048] [--seed S] [--threads T] [--report FILE.json] [--report-html FILE.html] [--quiet]",
                 "             [--modality NAME=FILE.npy]... [--item-graph NAME=FILE.tsv]... [--feature-norm none|standardize|l2]",
                 "             [model options: see below, or 'weft help MODEL']",
                 "  compare    train several models with the same seed and print one table of test metrics",
@@ -477,6 +550,8 @@ public final class Main {
                 "             --model NAME [train's flags]",
                 "  robustness train under feature noise and dropped training interactions; metrics relative to clean",
                 "             --model NAME | --models A,B [--feature-noise 0.1,0.3,0.5] [--drop-interactions 0.2,0.4]",
+                "  report     one self-contained HTML page (charts, tables, run facts) from reports of train, compare,",
+                "             ablate and robustness: FILE.json... --out report.html",
                 "  models     the models, one per line (--markdown: the README's table)",
                 "  info       version, JVM and the kernel provider in use",
                 "  version    print the version",
