@@ -98,6 +98,30 @@ class CliTest {
     }
 
     @Test
+    void severalSeedsGiveMeanAndSpreadAndPairedWins() throws Exception {
+        Path report = tmp.resolve("seeds.json");
+        assertEquals(0, run("compare", "--models", "lightgcn,bprmf", "--data", data(), "--epochs", "2", "--quiet", "--seed", "5",
+                "--seeds", "3", "--baseline", "lightgcn", "--report", report.toString()), err());
+        String text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("3 seeds [5, 6, 7]") && text.contains(" ± ") && text.contains("/3"), text);
+        String json = Files.readString(report).replaceAll("\\s+", "");
+        assertTrue(json.contains("\"seeds\":[5,6,7]") && json.contains("\"baseline\":\"lightgcn\"")
+                && json.contains("\"test_mean\"") && json.contains("\"test_std\""), json);
+        // each seed's run is kept, with its own seed in its config
+        for (int seed : new int[] {5, 6, 7}) {
+            assertTrue(json.contains("\"seed\":" + seed + ","), "run of seed " + seed + " missing");
+        }
+        out.reset();
+        assertEquals(0, run("train", "--model", "lightgcn", "--data", data(), "--epochs", "2", "--quiet", "--seed", "5",
+                "--seeds", "2"), err());
+        text = out.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("2 seeds [5, 6]") && text.contains(" ± "), text);
+        assertEquals(2, run("compare", "--models", "lightgcn,bprmf", "--data", data(), "--baseline", "vbpr"));
+        assertTrue(err().contains("--baseline vbpr is not among --models"), err());
+        assertEquals(2, run("train", "--model", "lightgcn", "--data", data(), "--seeds", "0"));
+    }
+
+    @Test
     void popularityTrainsAndReports() {
         assertEquals(0, run("train", "--model", "popularity", "--data", data(), "--quiet"), err());
         String text = out.toString(StandardCharsets.UTF_8);

@@ -30,6 +30,7 @@ import weft.models.options.Options;
 import weft.models.report.HtmlReport;
 import weft.models.report.Reports;
 import weft.models.train.TrainConfig;
+import weft.models.train.SeedRuns;
 import weft.models.train.TrainResult;
 import weft.models.train.Trainer;
 import weft.models.util.Json;
@@ -113,7 +114,7 @@ public final class Main {
     /** Flags shared by train, compare and the commands built on them. */
     static Args commonFlags(String... extra) {
         Args a = new Args()
-                .valued("data", "epochs", "patience", "dim", "lr", "reg", "layers", "batch", "seed", "threads", "report",
+                .valued("data", "epochs", "patience", "dim", "lr", "reg", "layers", "batch", "seed", "seeds", "threads", "report",
                         "report-html", "feature-norm")
                 .repeatable("modality", "item-graph")
                 .switches("quiet");
@@ -130,8 +131,26 @@ public final class Main {
         return a;
     }
 
-    /** The run's settings read from the flags. */
-    record Setup(Dataset data, ModelConfig model, TrainConfig train, Path report, Path reportHtml) {}
+    /** The run's settings read from the flags; {@code seeds} runs use seeds train.seed, train.seed + 1, ... */
+    record Setup(Dataset data, ModelConfig model, TrainConfig train, Path report, Path reportHtml, int seeds) {
+        /** The same settings on other data (a perturbed copy), writing no report. */
+        Setup on(Dataset other) {
+            return new Setup(other, model, train, null, null, seeds);
+        }
+
+        /** The same settings with {@code seed} for the model's initialisation and the training batches. */
+        Setup withSeed(long seed) {
+            ModelConfig mc = model.copy();
+            TrainConfig tc = train.copy();
+            mc.seed = seed;
+            tc.seed = seed;
+            return new Setup(data, mc, tc, report, reportHtml, seeds);
+        }
+
+        List<Long> seedList() {
+            return SeedRuns.seeds(train.seed, seeds);
+        }
+    }
 
     static Setup setup(Args a) {
         ModelConfig mc = new ModelConfig();
@@ -171,7 +190,8 @@ public final class Main {
                 throw new Args.UsageException("--feature-norm: " + e.getMessage());
             }
         }
-        return new Setup(Dataset.load(dir, opts), mc, tc, report, reportHtml);
+        int seeds = a.integer("seeds", 1, 1);
+        return new Setup(Dataset.load(dir, opts), mc, tc, report, reportHtml, seeds);
     }
 
     private static String[] nameEqualsFile(String flag, String v) {
@@ -247,21 +267,51 @@ public final class Main {
         return new Trainer(s.train(), out).fit(rec, s.data(), cfg);
     }
 
+    /** A model trained once per seed of the setup, with the per-seed reports. */
+    record Seeded(SeedRuns runs, List<Map<String, Object>> reports) {
+        /** The report: the run's own for one seed, else {model, seeds, test_mean, test_std, runs}. */
+        Object report() {
+            return reports.size() == 1 ? reports.get(0) : runs.toJsonObject(reports);
+        }
+    }
+
+    static Seeded trainSeeds(ModelSpec spec, Setup s, Args a, Options opts, PrintStream out) {
+        List<TrainResult> runs = new ArrayList<>();
+        List<Map<String, Object>> reports = new ArrayList<>();
+        for (long seed : s.seedList()) {
+            Setup one = s.seeds() == 1 ? s : s.withSeed(seed);
+            TrainResult r = trainOne(spec, one, a, opts, out);
+            runs.add(r);
+            reports.add(runReport(r, one.data()));
+        }
+        return new Seeded(new SeedRuns(spec.name(), s.seedList(), runs), reports);
+    }
+
     static int train(String[] argv, PrintStream out) throws IOException {
         Args a = commonFlags("model").parse(argv, 1);
         ModelSpec model = requireModel(a.string("model", null));
         checkModelFlags(a, List.of(model));
         Options opts = modelOptions(model, a);
         Setup s = setup(a);
-        TrainResult r = trainOne(model, s, a, opts, out);
-        Map<String, Object> rep = runReport(r, s.data());
-        printResult(out, r);
-        writeReports(s, rep, out);
+        Seeded runs = trainSeeds(model, s, a, opts, out);
+        if (s.seeds() == 1) {
+            printResult(out, runs.runs().runs.get(0));
+        } else {
+            out.println();
+            out.print(seedTable(s.data().name(), List.of(runs.runs()), null));
+        }
+        Object rep = runs.report();
+        writeReports(s, rep instanceof Map<?, ?> m ? castMap(m) : Map.of("runs", rep), out);
         return 0;
     }
 
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Map<?, ?> m) {
+        return (Map<String, Object>) m;
+    }
+
     static int compare(String[] argv, PrintStream out) throws IOException {
-        Args a = commonFlags("models").parse(argv, 1);
+        Args a = commonFlags("models", "baseline").parse(argv, 1);
         String list = a.string("models", null);
         if (list == null) {
             throw new Args.UsageException("--models is required, e.g. --models lightgcn,vbpr,freedom");
@@ -276,21 +326,67 @@ public final class Main {
         for (ModelSpec m : models) {
             modelOptions(m, a); // a bad value fails before the first model trains
         }
+        ModelSpec baseline = null;
+        if (a.has("baseline")) {
+            baseline = requireModel(a.string("baseline", null));
+            if (!models.contains(baseline)) {
+                throw new Args.UsageException("--baseline " + baseline.name() + " is not among --models");
+            }
+        }
         Setup s = setup(a);
-        List<TrainResult> runs = new ArrayList<>();
+        List<SeedRuns> runs = new ArrayList<>();
         List<Object> rs = new ArrayList<>();
         for (ModelSpec m : models) {
-            TrainResult r = trainOne(m, s, a, out);
-            runs.add(r);
-            rs.add(runReport(r, s.data()));
+            Seeded r = trainSeeds(m, s, a, modelOptions(m, a), out);
+            runs.add(r.runs());
+            rs.add(r.report());
         }
         out.println();
-        out.print(compareTable(s.data().name(), runs));
+        if (s.seeds() == 1 && baseline == null) {
+            out.print(compareTable(s.data().name(), runs.stream().map(r -> r.runs.get(0)).toList()));
+        } else {
+            if (baseline == null && models.stream().anyMatch(m -> m.name().equals("lightgcn"))) {
+                baseline = Models.spec("lightgcn");
+            }
+            out.print(seedTable(s.data().name(), runs, baseline == null ? null : baseline.name()));
+        }
         Map<String, Object> rep = new LinkedHashMap<>();
         rep.put("dataset", s.data().name());
+        if (s.seeds() > 1) {
+            rep.put("seeds", s.seedList());
+        }
+        if (baseline != null) {
+            rep.put("baseline", baseline.name());
+        }
         rep.put("runs", rs);
         writeReports(s, rep, out);
         return 0;
+    }
+
+    /**
+     * One row per model over the seeds: mean ± std of test Recall@20 and NDCG@20, the mean best
+     * epoch and seconds per epoch, and against {@code baseline} (when given) the mean relative
+     * difference of Recall@20, seed by seed, and in how many seeds the model beat it.
+     */
+    static String seedTable(String dataset, List<SeedRuns> runs, String baseline) {
+        SeedRuns base = baseline == null ? null : runs.stream().filter(r -> r.model.equals(baseline)).findFirst().orElse(null);
+        int n = runs.get(0).seeds.size();
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "test metrics at each model's best-valid epoch on %s, %d seed%s %s%n", dataset, n,
+                n == 1 ? "" : "s", runs.get(0).seeds));
+        sb.append(String.format(Locale.ROOT, "%-12s %17s %17s %7s %10s%s%n", "model", "Recall@20", "NDCG@20", "best", "train s/ep",
+                base == null ? "" : String.format(Locale.ROOT, " %18s %6s", "R@20 vs " + base.model, "wins")));
+        for (SeedRuns r : runs) {
+            sb.append(String.format(Locale.ROOT, "%-12s %17s %17s %7.1f %10.2f", r.model, r.format("Recall@20"), r.format("NDCG@20"),
+                    r.meanBestEpoch(), r.trainSecondsPerEpoch()));
+            if (base != null) {
+                sb.append(r == base ? String.format(Locale.ROOT, " %18s %6s", "baseline", "-")
+                        : String.format(Locale.ROOT, " %+17.1f%% %6s", 100 * r.meanRelativeTo(base, "Recall@20"),
+                                r.wins(base, "Recall@20") + "/" + n));
+            }
+            sb.append('\n');
+        }
+        return sb.toString();
     }
 
     /**
@@ -308,15 +404,17 @@ public final class Main {
         Options base = modelOptions(model, a);
         Setup s = setup(a);
         List<String> labels = new ArrayList<>();
-        List<TrainResult> runs = new ArrayList<>();
-        List<Map<String, Object>> reports = new ArrayList<>();
+        List<SeedRuns> runs = new ArrayList<>();
+        List<Object> reports = new ArrayList<>();
         labels.add("full");
-        runs.add(trainOne(model, s, a, base, out));
-        reports.add(runReport(runs.get(0), s.data()));
+        Seeded full = trainSeeds(model, s, a, base, out);
+        runs.add(full.runs());
+        reports.add(full.report());
         for (ModelSpec.Variant v : variants) {
             labels.add(v.label());
-            runs.add(trainOne(model, s, a, base.with(v.options()), out));
-            reports.add(runReport(runs.get(runs.size() - 1), s.data()));
+            Seeded r = trainSeeds(model, s, a, base.with(v.options()), out);
+            runs.add(r.runs());
+            reports.add(r.report());
         }
         out.println();
         out.print(relativeTable("ablation of " + model + " on " + s.data().name(), labels, runs));
@@ -358,35 +456,34 @@ public final class Main {
         }
         Setup s = setup(a);
         List<String> labels = new ArrayList<>();
-        List<Map<String, Object>> reports = new ArrayList<>();
+        List<Object> reports = new ArrayList<>();
         StringBuilder table = new StringBuilder();
         for (ModelSpec m : models) {
             modelOptions(m, a);
         }
         for (ModelSpec m : models) {
             List<String> ml = new ArrayList<>();
-            List<TrainResult> mr = new ArrayList<>();
+            List<SeedRuns> mr = new ArrayList<>();
             ml.add("clean");
-            TrainResult clean = trainOne(m, s, a, out);
-            Map<String, Object> cleanReport = runReport(clean, s.data());
-            mr.add(clean);
-            reports.add(cleanReport);
+            Seeded clean = trainSeeds(m, s, a, modelOptions(m, a), out);
+            mr.add(clean.runs());
+            reports.add(clean.report());
             for (double x : noise) {
                 ml.add("feature noise " + x);
                 if (!m.readsFeatures() || s.data().modalities().isEmpty()) {
-                    mr.add(clean); // the model reads no feature vectors: noise cannot change it
-                    reports.add(cleanReport);
+                    mr.add(clean.runs()); // the model reads no feature vectors: noise cannot change it
+                    reports.add(clean.report());
                 } else {
-                    Setup noisy = new Setup(Perturbations.featureNoise(s.data(), x, s.train().seed ^ 0x5EEDL), s.model(), s.train(), null, null);
-                    mr.add(trainOne(m, noisy, a, out));
-                    reports.add(runReport(mr.get(mr.size() - 1), noisy.data()));
+                    Seeded r = perturbed(m, s, a, out, seed -> Perturbations.featureNoise(s.data(), x, seed ^ 0x5EEDL));
+                    mr.add(r.runs());
+                    reports.add(r.report());
                 }
             }
             for (double d : drop) {
                 ml.add("drop interactions " + d);
-                Setup sparse = new Setup(Perturbations.dropInteractions(s.data(), d, s.train().seed ^ 0xD20BL), s.model(), s.train(), null, null);
-                mr.add(trainOne(m, sparse, a, out));
-                reports.add(runReport(mr.get(mr.size() - 1), sparse.data()));
+                Seeded r = perturbed(m, s, a, out, seed -> Perturbations.dropInteractions(s.data(), d, seed ^ 0xD20BL));
+                mr.add(r.runs());
+                reports.add(r.report());
             }
             table.append(relativeTable("robustness of " + m.name() + " on " + s.data().name(), ml, mr)).append('\n');
             for (int i = 0; i < ml.size(); i++) {
@@ -399,28 +496,46 @@ public final class Main {
         return 0;
     }
 
-    /** Rows of test Recall@20 / NDCG@20 and their ratio to the first row. */
-    static String relativeTable(String title, List<String> labels, List<TrainResult> runs) {
-        StringBuilder sb = new StringBuilder(title).append(" (test metrics at the best-valid epoch)\n");
-        sb.append(String.format(Locale.ROOT, "%-28s %9s %9s %9s %9s %6s%n", "", "Recall@20", "NDCG@20", "R@20 rel", "N@20 rel", "best"));
-        double r0 = runs.get(0).test.get("Recall@20"), n0 = runs.get(0).test.get("NDCG@20");
+    /** Rows of test Recall@20 / NDCG@20 (mean ± std over seeds) and the ratio of their means to the first row's. */
+    static String relativeTable(String title, List<String> labels, List<SeedRuns> runs) {
+        int n = runs.get(0).seeds.size();
+        StringBuilder sb = new StringBuilder(title).append(" (test metrics at the best-valid epoch")
+                .append(n == 1 ? ")\n" : ", mean ± std over seeds " + runs.get(0).seeds + ")\n");
+        int w = n == 1 ? 9 : 17;
+        String head = "%-28s %" + w + "s %" + w + "s %9s %9s %6s%n";
+        sb.append(String.format(Locale.ROOT, head, "", "Recall@20", "NDCG@20", "R@20 rel", "N@20 rel", "best"));
+        double r0 = runs.get(0).mean("Recall@20"), n0 = runs.get(0).mean("NDCG@20");
         for (int i = 0; i < runs.size(); i++) {
-            TrainResult r = runs.get(i);
-            double rr = r.test.get("Recall@20"), nn = r.test.get("NDCG@20");
-            sb.append(String.format(Locale.ROOT, "%-28s %9.4f %9.4f %9.3f %9.3f %6d%n", labels.get(i), rr, nn,
-                    r0 > 0 ? rr / r0 : Double.NaN, n0 > 0 ? nn / n0 : Double.NaN, r.bestEpoch));
+            SeedRuns r = runs.get(i);
+            double rr = r.mean("Recall@20"), nn = r.mean("NDCG@20");
+            sb.append(String.format(Locale.ROOT, "%-28s %" + w + "s %" + w + "s %9.3f %9.3f %6.0f%n", labels.get(i), r.format("Recall@20"),
+                    r.format("NDCG@20"), r0 > 0 ? rr / r0 : Double.NaN, n0 > 0 ? nn / n0 : Double.NaN, r.meanBestEpoch()));
         }
         return sb.toString();
     }
 
-    private static void writeRuns(Setup s, List<String> labels, List<Map<String, Object>> runs, String key, PrintStream out) {
+    /** {@code m} trained once per seed on data perturbed with that seed. */
+    private static Seeded perturbed(ModelSpec m, Setup s, Args a, PrintStream out, java.util.function.LongFunction<Dataset> data) {
+        List<TrainResult> runs = new ArrayList<>();
+        List<Map<String, Object>> reports = new ArrayList<>();
+        for (long seed : s.seedList()) {
+            Setup one = s.withSeed(seed).on(data.apply(seed));
+            TrainResult r = trainOne(m, one, a, modelOptions(m, a), out);
+            runs.add(r);
+            reports.add(runReport(r, one.data()));
+        }
+        return new Seeded(new SeedRuns(m.name(), s.seedList(), runs), reports);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void writeRuns(Setup s, List<String> labels, List<Object> runs, String key, PrintStream out) {
         Map<String, Object> rep = new LinkedHashMap<>();
         rep.put("dataset", s.data().name());
         List<Object> rs = new ArrayList<>();
         for (int i = 0; i < runs.size(); i++) {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put(key, labels.get(i));
-            r.putAll(runs.get(i));
+            r.putAll((Map<String, Object>) runs.get(i));
             rs.add(r);
         }
         rep.put("runs", rs);
@@ -541,11 +656,12 @@ public final class Main {
                 "  train      train a model and report valid/test metrics at the best-valid epoch",
                 "             --model " + String.join("|", Models.names()) + " [--data DIR (default test-data/)]",
                 "             [--epochs 1000] [--patience 20] [--dim 64] [--lr 1e-3] [--reg 1e-4, bprmf 0.1] [--layers 3]",
-                "             [--batch 2048] [--seed S] [--threads T] [--report FILE.json] [--report-html FILE.html] [--quiet]",
+                "             [--batch 2048] [--seed S] [--seeds N (runs seeds S..S+N-1; tables show mean ± std)] [--threads T]",
+                "             [--report FILE.json] [--report-html FILE.html] [--quiet]",
                 "             [--modality NAME=FILE.npy]... [--item-graph NAME=FILE.tsv]... [--feature-norm none|standardize|l2]",
                 "             [model options: see below, or 'weft help MODEL']",
                 "  compare    train several models with the same seed and print one table of test metrics",
-                "             --models lightgcn,vbpr,freedom [train's flags]",
+                "             --models lightgcn,vbpr,freedom [--baseline lightgcn (mean relative difference, wins per seed)] [train's flags]",
                 "  ablate     train a model, then once with each of its switches off; table relative to the full model",
                 "             --model NAME [train's flags]",
                 "  robustness train under feature noise and dropped training interactions; metrics relative to clean",

@@ -105,6 +105,15 @@ public final class SeedRuns {
 
     /** {model, seeds, test_mean, test_std, runs: [per-seed reports]}. */
     public Map<String, Object> toJsonObject() {
+        List<Object> rs = new ArrayList<>();
+        for (TrainResult r : runs) {
+            rs.add(r.toJsonObject());
+        }
+        return toJsonObject(rs);
+    }
+
+    /** The same with the given per-seed reports (e.g. with the run's environment added). */
+    public Map<String, Object> toJsonObject(List<?> runReports) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", model);
         m.put("seeds", seeds);
@@ -115,11 +124,7 @@ public final class SeedRuns {
         }
         m.put("test_mean", means);
         m.put("test_std", stds);
-        List<Object> rs = new ArrayList<>();
-        for (TrainResult r : runs) {
-            rs.add(r.toJsonObject());
-        }
-        m.put("runs", rs);
+        m.put("runs", runReports);
         return m;
     }
 

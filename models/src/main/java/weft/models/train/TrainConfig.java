@@ -13,6 +13,18 @@ public final class TrainConfig {
     /** Print per-epoch progress (a bar on a terminal, one line per epoch otherwise). */
     public boolean verbose = true;
 
+    /** A copy, e.g. to change the seed for one run of several. */
+    public TrainConfig copy() {
+        TrainConfig c = new TrainConfig();
+        c.epochs = epochs;
+        c.patience = patience;
+        c.lr = lr;
+        c.batch = batch;
+        c.seed = seed;
+        c.verbose = verbose;
+        return c;
+    }
+
     public Map<String, Object> asMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("epochs", epochs);
