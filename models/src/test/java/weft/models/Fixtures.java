@@ -22,14 +22,14 @@ import weft.models.train.TrainResult;
 import weft.models.train.Trainer;
 
 /** The datasets, configurations and helpers the model tests share. */
-final class Fixtures {
+public final class Fixtures {
     private Fixtures() {}
 
     private static Dataset bundled;
     private static double popularityRecall = Double.NaN;
 
     /** The bundled test-data folder. */
-    static Path testDataDir() {
+    public static Path testDataDir() {
         Path p = Path.of("test-data");
         for (int up = 0; up < 3 && !p.resolve("synthetic.inter").toFile().exists(); up++) {
             p = Path.of("..").resolve(p);

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import weft.models.data.Dataset;
+import weft.models.options.Options;
 import weft.models.eval.EvalResult;
 import weft.models.eval.Evaluator;
 import weft.models.train.TrainConfig;
@@ -148,5 +149,21 @@ class TrainingTest {
         assertEquals(1, r.epochs.size());
         assertEquals(0, r.bestEpoch);
         assertEquals(popularityRecall, r.test.get("Recall@20"), 0.0);
+    }
+
+    /** The README's Java example, line for line (one epoch, quiet, so the test stays short). */
+    @Test
+    void readmeJavaExampleRuns() {
+        Dataset data = Dataset.load(Fixtures.testDataDir());
+        Options opts = Options.defaults().with(HmaRec.TOKENS, 2).with(HmaRec.CROSS, false);
+        ModelConfig cfg = HmaRec.SPEC.config();
+        Recommender model = HmaRec.SPEC.create(data, cfg, opts);
+        TrainConfig tc = new TrainConfig();
+        tc.epochs = 1;
+        tc.verbose = false;
+        TrainResult r = new Trainer(tc, new PrintStream(new ByteArrayOutputStream())).fit(model, data, HmaRec.SPEC.config(cfg, opts));
+        assertEquals(2, r.config.get("tokens"));
+        assertEquals(false, r.config.get("cross"));
+        assertEquals(1, r.epochs.size());
     }
 }

@@ -115,17 +115,17 @@ public final class Trainer {
 
     /** A model with nothing to train (popularity): one evaluation, reported as epoch 0 with loss 0. */
     private TrainResult evaluateOnly(Recommender model, Dataset data, Map<String, Object> modelConfig) {
-        Evaluator evaluator = new Evaluator(data);
-        long t0 = System.nanoTime();
-        EvalResult valid = evaluator.valid(model.scorer());
-        TrainResult.Epoch e = new TrainResult.Epoch(0, 0, 0, (System.nanoTime() - t0) / 1e9, valid);
-        if (cfg.verbose) {
-            new Progress(out, 1).epochDone(e, true);
-        }
-        EvalResult test = evaluator.test(model.scorer());
-        Map<String, Object> config = new LinkedHashMap<>(modelConfig);
-        config.putAll(cfg.asMap());
         try (HeapMeter heap = new HeapMeter()) {
+            Evaluator evaluator = new Evaluator(data);
+            long t0 = System.nanoTime();
+            EvalResult valid = evaluator.valid(model.scorer());
+            TrainResult.Epoch e = new TrainResult.Epoch(0, 0, 0, (System.nanoTime() - t0) / 1e9, valid);
+            if (cfg.verbose) {
+                new Progress(out, 1).epochDone(e, true);
+            }
+            EvalResult test = evaluator.test(model.scorer());
+            Map<String, Object> config = new LinkedHashMap<>(modelConfig);
+            config.putAll(cfg.asMap());
             return new TrainResult(model.name(), data.name(), 0, valid, test, List.of(e), config, heap.asMap());
         }
     }

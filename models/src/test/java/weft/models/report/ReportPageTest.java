@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 
+import weft.models.Fixtures;
 import weft.models.cli.Main;
 
 /**
@@ -42,13 +43,8 @@ class ReportPageTest {
         return Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
-    /** The bundled test-data folder (as the model tests' Fixtures find it). */
     static Path testData() {
-        Path p = Path.of("test-data");
-        for (int up = 0; up < 3 && !p.resolve("synthetic.inter").toFile().exists(); up++) {
-            p = Path.of("..").resolve(p);
-        }
-        return p;
+        return Fixtures.testDataDir();
     }
 
     @Test
