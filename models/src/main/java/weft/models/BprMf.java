@@ -12,7 +12,6 @@ import weft.models.blocks.Bpr;
 import weft.models.blocks.DotScorer;
 import weft.models.data.Dataset;
 import weft.models.data.TrainBatches;
-import weft.models.eval.Scorer;
 import weft.models.options.Options;
 
 /**
@@ -60,7 +59,7 @@ public final class BprMf extends AbstractRecommender {
     }
 
     @Override
-    public Scorer scorer() {
+    public DotScorer scorer() {
         return DotScorer.of(users.value, items.value);
     }
 }

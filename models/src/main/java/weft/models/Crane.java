@@ -29,7 +29,6 @@ import weft.models.blocks.Tokens;
 import weft.models.data.Dataset;
 import weft.models.data.FeatureNorm;
 import weft.models.data.TrainBatches;
-import weft.models.eval.Scorer;
 import weft.models.options.Option;
 import weft.models.options.SharedOptions;
 import weft.models.options.Options;
@@ -211,7 +210,7 @@ public final class Crane extends GraphRecommender {
     }
 
     @Override
-    public Scorer scorer() {
+    public DotScorer scorer() {
         try (NoGrad g = NoGrad.scope()) {
             return DotScorer.ofNodes(combine(views()).value, numUsers);
         }

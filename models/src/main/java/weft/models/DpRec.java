@@ -29,7 +29,6 @@ import weft.models.blocks.Graphs;
 import weft.models.blocks.Index;
 import weft.models.data.Dataset;
 import weft.models.data.TrainBatches;
-import weft.models.eval.Scorer;
 import weft.models.options.Option;
 import weft.models.options.SharedOptions;
 import weft.models.options.OptionException;
@@ -195,7 +194,7 @@ public final class DpRec extends GraphRecommender {
     }
 
     @Override
-    public Scorer scorer() {
+    public DotScorer scorer() {
         try (NoGrad g = NoGrad.scope()) {
             return DotScorer.ofNodes(forward().all().value, numUsers);
         }

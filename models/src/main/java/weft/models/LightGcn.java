@@ -11,7 +11,6 @@ import weft.models.blocks.Embeddings;
 import weft.models.blocks.Graphs;
 import weft.models.data.Dataset;
 import weft.models.data.TrainBatches;
-import weft.models.eval.Scorer;
 import weft.models.options.Options;
 
 /**
@@ -55,7 +54,7 @@ public final class LightGcn extends GraphRecommender {
     }
 
     @Override
-    public Scorer scorer() {
+    public DotScorer scorer() {
         try (NoGrad g = NoGrad.scope()) {
             return DotScorer.ofNodes(propagate().value, numUsers);
         }

@@ -6,7 +6,7 @@ import weft.autograd.Var;
 import weft.engine.Tensor;
 import weft.models.data.Dataset;
 import weft.models.data.TrainBatches;
-import weft.models.eval.Scorer;
+import weft.models.blocks.DotScorer;
 
 /**
  * The non-personalised baseline every model must beat: score(u, i) = number of training
@@ -17,9 +17,11 @@ public final class Popularity extends AbstractRecommender {
             .noFeatures().build((d, c, o) -> new Popularity(d));
 
     private final float[] counts;
+    private final int numUsers;
 
     public Popularity(Dataset data) {
         super(SPEC);
+        numUsers = data.numUsers();
         counts = new float[data.numItems()];
         for (int i : data.trainItems()) {
             counts[i]++;
@@ -37,13 +39,10 @@ public final class Popularity extends AbstractRecommender {
         throw new IllegalStateException("popularity has no parameters and no loss: evaluate its scorer directly");
     }
 
+    /** Every user sees the training counts: a [U, 1] column of ones against the [I, 1] counts (exact products). */
     @Override
-    public Scorer scorer() {
-        return (users, out) -> {
-            for (int r = 0; r < users.length; r++) {
-                System.arraycopy(counts, 0, out.data, out.offset + r * out.cols, counts.length);
-            }
-        };
+    public DotScorer scorer() {
+        return DotScorer.of(Tensor.full(numUsers, 1, 1f), Tensor.of(counts.length, 1, counts));
     }
 
     /** Popularity's scores as a tensor row, for tests. */

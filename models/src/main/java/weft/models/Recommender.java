@@ -5,7 +5,7 @@ import java.util.Map;
 import weft.autograd.Var;
 import weft.autograd.nn.Module;
 import weft.models.data.TrainBatches;
-import weft.models.eval.Scorer;
+import weft.models.blocks.DotScorer;
 
 /**
  * What every model provides (MMRec's interface): a training loss for a batch of
@@ -36,6 +36,8 @@ public interface Recommender extends Module {
     /**
      * A scorer over the current parameters for evaluation. Implementations compute their final
      * embeddings once here, without recording a graph; the scorer is valid until the next step.
+     * Every model scores by dot products of final user and item tables, which is what a saved
+     * model keeps ({@link DotScorer#users()}, {@link DotScorer#items()}).
      */
-    Scorer scorer();
+    DotScorer scorer();
 }

@@ -25,7 +25,6 @@ import weft.models.blocks.Index;
 import weft.models.data.Dataset;
 import weft.models.data.FeatureNorm;
 import weft.models.data.TrainBatches;
-import weft.models.eval.Scorer;
 import weft.models.options.Option;
 import weft.models.options.SharedOptions;
 import weft.models.options.Options;
@@ -190,7 +189,7 @@ public final class Tmfun extends GraphRecommender {
     }
 
     @Override
-    public Scorer scorer() {
+    public DotScorer scorer() {
         try (NoGrad g = NoGrad.scope()) {
             return DotScorer.ofNodes(forward().all().value, numUsers);
         }

@@ -17,7 +17,6 @@ import weft.models.blocks.DotScorer;
 import weft.models.blocks.Features;
 import weft.models.data.Dataset;
 import weft.models.data.TrainBatches;
-import weft.models.eval.Scorer;
 import weft.models.options.Options;
 
 /**
@@ -75,7 +74,7 @@ public final class Vbpr extends AbstractRecommender {
     }
 
     @Override
-    public Scorer scorer() {
+    public DotScorer scorer() {
         try (NoGrad g = NoGrad.scope()) {
             return DotScorer.of(users.value, ShapeOps.concatCols(itemIds, project.forward(features)).value);
         }

@@ -4,6 +4,9 @@ import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +17,8 @@ import java.nio.file.attribute.PosixFilePermissions;
 /**
  * Writes a file so that readers see either the old content or the complete new one, never a
  * half-written file (an interrupted generator or a full disk must not leave a truncated .npy
- * that a later run would read): write a temporary file in the same folder, then rename it over
- * the target.
+ * that a later run would read): write a temporary file in the same folder, force it to disk,
+ * rename it over the target, then force the folder so the rename survives a crash.
  */
 public final class AtomicFiles {
     private AtomicFiles() {}
@@ -31,10 +34,14 @@ public final class AtomicFiles {
         Path tmp = null;
         try {
             tmp = temporaryFor(target);
-            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE);
+                 OutputStream out = new BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16)) {
                 content.writeTo(out);
+                out.flush();
+                ch.force(true);   // the bytes are on disk before the rename makes them visible
             }
             commit(tmp, target);
+            syncFolder(target.toAbsolutePath().getParent());
             tmp = null;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
@@ -62,6 +69,15 @@ public final class AtomicFiles {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /** Makes a rename in {@code dir} durable (best effort: not every file system lets a folder be opened). */
+    static void syncFolder(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // the content itself was forced; only the rename's durability is left to the OS
         }
     }
 

@@ -34,6 +34,7 @@ public final class Dataset {
     private final UserItems train, valid, test;
     private final Map<String, Tensor> modalities;
     private final Map<String, CsrMatrix> itemGraphs;
+    private IdMap userIds, itemIds;
 
     /**
      * Assembles a dataset; checks that the parts agree on the sizes and that every modality has
@@ -211,6 +212,28 @@ public final class Dataset {
         return test;
     }
 
+    /** The users' raw ids by index (the identity map for integer ids). */
+    public IdMap userIds() {
+        return userIds != null ? userIds : IdMap.identity(numUsers);
+    }
+
+    /** The items' raw ids by index (the identity map for integer ids). */
+    public IdMap itemIds() {
+        return itemIds != null ? itemIds : IdMap.identity(numItems);
+    }
+
+    /** The same dataset with these raw ids (sizes must match). */
+    public Dataset withIds(IdMap users, IdMap items) {
+        if (users.size() != numUsers || items.size() != numItems) {
+            throw new IllegalArgumentException("id maps of " + users.size() + " users / " + items.size() + " items for a dataset of "
+                    + numUsers + " / " + numItems);
+        }
+        Dataset d = new Dataset(name, new Split(train, valid, test), modalities, itemGraphs);
+        d.userIds = users;
+        d.itemIds = items;
+        return d;
+    }
+
     /** Number of training (user, item) pairs. */
     public int numTrain() {
         return train.size();
@@ -248,12 +271,18 @@ public final class Dataset {
 
     /** Same interactions, other modalities (robustness experiments add noise to features). */
     public Dataset withModalities(Map<String, Tensor> newModalities) {
-        return new Dataset(name, new Split(train, valid, test), newModalities, itemGraphs);
+        return copyIds(new Dataset(name, new Split(train, valid, test), newModalities, itemGraphs));
     }
 
     /** Same modalities and evaluation sets, other training interactions (robustness: dropped interactions). */
     public Dataset withTrain(UserItems newTrain) {
-        return new Dataset(name, new Split(newTrain, valid, test), modalities, itemGraphs);
+        return copyIds(new Dataset(name, new Split(newTrain, valid, test), modalities, itemGraphs));
+    }
+
+    private Dataset copyIds(Dataset d) {
+        d.userIds = userIds;
+        d.itemIds = itemIds;
+        return d;
     }
 
     @Override

@@ -25,6 +25,30 @@ public final class Json {
         return sb.append('\n').toString();
     }
 
+    /** The same JSON on one line, without indentation (for headers embedded in binary files). */
+    public static String compact(Object value) {
+        String pretty = write(value);
+        StringBuilder sb = new StringBuilder(pretty.length());
+        boolean inString = false;
+        for (int i = 0; i < pretty.length(); i++) {
+            char c = pretty.charAt(i);
+            if (inString) {
+                sb.append(c);
+                if (c == '\\') {
+                    sb.append(pretty.charAt(++i));
+                } else if (c == '"') {
+                    inString = false;
+                }
+            } else if (c == '"') {
+                inString = true;
+                sb.append(c);
+            } else if (c != '\n' && c != ' ') {
+                sb.append(c);
+            }
+        }
+        return sb.toString();
+    }
+
     /** Writes {@code value} as JSON to {@code file} atomically (see {@link AtomicFiles}). */
     public static void writeFile(Path file, Object value) {
         byte[] bytes = write(value).getBytes(StandardCharsets.UTF_8);

@@ -1,0 +1,380 @@
+package weft.models.io;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import weft.engine.Tensor;
+import weft.models.data.AtomicFiles;
+import weft.models.data.DataFormatException;
+import weft.models.util.Json;
+
+/**
+ * The safetensors file format, the cross-language tensor container PyTorch, JAX and others read
+ * ({@code safetensors.torch.load_file}):
+ *
+ * <pre>
+ *   8 bytes      N, the header's length, unsigned little-endian
+ *   N bytes      UTF-8 JSON: {"name": {"dtype": "F32", "shape": [r, c], "data_offsets": [begin, end]}, ...,
+ *                             "__metadata__": {"key": "value", ...}}   (optional, string values only)
+ *                padded with spaces so that the data starts on an 8-byte boundary
+ *   the rest     the tensors' bytes, little-endian, row-major, each at [begin, end) of this block;
+ *                the tensors tile the block without gaps or overlaps
+ * </pre>
+ *
+ * <p>weft writes {@code F32} for float tensors and {@code I32} / {@code I64} for integer arrays (id
+ * lists, step counters), tensors in the order given. The reader accepts those three dtypes and
+ * checks everything the format promises (header length within the file, offsets in order, sizes
+ * equal to dtype size times the shape's product, no trailing bytes) and reports a defect as a
+ * {@link DataFormatException} naming the file and the tensor.
+ */
+public final class SafeTensors {
+    /** Largest header this reader accepts (the reference implementation's limit is 100 MB). */
+    static final long MAX_HEADER = 100L << 20;
+
+    private SafeTensors() {}
+
+    /** One entry: a float matrix, or a 1-d int or long array. */
+    public static final class Entry {
+        final String dtype;
+        final long[] shape;
+        final Tensor floats;
+        final int[] ints;
+        final long[] longs;
+
+        private Entry(String dtype, long[] shape, Tensor floats, int[] ints, long[] longs) {
+            this.dtype = dtype;
+            this.shape = shape;
+            this.floats = floats;
+            this.ints = ints;
+            this.longs = longs;
+        }
+
+        long bytes() {
+            return floats != null ? 4L * floats.size() : ints != null ? 4L * ints.length : 8L * longs.length;
+        }
+
+        public String dtype() {
+            return dtype;
+        }
+
+        public long[] shape() {
+            return shape.clone();
+        }
+    }
+
+    /** What a file holds, in file order. */
+    public static final class Contents {
+        private final Path file;
+        private final Map<String, Entry> tensors;
+        private final Map<String, String> metadata;
+
+        Contents(Path file, Map<String, Entry> tensors, Map<String, String> metadata) {
+            this.file = file;
+            this.tensors = tensors;
+            this.metadata = metadata;
+        }
+
+        public Map<String, String> metadata() {
+            return metadata;
+        }
+
+        /** Tensor names in file order. */
+        public List<String> names() {
+            return new ArrayList<>(tensors.keySet());
+        }
+
+        public boolean has(String name) {
+            return tensors.containsKey(name);
+        }
+
+        /** A float tensor; 1-d tensors come back as one row, 2-d as they are, higher ranks as [shape[0], rest]. */
+        public Tensor floats(String name) {
+            Entry e = entry(name, "F32");
+            return e.floats;
+        }
+
+        public int[] ints(String name) {
+            return entry(name, "I32").ints;
+        }
+
+        public long[] longs(String name) {
+            return entry(name, "I64").longs;
+        }
+
+        public long[] shape(String name) {
+            return entry(name, null).shape.clone();
+        }
+
+        private Entry entry(String name, String dtype) {
+            Entry e = tensors.get(name);
+            if (e == null) {
+                throw DataFormatException.inFile(file, "has no tensor '" + name + "'; it holds " + tensors.keySet());
+            }
+            if (dtype != null && !e.dtype.equals(dtype)) {
+                throw DataFormatException.inFile(file, "tensor '" + name + "' is " + e.dtype + ", expected " + dtype);
+            }
+            return e;
+        }
+    }
+
+    /** Collects tensors to write, in order; names must be unique. */
+    public static final class Writer {
+        private final LinkedHashMap<String, Entry> tensors = new LinkedHashMap<>();
+        private final LinkedHashMap<String, String> metadata = new LinkedHashMap<>();
+
+        public Writer put(String name, Tensor t) {
+            return add(name, new Entry("F32", new long[] {t.rows, t.cols}, t, null, null));
+        }
+
+        /** A float tensor written as 1-d (shape [n]), e.g. a bias vector. */
+        public Writer putVector(String name, Tensor t) {
+            return add(name, new Entry("F32", new long[] {t.size()}, t, null, null));
+        }
+
+        public Writer put(String name, int[] values) {
+            return add(name, new Entry("I32", new long[] {values.length}, null, values, null));
+        }
+
+        public Writer put(String name, long[] values) {
+            return add(name, new Entry("I64", new long[] {values.length}, null, null, values));
+        }
+
+        public Writer meta(String key, String value) {
+            metadata.put(key, value);
+            return this;
+        }
+
+        private Writer add(String name, Entry e) {
+            if (name == null || name.isEmpty() || name.equals("__metadata__")) {
+                throw new IllegalArgumentException("safetensors: invalid tensor name '" + name + "'");
+            }
+            if (tensors.putIfAbsent(name, e) != null) {
+                throw new IllegalArgumentException("safetensors: tensor '" + name + "' added twice");
+            }
+            return this;
+        }
+
+        /** Writes the file atomically (temporary file, fsync, rename). */
+        public void write(Path file) {
+            AtomicFiles.write(file, this::writeTo);
+        }
+
+        public void writeTo(OutputStream out) throws IOException {
+            LinkedHashMap<String, Object> header = new LinkedHashMap<>();
+            if (!metadata.isEmpty()) {
+                header.put("__metadata__", metadata);
+            }
+            long offset = 0;
+            for (Map.Entry<String, Entry> e : tensors.entrySet()) {
+                LinkedHashMap<String, Object> h = new LinkedHashMap<>();
+                Entry t = e.getValue();
+                h.put("dtype", t.dtype);
+                List<Long> shape = new ArrayList<>();
+                for (long s : t.shape) shape.add(s);
+                h.put("shape", shape);
+                h.put("data_offsets", List.of(offset, offset + t.bytes()));
+                offset += t.bytes();
+                header.put(e.getKey(), h);
+            }
+            byte[] json = Json.compact(header).getBytes(StandardCharsets.UTF_8);
+            int padded = (json.length + 7) & ~7;
+            ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+            head.putLong(padded).put(json);
+            while (head.hasRemaining()) head.put((byte) ' ');
+            out.write(head.array());
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+            for (Entry t : tensors.values()) {
+                if (t.floats != null) {
+                    float[] d = t.floats.data;
+                    int end = t.floats.offset + t.floats.size();
+                    for (int i = t.floats.offset; i < end; i++) {
+                        if (buf.remaining() < 8) flush(buf, out);
+                        buf.putFloat(d[i]);
+                    }
+                } else if (t.ints != null) {
+                    for (int v : t.ints) {
+                        if (buf.remaining() < 8) flush(buf, out);
+                        buf.putInt(v);
+                    }
+                } else {
+                    for (long v : t.longs) {
+                        if (buf.remaining() < 8) flush(buf, out);
+                        buf.putLong(v);
+                    }
+                }
+            }
+            flush(buf, out);
+        }
+
+        private static void flush(ByteBuffer buf, OutputStream out) throws IOException {
+            out.write(buf.array(), 0, buf.position());
+            buf.clear();
+        }
+    }
+
+    public static Writer writer() {
+        return new Writer();
+    }
+
+    /** Reads and checks a whole file. */
+    public static Contents read(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            throw DataFormatException.inFile(file, "no such file");
+        } catch (IOException e) {
+            throw DataFormatException.inFile(file, "cannot be read: " + e.getMessage());
+        } catch (OutOfMemoryError e) {
+            throw DataFormatException.inFile(file, "is too large to read into this JVM's heap; raise it with WEFT_JAVA_OPTS=-Xmx...");
+        }
+        return parse(file, bytes);
+    }
+
+    static Contents parse(Path file, byte[] bytes) {
+        if (bytes.length < 8) {
+            throw DataFormatException.inFile(file, "is " + bytes.length + " bytes, too short for a safetensors file (truncated?)");
+        }
+        ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+        long n = bb.getLong(0);
+        if (n < 2 || n > MAX_HEADER || n > bytes.length - 8L) {
+            throw DataFormatException.inFile(file, "header length " + Long.toUnsignedString(n) + " does not fit the file's "
+                    + bytes.length + " bytes: not a safetensors file, or truncated");
+        }
+        String json = new String(bytes, 8, (int) n, StandardCharsets.UTF_8);
+        Object parsed;
+        try {
+            parsed = Json.parse(json);
+        } catch (Json.ParseException e) {
+            throw DataFormatException.inFile(file, "header is not valid JSON (" + e.getMessage() + ")");
+        }
+        if (!(parsed instanceof Map)) {
+            throw DataFormatException.inFile(file, "header is not a JSON object");
+        }
+        long dataStart = 8 + n;
+        long dataLen = bytes.length - dataStart;
+        Map<String, String> metadata = new LinkedHashMap<>();
+        List<Object[]> order = new ArrayList<>();   // name, begin, end, dtype, shape
+        for (Map.Entry<?, ?> e : ((Map<?, ?>) parsed).entrySet()) {
+            String name = String.valueOf(e.getKey());
+            if (name.equals("__metadata__")) {
+                if (!(e.getValue() instanceof Map)) {
+                    throw DataFormatException.inFile(file, "__metadata__ is not an object of strings");
+                }
+                for (Map.Entry<?, ?> m : ((Map<?, ?>) e.getValue()).entrySet()) {
+                    if (!(m.getValue() instanceof String)) {
+                        throw DataFormatException.inFile(file, "__metadata__ value of '" + m.getKey() + "' is not a string");
+                    }
+                    metadata.put(String.valueOf(m.getKey()), (String) m.getValue());
+                }
+                continue;
+            }
+            if (!(e.getValue() instanceof Map)) {
+                throw DataFormatException.inFile(file, "tensor '" + name + "': header entry is not an object");
+            }
+            Map<?, ?> h = (Map<?, ?>) e.getValue();
+            Object dtype = h.get("dtype");
+            if (!"F32".equals(dtype) && !"I32".equals(dtype) && !"I64".equals(dtype)) {
+                throw DataFormatException.inFile(file, "tensor '" + name + "' has dtype " + dtype + "; weft reads F32, I32 and I64");
+            }
+            long[] shape = longs(file, name, "shape", h.get("shape"), -1);
+            long[] off = longs(file, name, "data_offsets", h.get("data_offsets"), 2);
+            long count = 1;
+            for (long s : shape) {
+                if (s < 0 || (s > 0 && count > Long.MAX_VALUE / 8 / s)) {
+                    throw DataFormatException.inFile(file, "tensor '" + name + "' has an invalid shape");
+                }
+                count *= s;
+            }
+            long size = count * ("I64".equals(dtype) ? 8 : 4);
+            if (off[0] < 0 || off[1] < off[0] || off[1] > dataLen) {
+                throw DataFormatException.inFile(file, "tensor '" + name + "' data_offsets [" + off[0] + ", " + off[1]
+                        + "] lie outside the " + dataLen + " data bytes (truncated?)");
+            }
+            if (off[1] - off[0] != size) {
+                throw DataFormatException.inFile(file, "tensor '" + name + "' has " + (off[1] - off[0]) + " bytes, but its dtype "
+                        + dtype + " and shape need " + size);
+            }
+            order.add(new Object[] {name, off[0], off[1], dtype, shape});
+        }
+        order.sort((a, b) -> Long.compare((Long) a[1], (Long) b[1]));
+        long expect = 0;
+        for (Object[] o : order) {
+            if ((Long) o[1] != expect) {
+                throw DataFormatException.inFile(file, "tensor '" + o[0] + "' starts at byte " + o[1] + " of the data, expected "
+                        + expect + " (tensors must tile the data without gaps or overlaps)");
+            }
+            expect = (Long) o[2];
+        }
+        if (expect != dataLen) {
+            throw DataFormatException.inFile(file, (dataLen - expect) + " bytes after the last tensor: not a well-formed safetensors file");
+        }
+        LinkedHashMap<String, Entry> tensors = new LinkedHashMap<>();
+        for (Object[] o : order) {
+            String name = (String) o[0];
+            String dtype = (String) o[3];
+            long[] shape = (long[]) o[4];
+            int begin = (int) (dataStart + (Long) o[1]);
+            long count = ((Long) o[2] - (Long) o[1]) / ("I64".equals(dtype) ? 8 : 4);
+            if (count > Integer.MAX_VALUE - 8) {
+                throw DataFormatException.inFile(file, "tensor '" + name + "' has " + count + " elements, more than a Java array holds");
+            }
+            ByteBuffer src = ByteBuffer.wrap(bytes, begin, (int) ((Long) o[2] - (Long) o[1])).order(ByteOrder.LITTLE_ENDIAN);
+            switch (dtype) {
+                case "F32": {
+                    int rows, cols;
+                    if (shape.length == 0) { rows = 1; cols = 1; }
+                    else if (shape.length == 1) { rows = 1; cols = (int) shape[0]; }
+                    else { rows = (int) shape[0]; cols = (int) (count / Math.max(1, shape[0])); }
+                    if (shape.length > 0 && shape[0] == 0) cols = 0;
+                    float[] d = new float[(int) count];
+                    src.asFloatBuffer().get(d);
+                    tensors.put(name, new Entry(dtype, shape, new Tensor(d, 0, rows, cols), null, null));
+                    break;
+                }
+                case "I32": {
+                    int[] d = new int[(int) count];
+                    src.asIntBuffer().get(d);
+                    tensors.put(name, new Entry(dtype, shape, null, d, null));
+                    break;
+                }
+                default: {
+                    long[] d = new long[(int) count];
+                    src.asLongBuffer().get(d);
+                    tensors.put(name, new Entry(dtype, shape, null, null, d));
+                }
+            }
+        }
+        return new Contents(file, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
+    }
+
+    private static long[] longs(Path file, String tensor, String key, Object v, int wantLength) {
+        if (!(v instanceof List)) {
+            throw DataFormatException.inFile(file, "tensor '" + tensor + "' has no " + key + " list");
+        }
+        List<?> l = (List<?>) v;
+        if (wantLength >= 0 && l.size() != wantLength) {
+            throw DataFormatException.inFile(file, "tensor '" + tensor + "' " + key + " has " + l.size() + " values, expected " + wantLength);
+        }
+        long[] out = new long[l.size()];
+        for (int i = 0; i < out.length; i++) {
+            Object o = l.get(i);
+            if (!(o instanceof Number) || ((Number) o).doubleValue() != Math.rint(((Number) o).doubleValue())) {
+                throw DataFormatException.inFile(file, "tensor '" + tensor + "' " + key + " holds a non-integer " + o);
+            }
+            out[i] = ((Number) o).longValue();
+        }
+        return out;
+    }
+}
