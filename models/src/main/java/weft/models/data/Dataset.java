@@ -35,6 +35,7 @@ public final class Dataset {
     private final Map<String, Tensor> modalities;
     private final Map<String, CsrMatrix> itemGraphs;
     private IdMap userIds, itemIds;
+    private Map<String, FeatureNorm.Fitted> featureNorms = Map.of();
 
     /**
      * Assembles a dataset; checks that the parts agree on the sizes and that every modality has
@@ -174,17 +175,22 @@ public final class Dataset {
             wanted.put(e.getKey(), dir.resolve(e.getValue()));
         }
         LinkedHashMap<String, Tensor> mods = new LinkedHashMap<>();
+        LinkedHashMap<String, FeatureNorm.Fitted> norms = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : wanted.entrySet()) {
             Tensor t = Npy.read(e.getValue());
             Npy.requireRows(e.getValue(), t, inter.numItems());
             Npy.requireFinite(e.getValue(), t);
-            mods.put(e.getKey(), options.featureNorm.apply(t));
+            FeatureNorm.Fitted fitted = options.featureNorm.fit(t);
+            norms.put(e.getKey(), fitted);
+            mods.put(e.getKey(), fitted.apply(t));
         }
         LinkedHashMap<String, CsrMatrix> graphs = new LinkedHashMap<>();
         for (Map.Entry<String, Path> e : options.itemGraphs.entrySet()) {
             graphs.put(e.getKey(), ItemGraphFile.read(dir.resolve(e.getValue()), inter.numItems()));
         }
-        return new Dataset(name, split, mods, graphs);
+        Dataset d = new Dataset(name, split, mods, graphs);
+        d.featureNorms = Collections.unmodifiableMap(norms);
+        return d;
     }
 
     public String name() {
@@ -222,13 +228,21 @@ public final class Dataset {
         return itemIds != null ? itemIds : IdMap.identity(numItems);
     }
 
+    /**
+     * The normalisation each modality's features went through at load ({@code --feature-norm}),
+     * fitted on this catalogue; empty for datasets assembled in code.
+     */
+    public Map<String, FeatureNorm.Fitted> featureNorms() {
+        return featureNorms;
+    }
+
     /** The same dataset with these raw ids (sizes must match). */
     public Dataset withIds(IdMap users, IdMap items) {
         if (users.size() != numUsers || items.size() != numItems) {
             throw new IllegalArgumentException("id maps of " + users.size() + " users / " + items.size() + " items for a dataset of "
                     + numUsers + " / " + numItems);
         }
-        Dataset d = new Dataset(name, new Split(train, valid, test), modalities, itemGraphs);
+        Dataset d = copyIds(new Dataset(name, new Split(train, valid, test), modalities, itemGraphs));
         d.userIds = users;
         d.itemIds = items;
         return d;
@@ -282,6 +296,7 @@ public final class Dataset {
     private Dataset copyIds(Dataset d) {
         d.userIds = userIds;
         d.itemIds = itemIds;
+        d.featureNorms = featureNorms;
         return d;
     }
 

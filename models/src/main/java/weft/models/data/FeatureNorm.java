@@ -17,32 +17,86 @@ public enum FeatureNorm {
 
     /** A new tensor; the input is not modified. */
     public Tensor apply(Tensor x) {
-        Tensor out = x.copy();
-        switch (this) {
-            case NONE:
-                return out;
-            case L2:
-                Kernels.get().rowL2Normalize(out.data, 0, out.rows, out.cols, 1e-12f, out.data, 0, null, 0);
-                return out;
-            case STANDARDIZE:
-                for (int c = 0; c < out.cols; c++) {
-                    double sum = 0, sq = 0;
-                    for (int r = 0; r < out.rows; r++) {
-                        double v = out.data[r * out.cols + c];
-                        sum += v;
-                        sq += v * v;
+        return fit(x).apply(x);
+    }
+
+    /**
+     * The transform this normalisation learns from a catalogue's features: for {@link #STANDARDIZE}
+     * each column's mean and inverse standard deviation, so that rows of items added later (cold
+     * start) are normalised exactly as the training items were.
+     */
+    public Fitted fit(Tensor x) {
+        if (this != STANDARDIZE) {
+            return new Fitted(this, null, null);
+        }
+        double[] mean = new double[x.cols], inv = new double[x.cols];
+        for (int c = 0; c < x.cols; c++) {
+            double sum = 0, sq = 0;
+            for (int r = 0; r < x.rows; r++) {
+                double v = x.data[x.offset + r * x.cols + c];
+                sum += v;
+                sq += v * v;
+            }
+            double m = sum / x.rows;
+            double var = Math.max(0, sq / x.rows - m * m);
+            mean[c] = m;
+            inv[c] = var > 1e-24 ? 1 / Math.sqrt(var) : 0;
+        }
+        return new Fitted(this, mean, inv);
+    }
+
+    /** A fitted normalisation: {@link #apply} maps rows of the same width the same way. */
+    public static final class Fitted {
+        private final FeatureNorm norm;
+        private final double[] mean, inv;
+
+        public Fitted(FeatureNorm norm, double[] mean, double[] inv) {
+            if (norm == STANDARDIZE && (mean == null || inv == null || mean.length != inv.length)) {
+                throw new IllegalArgumentException("standardize needs a mean and an inverse std per column");
+            }
+            this.norm = norm;
+            this.mean = norm == STANDARDIZE ? mean.clone() : null;
+            this.inv = norm == STANDARDIZE ? inv.clone() : null;
+        }
+
+        public FeatureNorm norm() {
+            return norm;
+        }
+
+        /** Column means (standardize only; null otherwise). */
+        public double[] mean() {
+            return mean == null ? null : mean.clone();
+        }
+
+        /** Column inverse standard deviations, 0 for constant columns (standardize only). */
+        public double[] inverseStd() {
+            return inv == null ? null : inv.clone();
+        }
+
+        /** A new tensor; the input is not modified. */
+        public Tensor apply(Tensor x) {
+            Tensor out = x.copy();
+            switch (norm) {
+                case NONE:
+                    return out;
+                case L2:
+                    Kernels.get().rowL2Normalize(out.data, 0, out.rows, out.cols, 1e-12f, out.data, 0, null, 0);
+                    return out;
+                case STANDARDIZE:
+                    if (x.cols != mean.length) {
+                        throw new IllegalArgumentException("features have " + x.cols + " columns, the normalisation was fitted on "
+                                + mean.length);
                     }
-                    double mean = sum / out.rows;
-                    double var = Math.max(0, sq / out.rows - mean * mean);
-                    double inv = var > 1e-24 ? 1 / Math.sqrt(var) : 0;
-                    for (int r = 0; r < out.rows; r++) {
-                        int i = r * out.cols + c;
-                        out.data[i] = (float) ((out.data[i] - mean) * inv);
+                    for (int c = 0; c < out.cols; c++) {
+                        for (int r = 0; r < out.rows; r++) {
+                            int i = r * out.cols + c;
+                            out.data[i] = (float) ((out.data[i] - mean[c]) * inv[c]);
+                        }
                     }
-                }
-                return out;
-            default:
-                throw new AssertionError(this);
+                    return out;
+                default:
+                    throw new AssertionError(norm);
+            }
         }
     }
 

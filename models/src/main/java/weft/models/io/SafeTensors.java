@@ -32,8 +32,9 @@ import weft.models.util.Json;
  *                the tensors tile the block without gaps or overlaps
  * </pre>
  *
- * <p>weft writes {@code F32} for float tensors and {@code I32} / {@code I64} for integer arrays (id
- * lists, step counters), tensors in the order given. The reader accepts those three dtypes and
+ * <p>weft writes {@code F32} for float tensors, {@code F64} for statistics kept in double and
+ * {@code I32} / {@code I64} for integer arrays (interaction lists, step counters), tensors in the
+ * order given. The reader accepts those four dtypes and
  * checks everything the format promises (header length within the file, offsets in order, sizes
  * equal to dtype size times the shape's product, no trailing bytes) and reports a defect as a
  * {@link DataFormatException} naming the file and the tensor.
@@ -51,17 +52,24 @@ public final class SafeTensors {
         final Tensor floats;
         final int[] ints;
         final long[] longs;
+        final double[] doubles;
 
         private Entry(String dtype, long[] shape, Tensor floats, int[] ints, long[] longs) {
+            this(dtype, shape, floats, ints, longs, null);
+        }
+
+        private Entry(String dtype, long[] shape, Tensor floats, int[] ints, long[] longs, double[] doubles) {
             this.dtype = dtype;
             this.shape = shape;
             this.floats = floats;
             this.ints = ints;
             this.longs = longs;
+            this.doubles = doubles;
         }
 
         long bytes() {
-            return floats != null ? 4L * floats.size() : ints != null ? 4L * ints.length : 8L * longs.length;
+            return floats != null ? 4L * floats.size() : ints != null ? 4L * ints.length
+                    : longs != null ? 8L * longs.length : 8L * doubles.length;
         }
 
         public String dtype() {
@@ -112,6 +120,10 @@ public final class SafeTensors {
             return entry(name, "I64").longs;
         }
 
+        public double[] doubles(String name) {
+            return entry(name, "F64").doubles;
+        }
+
         public long[] shape(String name) {
             return entry(name, null).shape.clone();
         }
@@ -148,6 +160,10 @@ public final class SafeTensors {
 
         public Writer put(String name, long[] values) {
             return add(name, new Entry("I64", new long[] {values.length}, null, null, values));
+        }
+
+        public Writer put(String name, double[] values) {
+            return add(name, new Entry("F64", new long[] {values.length}, null, null, null, values));
         }
 
         public Writer meta(String key, String value) {
@@ -207,10 +223,15 @@ public final class SafeTensors {
                         if (buf.remaining() < 8) flush(buf, out);
                         buf.putInt(v);
                     }
-                } else {
+                } else if (t.longs != null) {
                     for (long v : t.longs) {
                         if (buf.remaining() < 8) flush(buf, out);
                         buf.putLong(v);
+                    }
+                } else {
+                    for (double v : t.doubles) {
+                        if (buf.remaining() < 8) flush(buf, out);
+                        buf.putDouble(v);
                     }
                 }
             }
@@ -285,8 +306,8 @@ public final class SafeTensors {
             }
             Map<?, ?> h = (Map<?, ?>) e.getValue();
             Object dtype = h.get("dtype");
-            if (!"F32".equals(dtype) && !"I32".equals(dtype) && !"I64".equals(dtype)) {
-                throw DataFormatException.inFile(file, "tensor '" + name + "' has dtype " + dtype + "; weft reads F32, I32 and I64");
+            if (!"F32".equals(dtype) && !"I32".equals(dtype) && !"I64".equals(dtype) && !"F64".equals(dtype)) {
+                throw DataFormatException.inFile(file, "tensor '" + name + "' has dtype " + dtype + "; weft reads F32, F64, I32 and I64");
             }
             long[] shape = longs(file, name, "shape", h.get("shape"), -1);
             long[] off = longs(file, name, "data_offsets", h.get("data_offsets"), 2);
@@ -297,7 +318,7 @@ public final class SafeTensors {
                 }
                 count *= s;
             }
-            long size = count * ("I64".equals(dtype) ? 8 : 4);
+            long size = count * width((String) dtype);
             if (off[0] < 0 || off[1] < off[0] || off[1] > dataLen) {
                 throw DataFormatException.inFile(file, "tensor '" + name + "' data_offsets [" + off[0] + ", " + off[1]
                         + "] lie outside the " + dataLen + " data bytes (truncated?)");
@@ -326,7 +347,7 @@ public final class SafeTensors {
             String dtype = (String) o[3];
             long[] shape = (long[]) o[4];
             int begin = (int) (dataStart + (Long) o[1]);
-            long count = ((Long) o[2] - (Long) o[1]) / ("I64".equals(dtype) ? 8 : 4);
+            long count = ((Long) o[2] - (Long) o[1]) / width(dtype);
             if (count > Integer.MAX_VALUE - 8) {
                 throw DataFormatException.inFile(file, "tensor '" + name + "' has " + count + " elements, more than a Java array holds");
             }
@@ -349,6 +370,12 @@ public final class SafeTensors {
                     tensors.put(name, new Entry(dtype, shape, null, d, null));
                     break;
                 }
+                case "F64": {
+                    double[] d = new double[(int) count];
+                    src.asDoubleBuffer().get(d);
+                    tensors.put(name, new Entry(dtype, shape, null, null, null, d));
+                    break;
+                }
                 default: {
                     long[] d = new long[(int) count];
                     src.asLongBuffer().get(d);
@@ -357,6 +384,10 @@ public final class SafeTensors {
             }
         }
         return new Contents(file, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
+    }
+
+    private static int width(String dtype) {
+        return "I64".equals(dtype) || "F64".equals(dtype) ? 8 : 4;
     }
 
     private static long[] longs(Path file, String tensor, String key, Object v, int wantLength) {
