@@ -75,6 +75,8 @@ public final class Main {
                     return robustness(args, out);
                 case "report":
                     return report(args, out);
+                case "coldstart":
+                    return ColdstartCommand.run(args, out);
                 default:
                     throw new Args.UsageException("unknown command '" + args[0] + "'");
             }
@@ -666,6 +668,8 @@ public final class Main {
                 "             --model NAME [train's flags]",
                 "  robustness train under feature noise and dropped training interactions; metrics relative to clean",
                 "             --model NAME | --models A,B [--feature-noise 0.1,0.3,0.5] [--drop-interactions 0.2,0.4]",
+                "  coldstart  hold items out of training, train, then rank them from their features for their users",
+                "             --holdout-items 0.2 --models vbpr,freedom,... [train's flags]; vs random and feature-kNN baselines",
                 "  report     one self-contained HTML page (charts, tables, run facts) from reports of train, compare,",
                 "             ablate and robustness: FILE.json... --out report.html",
                 "  models     the models, one per line (--markdown: the README's table)",
