@@ -79,7 +79,7 @@ final class ColdstartCommand {
         }
         String header = String.format(Locale.ROOT, "cold start on %s: %d of %d items held out (seed %d), %d users rank the %d held-out items"
                         + "%s", s.data().name(), h.candidates(), s.data().numItems(), seed, h.users(), h.candidates(),
-                h.skippedUsers() == 0 ? "" : " (" + h.skippedUsers() + " users whose every training item was held out are left out)");
+                h.skippedUsers() == 0 ? "" : " (" + h.skippedUsers() + (h.skippedUsers() == 1 ? " user" : " users") + " whose every training item was held out " + (h.skippedUsers() == 1 ? "is" : "are") + " left out)");
         if (s.train().verbose) {
             out.println(header);
         }
