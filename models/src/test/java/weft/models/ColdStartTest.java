@@ -262,6 +262,15 @@ class ColdStartTest {
                 graphsOnly, Freedom.SPEC.config(), Options.defaults(), f, fresh));
         assertTrue(e.getMessage().contains("no item feature vectors") && e.getMessage().contains("precomputed item graphs"), e.getMessage());
 
+        Dataset mixed = new Dataset("mixed", new Split(data.train(), data.valid(), data.test()), Map.of("image", data.modality("image")),
+                Map.of("text", KnnGraph.freedom(data.modality("text"), 10)));
+        Recommender fm = Freedom.SPEC.create(mixed);
+        e = assertThrows(IllegalArgumentException.class, () -> CatalogueExtension.withNewItems(Freedom.SPEC, mixed,
+                Freedom.SPEC.config(), Options.defaults(), fm, Map.of("image", new Tensor(2, 64))));
+        assertTrue(e.getMessage().contains("precomputed item graphs [text] (--item-graph) cannot take new items in"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> CatalogueExtension.extendedData(data, fresh, List.of("new", "7")));
+        assertTrue(e.getMessage().contains("new item id '7' is already an item of the catalogue"), e.getMessage());
+
         ModelConfig cfg = Vbpr.SPEC.config();
         cfg.dim = 4;
         Recommender v = Vbpr.SPEC.create(data, cfg, Options.defaults());

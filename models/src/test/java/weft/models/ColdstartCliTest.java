@@ -84,6 +84,8 @@ class ColdstartCliTest {
         assertTrue(err().contains("--rho does not apply to vbpr"), err());
         assertEquals(1, run("coldstart", "--models", "freedom", "--data", data, "--holdout-items", "0.001"));
         assertTrue(err().contains("holding out 0.001 of 400 items leaves none held out"), err());
+        assertEquals(2, run("coldstart", "--models", "vbpr", "--data", data, "--report", tmp.toString()));
+        assertTrue(err().contains("--report: '" + tmp + "' is a folder"), err());
         assertEquals("", out().strip().lines().filter(l -> l.startsWith("epoch")).findFirst().orElse(""), "nothing trained");
     }
 }

@@ -1,6 +1,8 @@
 package weft.models.cli;
 
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -69,6 +71,7 @@ final class ColdstartCommand {
             opts.add(Main.modelOptions(m, a)); // a bad value fails before the first model trains
         }
         Main.Setup s = Main.setup(a);
+        requireWritable(s.report());
         for (ModelSpec m : models) {
             CatalogueExtension.requireSupported(m, s.data());
         }
@@ -140,6 +143,26 @@ final class ColdstartCommand {
             out.println("report written to " + s.report());
         }
         return 0;
+    }
+
+    /** Fails naming --report when the report could not be written at the end (checked before any training). */
+    static void requireWritable(Path report) {
+        if (report == null) {
+            return;
+        }
+        if (Files.isDirectory(report)) {
+            throw new Args.UsageException("--report: '" + report + "' is a folder; give a file name, e.g. " + report.resolve("coldstart.json"));
+        }
+        if (Files.exists(report) && !Files.isWritable(report)) {
+            throw new Args.UsageException("--report: '" + report + "' is not writable");
+        }
+        Path dir = report.toAbsolutePath().getParent();
+        while (dir != null && !Files.exists(dir)) {
+            dir = dir.getParent();
+        }
+        if (dir == null || !Files.isDirectory(dir) || !Files.isWritable(dir)) {
+            throw new Args.UsageException("--report: cannot create '" + report + "' (" + (dir == null ? "no folder" : "'" + dir + "' is not a writable folder") + ")");
+        }
     }
 
     /** Recall@20 and NDCG@20 over the held-out candidates, one row per baseline and model. */
