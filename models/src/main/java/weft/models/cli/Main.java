@@ -77,12 +77,19 @@ public final class Main {
                     return report(args, out);
                 case "coldstart":
                     return ColdstartCommand.run(args, out);
+                case "recommend":
+                    return RecommendCommand.run(args, out);
+                case "export":
+                    return ExportCommand.run(args, out);
                 default:
                     throw new Args.UsageException("unknown command '" + args[0] + "'");
             }
         } catch (Args.UsageException | OptionException e) {
             err.println("weft " + args[0] + ": " + e.getMessage());
             err.println("run 'weft help' for usage");
+            return 2;
+        } catch (weft.models.serve.UnknownIdException e) {
+            err.println("weft " + args[0] + ": " + e.getMessage());
             return 2;
         } catch (DataFormatException e) {
             err.println("weft: " + e.getMessage());
@@ -248,6 +255,13 @@ public final class Main {
     }
 
     static TrainResult trainOne(ModelSpec spec, Setup s, Args a, Options opts, PrintStream out) {
+        return trainModel(spec, s, a, opts, out).result();
+    }
+
+    /** A trained model (holding its best epoch's parameters), the configuration it was built with, and its result. */
+    record Trained(Recommender model, ModelConfig config, TrainResult result) {}
+
+    static Trained trainModel(ModelSpec spec, Setup s, Args a, Options opts, PrintStream out) {
         ModelConfig mc = spec.withDefaults(s.model(), a.has("reg"), a.has("layers"));
         Recommender rec = spec.create(s.data(), mc, opts);
         Map<String, Object> cfg = spec.config(mc, opts);
@@ -266,7 +280,7 @@ public final class Main {
                 out.println("warning: " + warning);
             }
         }
-        return new Trainer(s.train(), out).fit(rec, s.data(), cfg);
+        return new Trained(rec, mc, new Trainer(s.train(), out).fit(rec, s.data(), cfg));
     }
 
     /** A model trained once per seed of the setup, with the per-seed reports. */
@@ -290,12 +304,30 @@ public final class Main {
     }
 
     static int train(String[] argv, PrintStream out) throws IOException {
-        Args a = commonFlags("model").parse(argv, 1);
+        Args a = commonFlags("model", "save").parse(argv, 1);
         ModelSpec model = requireModel(a.string("model", null));
         checkModelFlags(a, List.of(model));
         Options opts = modelOptions(model, a);
+        Path save = a.has("save") ? Path.of(a.string("save", null)) : null;
+        if (save != null) {
+            if (a.integer("seeds", 1, 1) > 1) {
+                throw new Args.UsageException("--save keeps one trained model; it cannot be combined with --seeds > 1");
+            }
+            try {
+                weft.models.io.ModelDir.checkWritable(save);
+            } catch (IllegalArgumentException e) {
+                throw new Args.UsageException("--save: " + e.getMessage());
+            }
+        }
         Setup s = setup(a);
-        Seeded runs = trainSeeds(model, s, a, opts, out);
+        Seeded runs;
+        if (save != null) {
+            Trained t = trainModel(model, s, a, opts, out);
+            runs = new Seeded(new SeedRuns(model.name(), s.seedList(), List.of(t.result())), List.of(runReport(t.result(), s.data())));
+            weft.models.io.ModelDir.save(save, model, t.config(), opts, s.train(), t.model(), s.data(), t.result());
+        } else {
+            runs = trainSeeds(model, s, a, opts, out);
+        }
         if (s.seeds() == 1) {
             printResult(out, runs.runs().runs.get(0));
         } else {
@@ -304,6 +336,9 @@ public final class Main {
         }
         Object rep = runs.report();
         writeReports(s, rep instanceof Map<?, ?> m ? castMap(m) : Map.of("runs", rep), out);
+        if (save != null) {
+            out.println("model saved to " + save + " (weft recommend --model " + save + " --user ID)");
+        }
         return 0;
     }
 
@@ -659,7 +694,7 @@ public final class Main {
                 "             --model " + String.join("|", Models.names()) + " [--data DIR (default test-data/)]",
                 "             [--epochs 1000] [--patience 20] [--dim 64] [--lr 1e-3] [--reg 1e-4, bprmf 0.1] [--layers 3]",
                 "             [--batch 2048] [--seed S] [--seeds N (runs seeds S..S+N-1; tables show mean ± std)] [--threads T]",
-                "             [--report FILE.json] [--report-html FILE.html] [--quiet]",
+                "             [--report FILE.json] [--report-html FILE.html] [--save DIR (the best-valid model)] [--quiet]",
                 "             [--modality NAME=FILE.npy]... [--item-graph NAME=FILE.tsv]... [--feature-norm none|standardize|l2]",
                 "             [model options: see below, or 'weft help MODEL']",
                 "  compare    train several models with the same seed and print one table of test metrics",
@@ -672,6 +707,12 @@ public final class Main {
                 "             --holdout-items 0.2 --models vbpr,freedom,... [train's flags]; vs random and feature-kNN baselines",
                 "  report     one self-contained HTML page (charts, tables, run facts) from reports of train, compare,",
                 "             ablate and robustness: FILE.json... --out report.html",
+                "  recommend  top-k items from a saved model: --model DIR --user ID | --users FILE --out FILE.tsv",
+                "             | --item ID (similar items) | --items A,B,C (a new user folded in) [--k 20] [--include-seen]",
+                "             [--skip-unknown]; --new-items NAME=FILE.npy [--new-ids FILE] adds items unseen in",
+                "             training from their feature rows (cold start, feature-reading models)",
+                "  export     a saved model's embeddings for other tools: --model DIR --out FOLDER",
+                "             (user_embeddings.npy, item_embeddings.npy, users.tsv, items.tsv)",
                 "  models     the models, one per line (--markdown: the README's table)",
                 "  info       version, JVM and the kernel provider in use",
                 "  version    print the version",

@@ -72,15 +72,24 @@ public final class CatalogueExtension {
     /** The extended model itself (parameters copied as described above); {@link #withNewItems} scores with it. */
     public static Recommender extendedModel(ModelSpec spec, Dataset data, ModelConfig cfg, Options opts, Recommender trained,
                                             Map<String, Tensor> newItemFeatures) {
+        return extended(spec, data, cfg, opts, trained, newItemFeatures, null).model();
+    }
+
+    /** An extended model and the enlarged dataset it was built on. */
+    public record Extended(Dataset data, Recommender model) {}
+
+    /** As {@link #extendedModel}, with the new items' raw ids ({@code null}: {@code new:0, new:1, ...}). */
+    public static Extended extended(ModelSpec spec, Dataset data, ModelConfig cfg, Options opts, Recommender trained,
+                                    Map<String, Tensor> newItemFeatures, List<String> newIds) {
         requireSupported(spec, data);
         if (!trained.name().equals(spec.name())) {
             throw new IllegalArgumentException("cold start: the trained model is " + trained.name() + ", the spec " + spec.name());
         }
-        Dataset extended = extendedData(data, newItemFeatures, null);
+        Dataset extended = extendedData(data, newItemFeatures, newIds);
         Recommender fresh = spec.create(extended, cfg, opts);
         copyParameters(trained.parameters(), fresh.parameters(), data.numUsers(), data.numItems(),
                 extended.numItems() - data.numItems(), spec.name());
-        return fresh;
+        return new Extended(extended, fresh);
     }
 
     /**

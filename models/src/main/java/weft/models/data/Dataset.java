@@ -248,6 +248,13 @@ public final class Dataset {
         return d;
     }
 
+    /** The same dataset recording {@code norms} as its features' normalisation (a saved model's, rebuilt). */
+    public Dataset withFeatureNorms(Map<String, FeatureNorm.Fitted> norms) {
+        Dataset d = copyIds(new Dataset(name, new Split(train, valid, test), modalities, itemGraphs));
+        d.featureNorms = Collections.unmodifiableMap(new LinkedHashMap<>(norms));
+        return d;
+    }
+
     /** Number of training (user, item) pairs. */
     public int numTrain() {
         return train.size();

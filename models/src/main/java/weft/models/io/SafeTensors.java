@@ -86,11 +86,22 @@ public final class SafeTensors {
         private final Path file;
         private final Map<String, Entry> tensors;
         private final Map<String, String> metadata;
+        private final Map<String, long[]> shapes;
 
-        Contents(Path file, Map<String, Entry> tensors, Map<String, String> metadata) {
+        Contents(Path file, Map<String, Entry> tensors, Map<String, String> metadata, Map<String, long[]> shapes) {
             this.file = file;
             this.tensors = tensors;
             this.metadata = metadata;
+            this.shapes = shapes;
+        }
+
+        /** The shape of any tensor the header declares, read or not (see {@link SafeTensors#read(Path, java.util.Collection)}). */
+        public long[] shapeOf(String name) {
+            long[] s = shapes.get(name);
+            if (s == null) {
+                throw DataFormatException.inFile(file, "has no tensor '" + name + "'; it holds " + shapes.keySet());
+            }
+            return s.clone();
         }
 
         public Map<String, String> metadata() {
@@ -263,17 +274,95 @@ public final class SafeTensors {
         return parse(file, bytes);
     }
 
-    static Contents parse(Path file, byte[] bytes) {
-        if (bytes.length < 8) {
-            throw DataFormatException.inFile(file, "is " + bytes.length + " bytes, too short for a safetensors file (truncated?)");
+    /**
+     * Reads only the named tensors (the header is checked in full, as by {@link #read}), so a
+     * reader that needs a few tensors of a large file holds only those in memory.
+     */
+    public static Contents read(Path file, java.util.Collection<String> names) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            long length = ch.size();
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            if (length >= 8) {
+                readFully(ch, lenBuf, 0);
+            }
+            long n = length >= 8 ? lenBuf.getLong(0) : 0;
+            checkLength(file, length, n);
+            ByteBuffer head = ByteBuffer.allocate((int) n);
+            readFully(ch, head, 8);
+            Header h = header(file, head.array(), n, length - 8 - n);
+            LinkedHashMap<String, Entry> tensors = new LinkedHashMap<>();
+            for (String name : names) {
+                Slot s = h.slots.get(name);
+                if (s == null) {
+                    throw DataFormatException.inFile(file, "has no tensor '" + name + "'; it holds " + h.slots.keySet());
+                }
+                checkCount(file, s);
+                ByteBuffer data = ByteBuffer.allocate((int) (s.end - s.begin));
+                readFully(ch, data, 8 + n + s.begin);
+                data.flip();
+                tensors.put(name, decode(s, data.order(ByteOrder.LITTLE_ENDIAN)));
+            }
+            return new Contents(file, Collections.unmodifiableMap(tensors), h.metadata, h.shapes());
+        } catch (NoSuchFileException e) {
+            throw DataFormatException.inFile(file, "no such file");
+        } catch (IOException e) {
+            throw DataFormatException.inFile(file, "cannot be read: " + e.getMessage());
+        } catch (OutOfMemoryError e) {
+            throw DataFormatException.inFile(file, "is too large to read into this JVM's heap; raise it with WEFT_JAVA_OPTS=-Xmx...");
         }
-        ByteBuffer bb = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-        long n = bb.getLong(0);
-        if (n < 2 || n > MAX_HEADER || n > bytes.length - 8L) {
+    }
+
+    private static void readFully(java.nio.channels.FileChannel ch, ByteBuffer buf, long position) throws IOException {
+        long pos = position;
+        while (buf.hasRemaining()) {
+            int r = ch.read(buf, pos);
+            if (r < 0) {
+                throw new IOException("unexpected end of file");
+            }
+            pos += r;
+        }
+    }
+
+    /** One tensor's place in the data block, as the header declares it. */
+    private record Slot(String name, String dtype, long[] shape, long begin, long end) {}
+
+    private record Header(Map<String, String> metadata, LinkedHashMap<String, Slot> slots) {
+        Map<String, long[]> shapes() {
+            LinkedHashMap<String, long[]> m = new LinkedHashMap<>();
+            slots.forEach((k, v) -> m.put(k, v.shape));
+            return Collections.unmodifiableMap(m);
+        }
+    }
+
+    private static void checkLength(Path file, long length, long n) {
+        if (length < 8) {
+            throw DataFormatException.inFile(file, "is " + length + " bytes, too short for a safetensors file (truncated?)");
+        }
+        if (n < 2 || n > MAX_HEADER || n > length - 8L) {
             throw DataFormatException.inFile(file, "header length " + Long.toUnsignedString(n) + " does not fit the file's "
-                    + bytes.length + " bytes: not a safetensors file, or truncated");
+                    + length + " bytes: not a safetensors file, or truncated");
         }
-        String json = new String(bytes, 8, (int) n, StandardCharsets.UTF_8);
+    }
+
+    static Contents parse(Path file, byte[] bytes) {
+        long n = bytes.length >= 8 ? ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0) : 0;
+        checkLength(file, bytes.length, n);
+        byte[] json = java.util.Arrays.copyOfRange(bytes, 8, 8 + (int) n);
+        long dataStart = 8 + n;
+        Header h = header(file, json, n, bytes.length - dataStart);
+        LinkedHashMap<String, Entry> tensors = new LinkedHashMap<>();
+        for (Slot s : h.slots.values()) {
+            checkCount(file, s);
+            ByteBuffer src = ByteBuffer.wrap(bytes, (int) (dataStart + s.begin), (int) (s.end - s.begin)).slice()
+                    .order(ByteOrder.LITTLE_ENDIAN);
+            tensors.put(s.name, decode(s, src));
+        }
+        return new Contents(file, Collections.unmodifiableMap(tensors), h.metadata, h.shapes());
+    }
+
+    /** Parses and checks the JSON header against a data block of {@code dataLen} bytes; slots in data order. */
+    private static Header header(Path file, byte[] jsonBytes, long n, long dataLen) {
+        String json = new String(jsonBytes, 0, (int) n, StandardCharsets.UTF_8);
         Object parsed;
         try {
             parsed = Json.parse(json);
@@ -283,10 +372,8 @@ public final class SafeTensors {
         if (!(parsed instanceof Map)) {
             throw DataFormatException.inFile(file, "header is not a JSON object");
         }
-        long dataStart = 8 + n;
-        long dataLen = bytes.length - dataStart;
         Map<String, String> metadata = new LinkedHashMap<>();
-        List<Object[]> order = new ArrayList<>();   // name, begin, end, dtype, shape
+        List<Slot> order = new ArrayList<>();
         for (Map.Entry<?, ?> e : ((Map<?, ?>) parsed).entrySet()) {
             String name = String.valueOf(e.getKey());
             if (name.equals("__metadata__")) {
@@ -327,63 +414,62 @@ public final class SafeTensors {
                 throw DataFormatException.inFile(file, "tensor '" + name + "' has " + (off[1] - off[0]) + " bytes, but its dtype "
                         + dtype + " and shape need " + size);
             }
-            order.add(new Object[] {name, off[0], off[1], dtype, shape});
+            order.add(new Slot(name, (String) dtype, shape, off[0], off[1]));
         }
-        order.sort((a, b) -> Long.compare((Long) a[1], (Long) b[1]));
+        order.sort((a, b) -> Long.compare(a.begin, b.begin));
         long expect = 0;
-        for (Object[] o : order) {
-            if ((Long) o[1] != expect) {
-                throw DataFormatException.inFile(file, "tensor '" + o[0] + "' starts at byte " + o[1] + " of the data, expected "
+        for (Slot o : order) {
+            if (o.begin != expect) {
+                throw DataFormatException.inFile(file, "tensor '" + o.name + "' starts at byte " + o.begin + " of the data, expected "
                         + expect + " (tensors must tile the data without gaps or overlaps)");
             }
-            expect = (Long) o[2];
+            expect = o.end;
         }
         if (expect != dataLen) {
             throw DataFormatException.inFile(file, (dataLen - expect) + " bytes after the last tensor: not a well-formed safetensors file");
         }
-        LinkedHashMap<String, Entry> tensors = new LinkedHashMap<>();
-        for (Object[] o : order) {
-            String name = (String) o[0];
-            String dtype = (String) o[3];
-            long[] shape = (long[]) o[4];
-            int begin = (int) (dataStart + (Long) o[1]);
-            long count = ((Long) o[2] - (Long) o[1]) / width(dtype);
-            if (count > Integer.MAX_VALUE - 8) {
-                throw DataFormatException.inFile(file, "tensor '" + name + "' has " + count + " elements, more than a Java array holds");
+        LinkedHashMap<String, Slot> slots = new LinkedHashMap<>();
+        for (Slot o : order) slots.put(o.name, o);
+        return new Header(Collections.unmodifiableMap(metadata), slots);
+    }
+
+    private static void checkCount(Path file, Slot s) {
+        long count = (s.end - s.begin) / width(s.dtype);
+        if (count > Integer.MAX_VALUE - 8) {
+            throw DataFormatException.inFile(file, "tensor '" + s.name + "' has " + count + " elements, more than a Java array holds");
+        }
+    }
+
+    private static Entry decode(Slot s, ByteBuffer src) {
+        long[] shape = s.shape;
+        long count = (s.end - s.begin) / width(s.dtype);
+        switch (s.dtype) {
+            case "F32": {
+                int rows, cols;
+                if (shape.length == 0) { rows = 1; cols = 1; }
+                else if (shape.length == 1) { rows = 1; cols = (int) shape[0]; }
+                else { rows = (int) shape[0]; cols = (int) (count / Math.max(1, shape[0])); }
+                if (shape.length > 0 && shape[0] == 0) cols = 0;
+                float[] d = new float[(int) count];
+                src.asFloatBuffer().get(d);
+                return new Entry(s.dtype, shape, new Tensor(d, 0, rows, cols), null, null);
             }
-            ByteBuffer src = ByteBuffer.wrap(bytes, begin, (int) ((Long) o[2] - (Long) o[1])).order(ByteOrder.LITTLE_ENDIAN);
-            switch (dtype) {
-                case "F32": {
-                    int rows, cols;
-                    if (shape.length == 0) { rows = 1; cols = 1; }
-                    else if (shape.length == 1) { rows = 1; cols = (int) shape[0]; }
-                    else { rows = (int) shape[0]; cols = (int) (count / Math.max(1, shape[0])); }
-                    if (shape.length > 0 && shape[0] == 0) cols = 0;
-                    float[] d = new float[(int) count];
-                    src.asFloatBuffer().get(d);
-                    tensors.put(name, new Entry(dtype, shape, new Tensor(d, 0, rows, cols), null, null));
-                    break;
-                }
-                case "I32": {
-                    int[] d = new int[(int) count];
-                    src.asIntBuffer().get(d);
-                    tensors.put(name, new Entry(dtype, shape, null, d, null));
-                    break;
-                }
-                case "F64": {
-                    double[] d = new double[(int) count];
-                    src.asDoubleBuffer().get(d);
-                    tensors.put(name, new Entry(dtype, shape, null, null, null, d));
-                    break;
-                }
-                default: {
-                    long[] d = new long[(int) count];
-                    src.asLongBuffer().get(d);
-                    tensors.put(name, new Entry(dtype, shape, null, null, d));
-                }
+            case "I32": {
+                int[] d = new int[(int) count];
+                src.asIntBuffer().get(d);
+                return new Entry(s.dtype, shape, null, d, null);
+            }
+            case "F64": {
+                double[] d = new double[(int) count];
+                src.asDoubleBuffer().get(d);
+                return new Entry(s.dtype, shape, null, null, null, d);
+            }
+            default: {
+                long[] d = new long[(int) count];
+                src.asLongBuffer().get(d);
+                return new Entry(s.dtype, shape, null, null, d);
             }
         }
-        return new Contents(file, Collections.unmodifiableMap(tensors), Collections.unmodifiableMap(metadata));
     }
 
     private static int width(String dtype) {
