@@ -312,7 +312,14 @@ public final class Checkpoint {
         }
 
         private static String show(Map<String, Object> m, String k) {
-            return m.containsKey(k) ? Json.compact(m.get(k)) : "(not set)";
+            if (!m.containsKey(k)) {
+                return "(not set)";
+            }
+            Object v = m.get(k);
+            if (v instanceof Double d && (double) (float) (double) d == d) {
+                return Float.toString((float) (double) d);   // a float setting as the flag gave it: 0.001, not 0.0010000000474974513
+            }
+            return Json.compact(v);
         }
 
         /** Puts the saved parameters, optimiser state and loop position into a fresh run's objects. */
