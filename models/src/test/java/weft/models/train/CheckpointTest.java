@@ -31,7 +31,9 @@ import weft.models.data.DataFormatException;
 import weft.models.data.Dataset;
 import weft.models.data.FeatureNorm;
 import weft.models.data.TrainBatches;
+import weft.models.cli.Main;
 import weft.models.options.Options;
+import weft.models.util.Json;
 
 /** Checkpoints and resume: an interrupted and resumed run equals an uninterrupted one to the bit. */
 class CheckpointTest {
@@ -396,6 +398,75 @@ class CheckpointTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fit(pop, data, Map.of(), tc));
         assertTrue(e.getMessage().contains("popularity has nothing to train"), e.getMessage());
         assertFalse(Files.exists(tmp.resolve("ck")));
+    }
+
+    /** Runs the command line: {exit code, stdout, stderr}. */
+    static Object[] cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+        int rc = Main.run(args, new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Object[] {rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8)};
+    }
+
+    static String[] trainArgs(String... more) {
+        List<String> a = new java.util.ArrayList<>(List.of("train", "--model", "lightgcn", "--data", Fixtures.testDataDir().toString(),
+                "--epochs", "3", "--dim", "8", "--batch", "1024", "--quiet"));
+        a.addAll(List.of(more));
+        return a.toArray(new String[0]);
+    }
+
+    @Test
+    void cliResumedReportEqualsTheCheckpointedRunsAndCarriesNoCheckpointSettings() throws IOException {
+        Path dir = tmp.resolve("ck"), a = tmp.resolve("a.json"), b = tmp.resolve("b.json");
+        Object[] r = cli(trainArgs("--checkpoint", dir.toString(), "--checkpoint-every", "2", "--report", a.toString()));
+        assertEquals(0, r[0], String.valueOf(r[2]));
+        assertEquals(List.of("checkpoint.json", "state-000002.safetensors"), files(dir), "the last epoch is kept as well");
+        r = cli(trainArgs("--resume", dir.toString(), "--report", b.toString()));
+        assertEquals(0, r[0], String.valueOf(r[2]));
+        Object ja = Json.parse(Files.readString(a)), jb = Json.parse(Files.readString(b));
+        assertEquals(List.of(), ReportDiff.diff(ja, jb));
+        String text = Files.readString(a);
+        assertFalse(text.contains("checkpoint") || text.contains("resume"), "checkpoint settings stay out of the report");
+        // the comparison does catch a difference in the numbers
+        Files.writeString(b, Files.readString(b).replaceFirst("\"loss\": [0-9.E-]+", "\"loss\": 0.5"));
+        assertEquals(1, ReportDiff.diff(ja, Json.parse(Files.readString(b))).size());
+    }
+
+    @Test
+    void cliRefusesCheckpointFlagsWhereTheyCannotWork() {
+        Path dir = tmp.resolve("ck");
+        Object[] r = cli(trainArgs("--checkpoint", dir.toString(), "--seeds", "2"));
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[2]).startsWith("weft train: --checkpoint keeps one run's state; it cannot be combined with --seeds 2"), (String) r[2]);
+        r = cli("compare", "--models", "lightgcn,bprmf", "--checkpoint", dir.toString());
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[2]).startsWith("weft compare: --checkpoint applies to weft train only (one run); compare trains several"), (String) r[2]);
+        r = cli("ablate", "--model", "freedom", "--resume", dir.toString());
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[2]).startsWith("weft ablate: --resume applies to weft train only"), (String) r[2]);
+        r = cli(trainArgs("--checkpoint-every", "2"));
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[2]).startsWith("weft train: --checkpoint-every needs --checkpoint DIR"), (String) r[2]);
+        r = cli(trainArgs("--checkpoint", dir.toString(), "--checkpoint-every", "0"));
+        assertEquals(2, r[0]);
+        assertTrue(((String) r[2]).startsWith("weft train: --checkpoint-every must be >= 1, got 0"), (String) r[2]);
+        assertFalse(Files.exists(dir), "nothing written by refused commands");
+    }
+
+    @Test
+    void cliNamesACorruptedOrMismatchedCheckpointInOneLine() throws IOException {
+        Path dir = tmp.resolve("ck");
+        assertEquals(0, cli(trainArgs("--checkpoint", dir.toString()))[0]);
+        Object[] r = cli(trainArgs("--resume", dir.toString(), "--lr", "0.01"));
+        assertEquals(1, r[0]);
+        assertEquals("weft train: --resume " + dir + ": the checkpoint was made with lr = 0.001, this run has lr = 0.01 (resume with the same settings)",
+                ((String) r[2]).strip());
+        Path state = dir.resolve("state-000002.safetensors");
+        byte[] bytes = Files.readAllBytes(state);
+        bytes[bytes.length - 1] ^= 1;
+        Files.write(state, bytes);
+        r = cli(trainArgs("--resume", dir.toString()));
+        assertEquals(1, r[0]);
+        assertEquals("weft: " + state + ": checkpoint state is corrupted (SHA-256 mismatch)", ((String) r[2]).strip());
     }
 
     /** The folder's files, the lock file aside, sorted. */
