@@ -26,6 +26,7 @@ import java.util.regex.Pattern;
 
 import weft.autograd.Var;
 import weft.autograd.optim.Optimizer;
+import weft.engine.Kernels;
 import weft.engine.Tensor;
 import weft.models.data.AtomicFiles;
 import weft.models.data.DataFormatException;
@@ -48,7 +49,7 @@ import weft.models.util.Json;
  *       per-parameter step counters, lazy tables included);</li>
  *   <li>{@code checkpoint.json}: format and version, the model's name, the run's full config map
  *       (as the report prints it), the dataset's name and {@code Fingerprint}, the epoch reached,
- *       the interval, the early-stopping state (best score, best epoch, epochs since the best,
+ *       the interval, the kernel provider, the early-stopping state (best score, best epoch, epochs since the best,
  *       the best epoch's valid metrics), the per-epoch history (loss, timings, valid metrics) and
  *       the state file's name, size and SHA-256.</li>
  * </ul>
@@ -194,6 +195,7 @@ public final class Checkpoint {
         j.put("config", id.config());
         j.put("epoch", run.epoch);
         j.put("checkpoint_every", every);
+        j.put("kernels", Kernels.get().name());
         Map<String, Object> es = new LinkedHashMap<>();
         es.put("best_score", run.bestScore);
         es.put("best_epoch", run.bestEpoch);
@@ -239,6 +241,7 @@ public final class Checkpoint {
         final String model, dataset, fingerprint;
         final Map<String, Object> config;
         final int epoch, every;
+        final String kernels;
         final double bestScore;
         final int bestEpoch, sinceBest;
         final EvalResult bestValid;
@@ -256,6 +259,7 @@ public final class Checkpoint {
             config = f.map("config");
             epoch = f.integer("epoch", 0);
             every = f.integer("checkpoint_every", 1);
+            kernels = f.string("kernels");
             Fields es = f.object("early_stopping");
             Object bs = es.raw("best_score");
             bestScore = bs == null ? Double.NEGATIVE_INFINITY : es.number("best_score");

@@ -10,6 +10,7 @@ import java.util.Map;
 
 import weft.autograd.Var;
 import weft.autograd.optim.Adam;
+import weft.engine.Kernels;
 import weft.engine.Tensor;
 import weft.models.Recommender;
 import weft.models.data.Dataset;
@@ -72,7 +73,13 @@ public final class Trainer {
                 out.println(String.format(Locale.ROOT, "resuming from %s after epoch %d (best epoch %d, valid %s %.4f, %d since)",
                         cfg.resumeDir, run.epoch, run.bestEpoch, SELECTION_METRIC, run.bestScore, run.sinceBest));
             }
-        } else if (cfg.checkpointDir != null && Checkpoint.exists(cfg.checkpointDir)) {
+            if (!ck.kernels.equals(Kernels.get().name()) && cfg.verbose) {
+                out.println("warning: the checkpoint was trained with kernels " + ck.kernels + ", this run uses " + Kernels.get().name()
+                        + ": the continued run is valid but not bit-identical to an uninterrupted one");
+            }
+        }
+        if (cfg.checkpointDir != null && Checkpoint.exists(cfg.checkpointDir)
+                && (cfg.resumeDir == null || !sameFolder(cfg.checkpointDir, cfg.resumeDir))) {
             throw new IllegalArgumentException("--checkpoint " + cfg.checkpointDir + " already holds a checkpoint; continue it with --resume "
                     + cfg.checkpointDir + " or choose another folder");
         }
@@ -97,6 +104,14 @@ public final class Trainer {
                     // the process ending releases it as well
                 }
             }
+        }
+    }
+
+    private static boolean sameFolder(Path a, Path b) {
+        try {
+            return java.nio.file.Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
         }
     }
 
