@@ -104,20 +104,24 @@ public final class Checkpoint {
      * Makes {@code dir} (creating it) ready for checkpoints and locks it for this run; the lock is
      * released by closing the returned handle (or by the process ending, however it ends).
      */
-    static AutoCloseable lock(Path dir) {
+    static AutoCloseable lock(Path dir, String flag) {
+        String where = flag + " " + dir;
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(where + ": is a file, not a folder");
+        }
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new IllegalArgumentException("--checkpoint " + dir + ": cannot create the folder (" + e.getMessage() + ")");
+            throw new IllegalArgumentException(where + ": cannot create the folder (" + e.getMessage() + ")");
         }
-        if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
-            throw new IllegalArgumentException("--checkpoint " + dir + ": not a writable folder");
+        if (!Files.isWritable(dir)) {
+            throw new IllegalArgumentException(where + ": the folder is not writable");
         }
         FileChannel ch;
         try {
             ch = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         } catch (IOException e) {
-            throw new IllegalArgumentException("--checkpoint " + dir + ": cannot create " + dir.resolve(".lock") + " (" + e.getMessage() + ")");
+            throw new IllegalArgumentException(where + ": cannot create " + dir.resolve(".lock") + " (" + e.getMessage() + ")");
         }
         FileLock lock;
         try {
@@ -127,7 +131,7 @@ public final class Checkpoint {
         }
         if (lock == null) {
             closeQuietly(ch);
-            throw new IllegalArgumentException("--checkpoint " + dir + ": another weft run is checkpointing into this folder");
+            throw new IllegalArgumentException(where + ": another weft run is checkpointing into this folder");
         }
         FileLock held = lock;
         return () -> {

@@ -90,7 +90,7 @@ public final class Trainer {
         Evaluator evaluator = new Evaluator(data);
         Progress progress = cfg.verbose ? new Progress(out, batches.batchesPerEpoch()) : null;
 
-        AutoCloseable lock = dir == null ? null : Checkpoint.lock(dir);
+        AutoCloseable lock = dir == null ? null : Checkpoint.lock(dir, cfg.checkpointDir != null ? "--checkpoint" : "--resume");
         HeapMeter heap = new HeapMeter();
         try {
             Checkpointer ck = dir == null ? null : new Checkpointer(dir, id, every, params, opt);

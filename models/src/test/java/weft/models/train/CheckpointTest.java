@@ -366,6 +366,24 @@ class CheckpointTest {
     }
 
     @Test
+    void aFolderInUseOrAFileInItsPlaceIsRefusedBeforeTraining() throws Exception {
+        Run run = new Run("lightgcn", 8, 2, 50, 1e-2f, Options.defaults());
+        Path dir = tmp.resolve("ck");
+        TrainConfig tc = run.train();
+        tc.checkpointDir = dir;
+        try (AutoCloseable held = Checkpoint.lock(dir, "--checkpoint")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fit(run, tc));
+            assertEquals("--checkpoint " + dir + ": another weft run is checkpointing into this folder", e.getMessage());
+        }
+        assertEquals(List.of(), files(dir), "nothing was trained or written");
+        Path file = tmp.resolve("plain");
+        Files.writeString(file, "x");
+        tc.checkpointDir = file;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> fit(run, tc));
+        assertEquals("--checkpoint " + file + ": is a file, not a folder", e.getMessage());
+    }
+
+    @Test
     void leftoversOfAnInterruptedWriteAreIgnoredThenRemoved() throws IOException {
         // killed after the new state file was renamed into place but before checkpoint.json named it,
         // and earlier in the middle of writing a temporary file
