@@ -298,6 +298,9 @@ public final class Checkpoint {
         /**
          * Refuses a checkpoint of another model, other settings or other data, naming the first
          * difference; {@code flag} is how the command line named the folder ("--resume DIR").
+         * Only {@code epochs} may differ, and only upwards from the epochs already trained: the
+         * first epochs of a run do not depend on how many follow, so a run continued for more
+         * epochs equals one started with that many.
          */
         public void requireMatches(Identity id, String flag) {
             if (!model.equals(id.model())) {
@@ -307,6 +310,14 @@ public final class Checkpoint {
             keys.addAll(config.keySet());
             for (String k : keys) {
                 Object mine = id.config().get(k), theirs = config.get(k);
+                if (k.equals("epochs") && mine instanceof Long n && theirs instanceof Long) {
+                    // a run may be continued for more epochs: its first ones are those of any longer run
+                    if (n < epoch + 1) {
+                        throw new IllegalArgumentException(flag + ": the checkpoint has trained " + (epoch + 1)
+                                + " epochs, more than this run's epochs = " + n);
+                    }
+                    continue;
+                }
                 if (!Objects.equals(mine, theirs)) {
                     throw new IllegalArgumentException(flag + ": the checkpoint was made with " + k + " = " + show(config, k)
                             + ", this run has " + k + " = " + show(id.config(), k) + " (resume with the same settings)");

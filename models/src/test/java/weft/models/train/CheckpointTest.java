@@ -259,6 +259,28 @@ class CheckpointTest {
         }
     }
 
+    @Test
+    void aFinishedRunCanBeContinuedForMoreEpochsAndEqualsALongerRun() {
+        Run shortRun = new Run("lightgcn", 16, 3, 50, 1e-2f, Options.defaults());
+        Run longRun = new Run("lightgcn", 16, 5, 50, 1e-2f, Options.defaults());
+        Path dir = tmp.resolve("ck");
+        TrainConfig tc = shortRun.train();
+        tc.checkpointDir = dir;
+        fit(shortRun, tc);
+        TrainConfig more = longRun.train();
+        more.resumeDir = dir;
+        Recommender mb = longRun.create(data);
+        TrainResult b = fit(mb, data, longRun.reportConfig(), more);
+        Recommender ma = longRun.create(data);
+        TrainResult a = fit(ma, data, longRun.reportConfig(), longRun.train());
+        assertSameRun(a, ma, b, mb);
+        assertEquals(4, Checkpoint.read(dir).epoch());
+        // fewer epochs than the checkpoint has trained cannot be an uninterrupted run's
+        Run shorter = new Run("lightgcn", 16, 4, 50, 1e-2f, Options.defaults());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> resume(shorter, dir));
+        assertEquals("--resume " + dir + ": the checkpoint has trained 5 epochs, more than this run's epochs = 4", e.getMessage());
+    }
+
     /** A finished 2-epoch LightGCN run checkpointed into {@code dir}. */
     Run checkpointed(Path dir) {
         Run run = new Run("lightgcn", 8, 2, 50, 1e-2f, Options.defaults());
