@@ -82,4 +82,17 @@ grep -h '^resuming' "$work"/run-*.log || true
 echo "uninterrupted run"
 "$weft" train "${flags[@]}" --report "$work/b.json" >"$work/run-straight.log" 2>&1 \
   || { echo "the uninterrupted run failed:"; cat "$work/run-straight.log"; exit 1; }
-java -cp "$root/models/target/weft-models.jar:$root/models/target/lib/*" weft.models.train.ReportDiff "$work/a.json" "$work/b.json"
+status=0
+java -cp "$root/models/target/weft-models.jar:$root/models/target/lib/*" weft.models.train.ReportDiff "$work/a.json" "$work/b.json" || status=1
+
+# A copy of the final checkpoint with one byte flipped in the middle of its state file must be refused.
+rm -rf "$work/ck-flipped" && cp -r "$ck" "$work/ck-flipped"
+state="$(ls "$work/ck-flipped"/state-*.safetensors)"
+size=$(stat -c %s "$state")
+byte=$(od -An -tu1 -j $((size / 2)) -N1 "$state" | tr -d ' ')
+printf "$(printf '\\%03o' $(( (byte + 1) % 256 )))" | dd of="$state" bs=1 seek=$((size / 2)) conv=notrunc status=none
+rc=0
+"$weft" train "${flags[@]}" --resume "$work/ck-flipped" --quiet >"$work/run-flipped.log" 2>&1 || rc=$?
+echo "one byte flipped in $(basename "$state"): exit $rc, $(grep -v '^weft 0' "$work/run-flipped.log" | tail -1)"
+if [[ $rc == 0 ]] || ! grep -q 'SHA-256 mismatch' "$work/run-flipped.log"; then status=1; fi
+exit $status

@@ -72,7 +72,7 @@ public final class ReportDiff {
         Object b = Json.parse(Files.readString(Path.of(args[1]), StandardCharsets.UTF_8));
         List<String> d = diff(a, b);
         if (d.isEmpty()) {
-            System.out.println("identical: " + args[0] + " and " + args[1] + " (ignoring " + String.join(", ", WALL_CLOCK) + ", env.date)");
+            System.out.println("identical: " + args[0] + " and " + args[1] + " (ignoring " + "train_seconds, eval_seconds, heap, env.date)");
             System.exit(0);
         }
         System.out.println(d.size() + " difference" + (d.size() == 1 ? "" : "s") + " between " + args[0] + " and " + args[1] + ":");
