@@ -1,6 +1,7 @@
 package weft.autograd.optim;
 
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -30,20 +31,26 @@ import weft.engine.UnaryOp;
  * decaying them, and t counts the table's steps. This is what torch.optim.SparseAdam does, and
  * it is not identical to dense Adam: in dense Adam a row with zero gradient still moves while its
  * momentum decays. It saves the O(rows * d) update of large tables per batch.
+ *
+ * <p>{@link #exportState} / {@link #importState} carry m and v of every parameter that has taken
+ * a step ({@code "m.<index>"}, {@code "v.<index>"}) and the per-parameter step counters t
+ * ({@code "steps"}, 0 for a parameter not stepped yet). In lazy mode t is already per table and
+ * untouched rows keep their moments inside m and v, so that is the whole state; the rows a table
+ * handed out since the last step are not, which is why the state is taken between steps.
  */
 public final class Adam extends Optimizer {
     private final float beta1, beta2, eps, weightDecay;
     private boolean decoupled;
-    private final Map<Var, State> state = new IdentityHashMap<>();
+    private final Map<Var, ParamState> state = new IdentityHashMap<>();
     private final Map<Var, Embedding> lazyTables = new IdentityHashMap<>();
 
-    private static final class State {
+    private static final class ParamState {
         final Tensor m, v;
         final float[] scratch;
         final float[] decayed;   // g + wd * p, only for coupled weight decay
         long t;
 
-        State(Tensor p, boolean needsDecayed) {
+        ParamState(Tensor p, boolean needsDecayed) {
             m = new Tensor(p.rows, p.cols);
             v = new Tensor(p.rows, p.cols);
             scratch = new float[p.size()];
@@ -91,7 +98,7 @@ public final class Adam extends Optimizer {
             int[] rows = table == null ? null : table.touchedRows();
             if (table != null) table.clearTouched();
             if (g == null) continue;
-            State s = state.computeIfAbsent(p, x -> new State(x.value, weightDecay != 0f && !decoupled));
+            ParamState s = state.computeIfAbsent(p, x -> new ParamState(x.value, weightDecay != 0f && !decoupled));
             s.t++;
             double bc1 = 1 - Math.pow(beta1, s.t), bc2Sqrt = Math.sqrt(1 - Math.pow(beta2, s.t));
             float stepSize = (float) (lr / bc1);
@@ -105,7 +112,7 @@ public final class Adam extends Optimizer {
     }
 
     /** The update on elements {@code [from, from + n)} of one parameter. */
-    private void update(Tensor w, Tensor g, State s, int from, int n, float stepSize, float bc2Sqrt) {
+    private void update(Tensor w, Tensor g, ParamState s, int from, int n, float stepSize, float bc2Sqrt) {
         Kernels k = Kernels.get();
         float[] gd = g.data, sc = s.scratch, m = s.m.data, v = s.v.data;
         int go = g.offset + from, wo = w.offset + from;
@@ -128,13 +135,65 @@ public final class Adam extends Optimizer {
 
     /** The first and second moments of a parameter (null before its first step), for inspection and tests. */
     public Tensor[] moments(Var p) {
-        State s = state.get(p);
+        ParamState s = state.get(p);
         return s == null ? null : new Tensor[] {s.m, s.v};
+    }
+
+    @Override
+    public State exportState() {
+        for (Embedding e : lazyTables.values()) {
+            int[] pending = e.touchedRows();
+            if (pending == null || pending.length > 0) {
+                throw new IllegalStateException("Adam.exportState: a lazy table has rows used since the last step; export between steps");
+            }
+        }
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        long[] steps = new long[params.size()];
+        for (int i = 0; i < params.size(); i++) {
+            ParamState s = state.get(params.get(i));
+            if (s != null) {
+                steps[i] = s.t;
+                tensors.put("m." + i, s.m.copy());
+                tensors.put("v." + i, s.v.copy());
+            }
+        }
+        return new State(tensors, Map.of("steps", steps));
+    }
+
+    @Override
+    public void importState(State s) {
+        long[] steps = s.counters().get("steps");
+        if (steps == null) {
+            throw new IllegalArgumentException("Adam state: counter 'steps' is missing");
+        }
+        if (steps.length != params.size()) {
+            throw new IllegalArgumentException("Adam state: 'steps' has " + steps.length + " entries for " + params.size() + " parameters");
+        }
+        for (int i = 0; i < steps.length; i++) {
+            if (steps[i] < 0) {
+                throw new IllegalArgumentException("Adam state: parameter " + i + " has a negative step count " + steps[i]);
+            }
+            if (steps[i] > 0) {
+                requireLike(s, "m." + i, i);
+                requireLike(s, "v." + i, i);
+            }
+        }
+        state.clear();
+        for (int i = 0; i < steps.length; i++) {
+            if (steps[i] > 0) {
+                Var p = params.get(i);
+                ParamState st = new ParamState(p.value, weightDecay != 0f && !decoupled);
+                st.m.copyFrom(s.tensors().get("m." + i));
+                st.v.copyFrom(s.tensors().get("v." + i));
+                st.t = steps[i];
+                state.put(p, st);
+            }
+        }
     }
 
     /** Steps taken so far for a parameter. */
     public long steps(Var p) {
-        State s = state.get(p);
+        ParamState s = state.get(p);
         return s == null ? 0 : s.t;
     }
 }

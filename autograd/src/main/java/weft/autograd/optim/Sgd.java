@@ -1,6 +1,7 @@
 package weft.autograd.optim;
 
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -11,7 +12,8 @@ import weft.engine.Tensor;
 /**
  * Stochastic gradient descent with PyTorch's semantics (no dampening, no Nesterov):
  * {@code g' = g + wd * p}; with momentum {@code buf = mu * buf + g'} (buf = g' on the first step)
- * and {@code p -= lr * buf}; without, {@code p -= lr * g'}.
+ * and {@code p -= lr * buf}; without, {@code p -= lr * g'}. Its {@link #exportState state} is
+ * the momentum buffers, {@code "momentum.<index>"} for each parameter that has one.
  */
 public final class Sgd extends Optimizer {
     private final float momentum;
@@ -53,6 +55,41 @@ public final class Sgd extends Optimizer {
                 g = buf;
             }
             k.axpy(-lr, g.data, g.offset, w.data, w.offset, n);
+        }
+    }
+
+    @Override
+    public State exportState() {
+        Map<String, Tensor> tensors = new LinkedHashMap<>();
+        for (int i = 0; i < params.size(); i++) {
+            Tensor buf = buffers.get(params.get(i));
+            if (buf != null) {
+                tensors.put("momentum." + i, buf.copy());
+            }
+        }
+        return new State(tensors, Map.of());
+    }
+
+    @Override
+    public void importState(State s) {
+        for (String key : s.tensors().keySet()) {
+            int i = key.startsWith("momentum.") ? index(key.substring("momentum.".length())) : -1;
+            if (i < 0 || i >= params.size()) {
+                throw new IllegalArgumentException("Sgd state: unexpected tensor '" + key + "'");
+            }
+            requireLike(s, key, i);
+        }
+        buffers.clear();
+        for (Map.Entry<String, Tensor> e : s.tensors().entrySet()) {
+            buffers.put(params.get(index(e.getKey().substring("momentum.".length()))), e.getValue().copy());
+        }
+    }
+
+    private static int index(String digits) {
+        try {
+            return Integer.parseInt(digits);
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 }

@@ -124,7 +124,7 @@ public final class Main {
     static Args commonFlags(String... extra) {
         Args a = new Args()
                 .valued("data", "epochs", "patience", "dim", "lr", "reg", "layers", "batch", "seed", "seeds", "threads", "report",
-                        "report-html", "feature-norm")
+                        "report-html", "feature-norm", "checkpoint", "checkpoint-every", "resume")
                 .repeatable("modality", "item-graph")
                 .switches("quiet");
         for (ModelSpec spec : Models.all()) {
@@ -174,6 +174,12 @@ public final class Main {
         tc.seed = a.longValue("seed", tc.seed);
         mc.seed = tc.seed;
         tc.verbose = !a.has("quiet");
+        tc.checkpointDir = a.has("checkpoint") ? Path.of(a.string("checkpoint", null)) : null;
+        tc.checkpointEvery = a.integer("checkpoint-every", 0, 1);
+        tc.resumeDir = a.has("resume") ? Path.of(a.string("resume", null)) : null;
+        if (a.has("checkpoint-every") && tc.checkpointDir == null && tc.resumeDir == null) {
+            throw new Args.UsageException("--checkpoint-every needs --checkpoint DIR (the folder to keep the state in)");
+        }
         if (a.has("threads")) {
             Parallel.setThreads(a.integer("threads", Parallel.threads(), 1));
         }
@@ -201,6 +207,15 @@ public final class Main {
         }
         int seeds = a.integer("seeds", 1, 1);
         return new Setup(Dataset.load(dir, opts), mc, tc, report, reportHtml, seeds);
+    }
+
+    /** --checkpoint, --checkpoint-every and --resume keep one training run's state: train only. */
+    static void refuseCheckpointFlags(Args a, String command) {
+        for (String f : List.of("checkpoint", "checkpoint-every", "resume")) {
+            if (a.has(f)) {
+                throw new Args.UsageException("--" + f + " applies to weft train only (one run); " + command + " trains several");
+            }
+        }
     }
 
     private static String[] nameEqualsFile(String flag, String v) {
@@ -320,6 +335,10 @@ public final class Main {
             }
         }
         Setup s = setup(a);
+        if (s.seeds() > 1 && (a.has("checkpoint") || a.has("resume"))) {
+            throw new Args.UsageException("--" + (a.has("resume") ? "resume" : "checkpoint") + " keeps one run's state; it cannot be"
+                    + " combined with --seeds " + s.seeds());
+        }
         Seeded runs;
         if (save != null) {
             Trained t = trainModel(model, s, a, opts, out);
@@ -349,6 +368,7 @@ public final class Main {
 
     static int compare(String[] argv, PrintStream out) throws IOException {
         Args a = commonFlags("models", "baseline").parse(argv, 1);
+        refuseCheckpointFlags(a, "compare");
         String list = a.string("models", null);
         if (list == null) {
             throw new Args.UsageException("--models is required, e.g. --models lightgcn,vbpr,freedom");
@@ -432,6 +452,7 @@ public final class Main {
      */
     static int ablate(String[] argv, PrintStream out) throws IOException {
         Args a = commonFlags("model").parse(argv, 1);
+        refuseCheckpointFlags(a, "ablate");
         ModelSpec model = requireModel(a.string("model", null));
         checkModelFlags(a, List.of(model));
         List<ModelSpec.Variant> variants = model.ablations();
@@ -466,6 +487,7 @@ public final class Main {
      */
     static int robustness(String[] argv, PrintStream out) throws IOException {
         Args a = commonFlags("model", "models", "feature-noise", "drop-interactions").parse(argv, 1);
+        refuseCheckpointFlags(a, "robustness");
         List<ModelSpec> models = new ArrayList<>();
         if (a.has("model")) {
             models.add(requireModel(a.string("model", null)));
@@ -695,6 +717,7 @@ public final class Main {
                 "             [--epochs 1000] [--patience 20] [--dim 64] [--lr 1e-3] [--reg 1e-4, bprmf 0.1] [--layers 3]",
                 "             [--batch 2048] [--seed S] [--seeds N (runs seeds S..S+N-1; tables show mean ± std)] [--threads T]",
                 "             [--report FILE.json] [--report-html FILE.html] [--save DIR (the best-valid model)] [--quiet]",
+                "             [--checkpoint DIR [--checkpoint-every N (default 1)]] [--resume DIR (same flags as the run it continues)]",
                 "             [--modality NAME=FILE.npy]... [--item-graph NAME=FILE.tsv]... [--feature-norm none|standardize|l2]",
                 "             [model options: see below, or 'weft help MODEL']",
                 "  compare    train several models with the same seed and print one table of test metrics",

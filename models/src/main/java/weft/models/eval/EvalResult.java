@@ -20,6 +20,29 @@ public final class EvalResult {
         this.users = users;
     }
 
+    /**
+     * A result from its parts, e.g. read back from a checkpoint: {@code values[metric ordinal][index
+     * of k]} for the ascending cut-offs {@code ks}.
+     */
+    public static EvalResult of(int[] ks, double[][] values, int users) {
+        if (values.length != Metric.values().length) {
+            throw new IllegalArgumentException("EvalResult: " + values.length + " metric rows, expected " + Metric.values().length);
+        }
+        double[][] copy = new double[values.length][];
+        for (int m = 0; m < values.length; m++) {
+            if (values[m].length != ks.length) {
+                throw new IllegalArgumentException("EvalResult: " + values[m].length + " values for " + ks.length + " cut-offs");
+            }
+            copy[m] = values[m].clone();
+        }
+        for (int j = 1; j < ks.length; j++) {
+            if (ks[j] <= ks[j - 1]) {
+                throw new IllegalArgumentException("EvalResult: cut-offs must ascend, got " + Arrays.toString(ks));
+            }
+        }
+        return new EvalResult(ks, copy, users);
+    }
+
     /** Cut-offs, ascending. */
     public int[] ks() {
         return ks.clone();

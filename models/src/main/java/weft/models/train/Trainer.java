@@ -1,6 +1,7 @@
 package weft.models.train;
 
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,18 +10,28 @@ import java.util.Map;
 
 import weft.autograd.Var;
 import weft.autograd.optim.Adam;
+import weft.engine.Kernels;
 import weft.engine.Tensor;
 import weft.models.Recommender;
 import weft.models.data.Dataset;
 import weft.models.data.TrainBatches;
 import weft.models.eval.EvalResult;
 import weft.models.eval.Evaluator;
+import weft.models.io.Fingerprint;
 
 /**
  * MMRec's training loop: epochs of shuffled BPR mini-batches (one fresh negative per positive),
  * Adam, evaluation on valid after every epoch, early stopping after {@code patience} epochs
  * without a better valid Recall@20, then the best epoch's parameters restored and its test
  * metrics reported.
+ *
+ * <p>With {@link TrainConfig#checkpointDir} the full training state is kept there after every
+ * {@link TrainConfig#checkpointEvery} epochs and when the loop stops ({@link Checkpoint});
+ * with {@link TrainConfig#resumeDir} a run continues from such a checkpoint after checking that
+ * it is of the same model, settings and data, and keeps checkpointing into the same folder
+ * (or {@code checkpointDir}, when given). A resumed run ends with the same result, to the bit,
+ * as one never interrupted; only the wall-clock fields (seconds of the epochs trained after the
+ * resume, the heap) differ.
  */
 public final class Trainer {
     public static final String SELECTION_METRIC = "Recall@20";
@@ -36,30 +47,87 @@ public final class Trainer {
     public TrainResult fit(Recommender model, Dataset data, Map<String, Object> modelConfig) {
         List<Var> params = model.parameters();
         if (params.isEmpty()) {
+            if (cfg.checkpointDir != null || cfg.resumeDir != null) {
+                throw new IllegalArgumentException((cfg.resumeDir != null ? "--resume" : "--checkpoint") + ": " + model.name()
+                        + " has nothing to train, so nothing to checkpoint or resume");
+            }
             return evaluateOnly(model, data, modelConfig);
         }
+        Map<String, Object> config = new LinkedHashMap<>(modelConfig);
+        config.putAll(cfg.asMap());
         Adam opt = new Adam(params, cfg.lr);
+        Checkpoint.Run run = new Checkpoint.Run();
+        run.best = snapshot(params, null);
+        Path dir = cfg.checkpointDir != null ? cfg.checkpointDir : cfg.resumeDir;
+        Checkpoint.Identity id = dir == null ? null
+                : new Checkpoint.Identity(model.name(), data.name(), config, Fingerprint.of(data));
+        int every = Math.max(0, cfg.checkpointEvery);
+        if (cfg.resumeDir != null) {
+            Checkpoint.Loaded ck = Checkpoint.read(cfg.resumeDir);
+            ck.requireMatches(id, "--resume " + cfg.resumeDir);
+            ck.restore(params, opt, run);
+            if (every == 0) {
+                every = ck.every;
+            }
+            if (cfg.verbose) {
+                out.println(String.format(Locale.ROOT, "resuming from %s after epoch %d (best epoch %d, valid %s %.4f, %d since)",
+                        cfg.resumeDir, run.epoch, run.bestEpoch, SELECTION_METRIC, run.bestScore, run.sinceBest));
+            }
+            if (!ck.kernels.equals(Kernels.get().name()) && cfg.verbose) {
+                out.println("warning: the checkpoint was trained with kernels " + ck.kernels + ", this run uses " + Kernels.get().name()
+                        + ": the continued run is valid but not bit-identical to an uninterrupted one");
+            }
+        }
+        if (cfg.checkpointDir != null && Checkpoint.exists(cfg.checkpointDir)
+                && (cfg.resumeDir == null || !sameFolder(cfg.checkpointDir, cfg.resumeDir))) {
+            throw new IllegalArgumentException("--checkpoint " + cfg.checkpointDir + " already holds a checkpoint; continue it with --resume "
+                    + cfg.checkpointDir + " or choose another folder");
+        }
+        if (every == 0) {
+            every = 1;
+        }
         TrainBatches batches = new TrainBatches(data, cfg.batch, cfg.seed);
         Evaluator evaluator = new Evaluator(data);
         Progress progress = cfg.verbose ? new Progress(out, batches.batchesPerEpoch()) : null;
 
+        AutoCloseable lock = dir == null ? null : Checkpoint.lock(dir, cfg.checkpointDir != null ? "--checkpoint" : "--resume");
         HeapMeter heap = new HeapMeter();
         try {
-            return fit(model, data, modelConfig, params, opt, batches, evaluator, progress, heap);
+            Checkpointer ck = dir == null ? null : new Checkpointer(dir, id, every, params, opt);
+            return fit(model, data, config, params, opt, batches, evaluator, progress, heap, run, ck);
         } finally {
             heap.close();
+            if (lock != null) {
+                try {
+                    lock.close();
+                } catch (Exception ignored) {
+                    // the process ending releases it as well
+                }
+            }
         }
     }
 
-    private TrainResult fit(Recommender model, Dataset data, Map<String, Object> modelConfig, List<Var> params,
-                            Adam opt, TrainBatches batches, Evaluator evaluator, Progress progress, HeapMeter heap) {
-        List<TrainResult.Epoch> log = new ArrayList<>();
-        Tensor[] best = snapshot(params, null);
-        double bestScore = Double.NEGATIVE_INFINITY;
-        int bestEpoch = -1;
-        EvalResult bestValid = null;
-        int sinceBest = 0;
-        for (int epoch = 0; epoch < cfg.epochs; epoch++) {
+    private static boolean sameFolder(Path a, Path b) {
+        try {
+            return java.nio.file.Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return a.toAbsolutePath().normalize().equals(b.toAbsolutePath().normalize());
+        }
+    }
+
+    /** Writes the run's state every {@code every} epochs and when the loop stops. */
+    private record Checkpointer(Path dir, Checkpoint.Identity id, int every, List<Var> params, Adam opt) {
+        void after(Checkpoint.Run run, boolean last) {
+            if ((run.epoch + 1) % every == 0 || last) {
+                Checkpoint.write(dir, id, every, run, params, opt);
+            }
+        }
+    }
+
+    private TrainResult fit(Recommender model, Dataset data, Map<String, Object> config, List<Var> params, Adam opt,
+                            TrainBatches batches, Evaluator evaluator, Progress progress, HeapMeter heap,
+                            Checkpoint.Run run, Checkpointer ck) {
+        for (int epoch = run.epoch + 1; epoch < cfg.epochs && run.sinceBest < cfg.patience; epoch++) {
             long t0 = System.nanoTime();
             model.startEpoch(epoch);
             double lossSum = 0;
@@ -84,33 +152,32 @@ public final class Trainer {
             EvalResult valid = evaluator.valid(model.scorer());
             long t2 = System.nanoTime();
             TrainResult.Epoch e = new TrainResult.Epoch(epoch, lossSum / Math.max(1, nb), (t1 - t0) / 1e9, (t2 - t1) / 1e9, valid);
-            log.add(e);
+            run.history.add(e);
+            run.epoch = epoch;
             double score = valid.get(SELECTION_METRIC);
-            boolean improved = score > bestScore;
+            boolean improved = score > run.bestScore;
             if (improved) {
-                bestScore = score;
-                bestEpoch = epoch;
-                bestValid = valid;
-                sinceBest = 0;
-                best = snapshot(params, best);
+                run.bestScore = score;
+                run.bestEpoch = epoch;
+                run.bestValid = valid;
+                run.sinceBest = 0;
+                run.best = snapshot(params, run.best);
             } else {
-                sinceBest++;
+                run.sinceBest++;
             }
             if (progress != null) {
                 progress.epochDone(e, improved);
             }
-            if (sinceBest >= cfg.patience) {
-                break;
+            if (ck != null) {
+                ck.after(run, epoch + 1 >= cfg.epochs || run.sinceBest >= cfg.patience);
             }
         }
-        if (bestEpoch < 0) {
+        if (run.bestEpoch < 0) {
             throw new IllegalStateException("no epoch was trained (--epochs " + cfg.epochs + ")");
         }
-        restore(params, best);
+        restore(params, run.best);
         EvalResult test = evaluator.test(model.scorer());
-        Map<String, Object> config = new LinkedHashMap<>(modelConfig);
-        config.putAll(cfg.asMap());
-        return new TrainResult(model.name(), data.name(), bestEpoch, bestValid, test, log, config, heap.asMap());
+        return new TrainResult(model.name(), data.name(), run.bestEpoch, run.bestValid, test, run.history, config, heap.asMap());
     }
 
     /** A model with nothing to train (popularity): one evaluation, reported as epoch 0 with loss 0. */
