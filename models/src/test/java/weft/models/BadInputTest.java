@@ -176,6 +176,25 @@ class BadInputTest {
     }
 
     @Test
+    void immutableReportFileIsRefusedBeforeTraining() throws Exception {
+        Path f = Files.writeString(tmp.resolve("locked.json"), "{}");
+        boolean locked;
+        try {
+            locked = new ProcessBuilder("chattr", "+i", f.toString()).start().waitFor() == 0;
+        } catch (java.io.IOException e) {
+            locked = false;
+        }
+        assumeTrue(locked, "chattr +i is not available here (needs root and a file system with attributes)");
+        try {
+            refused(2, "--report: cannot write '" + f + "' (Operation not permitted)", "train", "--model", "lightgcn", "--data", data(),
+                    "--report", f.toString());
+        } finally {
+            new ProcessBuilder("chattr", "-i", f.toString()).start().waitFor();
+        }
+        assertEquals("{}", Files.readString(f));
+    }
+
+    @Test
     void danglingLinkOrFolderImageFeaturesAreErrors() throws Exception {
         Path d = copyOfTestData();
         Files.delete(d.resolve("image_feat.npy"));

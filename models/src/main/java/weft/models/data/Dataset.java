@@ -285,8 +285,7 @@ public final class Dataset {
                 float v = t.data[base + c];
                 if (Math.abs(v) > MAX_FEATURE_MAGNITUDE) {
                     throw DataFormatException.inFile(file, "value at row " + r + ", column " + c + " is " + v + ": features beyond 1e15"
-                            + " in magnitude overflow float32 in the models; rescale the features"
-                            + " (or use --feature-norm standardize on data in range)");
+                            + " in magnitude overflow float32 in the models; rescale the features");
                 }
                 nonZero |= v != 0;
             }
