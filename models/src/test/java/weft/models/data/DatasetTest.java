@@ -224,6 +224,12 @@ class DatasetTest {
         assertEquals(20559, d.valid().size());
         assertEquals(21682, d.test().size());
         assertTrue(d.modalities().isEmpty(), "only kNN graphs are shipped, no feature .npy");
+        assertNull(d.loadSummary(), "nothing irregular: no gaps, duplicates, untrained users");
+        assertTrue(d.userIds().isIdentity() && d.itemIds().isIdentity(), "integer ids");
+        Dataset g = Dataset.load(dirBaby, new Dataset.Options().itemGraph("image", Path.of("image_knn10.tsv"))
+                .itemGraph("text", Path.of("text_knn10.tsv")));
+        assertEquals(7050, g.itemGraphs().get("text").rows());
+        assertTrue(g.itemGraphs().get("image").nnz() >= 7050 * 10 - 7050, "about 10 neighbours per item");
     }
 
     @Test
@@ -238,6 +244,7 @@ class DatasetTest {
         assertEquals(44327, d.train().size());
         assertEquals(4799, d.valid().size());
         assertEquals(7219, d.test().size());
+        assertNull(d.loadSummary(), "nothing irregular");
         Map<String, Tensor> m = d.modalities();
         assertEquals("[1425, 384]", m.get("text").shape());
         assertEquals("[1425, 128]", m.get("audio").shape());
