@@ -27,11 +27,11 @@ import java.util.stream.Stream;
  *
  * <p>Loaded from a folder ({@link #load(Path, Options)}): its one {@code NAME.inter} (ids mapped
  * to indices as {@link InterFile} describes), the modality {@code .npy} files (row i = item index
- * i) and item-graph TSVs (raw item ids). With string item ids, an optional {@value #ITEM_IDS_FILE}
- * (one raw item id per line, line i = item index i = row i of every .npy) fixes the items and
- * their order explicitly; items listed there but absent from the .inter are catalogue items with
- * no interactions. Without it, string item ids are indexed in natural order, so the .npy rows must
- * follow that order.
+ * i) and item-graph TSVs (raw item ids). An optional {@value #ITEM_IDS_FILE} (one raw item id per
+ * line, line i = item index i = row i of every .npy) fixes the items and their order explicitly;
+ * meant for string item ids, it applies to any (ids are matched as text), and items listed there
+ * but absent from the .inter are catalogue items with no interactions. Without it, string item
+ * ids are indexed in natural order, so the .npy rows must follow that order.
  *
  * <p>Loading refuses what would make the metrics meaningless (no train, valid or test
  * interactions; a pair in train and in valid/test) and evaluates only users that have training
