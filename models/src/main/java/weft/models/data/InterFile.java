@@ -53,6 +53,8 @@ public final class InterFile {
      * refusing them avoids allocating gigabytes of empty rows because of one mistyped id.
      */
     private static final long SPARSE_ID_FACTOR = 16, SPARSE_ID_SLACK = 1 << 16;
+    private static final String STRING_HINT = "; ids that are not indices can be given as strings (e.g. with a letter prefix)"
+            + " and are then mapped to 0..N-1";
 
     private final Path file;
     private final int[] users;
@@ -240,11 +242,12 @@ public final class InterFile {
                     long v = values[c];
                     if (v > Integer.MAX_VALUE) {
                         throw DataFormatException.at(file, firstLine.get(c), col + 1, name + " '" + distinct.get(c)
-                                + "' is too large (max " + Integer.MAX_VALUE + ")");
+                                + "' is too large (max " + Integer.MAX_VALUE + ")" + STRING_HINT);
                     }
                     if (v >= limit) {
                         throw DataFormatException.at(file, firstLine.get(c), col + 1, name + " " + v + " is far beyond the "
-                                + lineCount + " interactions: integer ids must be dense indices 0..N-1 (tables are sized by max id + 1)");
+                                + lineCount + " interactions: integer ids must be dense indices 0..N-1 (tables are sized by max id + 1)"
+                                + STRING_HINT);
                     }
                     index[c] = (int) v;
                 }
