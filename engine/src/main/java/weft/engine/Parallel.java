@@ -18,25 +18,68 @@ public final class Parallel {
         void run(int from, int to);
     }
 
+    /** The most threads a fork-join pool can have. */
+    public static final int POOL_LIMIT = 0x7fff;
+
     private static volatile ForkJoinPool pool;
+    /** Why -Dweft.threads was not used, or null; the class must load even when it is bad. */
+    private static volatile String propertyError;
     private static volatile int threads = initialThreads();
 
     private Parallel() {}
+
+    /**
+     * The most threads accepted: 4 x the available processors (at least 8). Results do not depend
+     * on the thread count, and threads beyond the cores only add switching and memory (each has a
+     * stack); a value far above that is a typo.
+     */
+    public static int maxThreads() {
+        return Math.max(8, 4 * Runtime.getRuntime().availableProcessors());
+    }
+
+    /** Parses a thread count, e.g. of {@code -Dweft.threads} or {@code --threads}; the message names {@code what}. */
+    public static int parseThreads(String what, String text) {
+        int t;
+        try {
+            t = Integer.parseInt(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(what + " must be a positive integer, got '" + text + "'");
+        }
+        checkThreads(what, t);
+        return t;
+    }
+
+    /** Refuses thread counts below 1 or above {@link #maxThreads()}, naming {@code what}. */
+    public static void checkThreads(String what, int t) {
+        if (t < 1) {
+            throw new IllegalArgumentException(what + " must be >= 1, got " + t);
+        }
+        int max = maxThreads();
+        if (t > max) {
+            throw new IllegalArgumentException(what + " must be at most " + max + " (4 x the "
+                    + Runtime.getRuntime().availableProcessors() + " available processors), got " + t);
+        }
+    }
 
     private static int initialThreads() {
         String p = System.getProperty("weft.threads");
         if (p != null && !p.isBlank()) {
             try {
-                int t = Integer.parseInt(p.trim());
-                if (t >= 1) {
-                    return t;
-                }
-            } catch (NumberFormatException ignored) {
-                // fall through to the error below
+                return parseThreads("-Dweft.threads", p);
+            } catch (IllegalArgumentException e) {
+                propertyError = e.getMessage();
             }
-            throw new IllegalArgumentException("weft.threads must be a positive integer, got '" + p + "'");
         }
         return Math.max(1, Runtime.getRuntime().availableProcessors());
+    }
+
+    /**
+     * Why {@code -Dweft.threads} is unusable (e.g. "-Dweft.threads must be a positive integer, got
+     * 'abc'"), or null when it is absent or fine; the pool then uses the available processors, and
+     * the command line refuses to run.
+     */
+    public static String propertyError() {
+        return propertyError;
     }
 
     public static int threads() {
@@ -45,8 +88,8 @@ public final class Parallel {
 
     /** Sets the pool size (1 runs everything on the calling thread). */
     public static synchronized void setThreads(int n) {
-        if (n < 1) {
-            throw new IllegalArgumentException("threads must be >= 1, got " + n);
+        if (n < 1 || n > POOL_LIMIT) {
+            throw new IllegalArgumentException("threads must be in [1, " + POOL_LIMIT + "], got " + n);
         }
         if (n != threads) {
             ForkJoinPool old = pool;

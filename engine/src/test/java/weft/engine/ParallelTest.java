@@ -1,6 +1,7 @@
 package weft.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -125,5 +126,21 @@ class ParallelTest {
             Parallel.forRange(10_000, 16, (from, to) -> sum.addAndGet(to - from));
             assertEquals(10_000, sum.get(), "threads=" + t);
         }
+    }
+
+    @Test
+    void threadCountsAreParsedAndBoundedWithClearMessages() {
+        assertEquals(3, Parallel.parseThreads("-Dweft.threads", " 3 "));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Parallel.parseThreads("-Dweft.threads", "abc"));
+        assertEquals("-Dweft.threads must be a positive integer, got 'abc'", e.getMessage());
+        int max = Parallel.maxThreads();
+        assertTrue(max >= 8 && max >= 4 * Runtime.getRuntime().availableProcessors());
+        e = assertThrows(IllegalArgumentException.class, () -> Parallel.parseThreads("--threads", String.valueOf(max + 1)));
+        assertTrue(e.getMessage().startsWith("--threads must be at most " + max + " (4 x the"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Parallel.parseThreads("--threads", "0"));
+        assertEquals("--threads must be >= 1, got 0", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Parallel.setThreads(40000));
+        assertEquals("threads must be in [1, 32767], got 40000", e.getMessage(), "never the pool's own null message");
+        assertNull(Parallel.propertyError(), "no -Dweft.threads in the test JVM");
     }
 }

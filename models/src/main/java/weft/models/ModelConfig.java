@@ -26,7 +26,7 @@ public final class ModelConfig {
     public Map<String, Object> asMap() {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("dim", dim);
-        m.put("reg", (double) reg);
+        m.put("reg", reg); // a Float: Json writes it as Float.toString (1.0E-4)
         m.put("layers", layers);
         m.put("seed", seed);
         return m;

@@ -190,7 +190,7 @@ class CliTest {
     void badInterFileGivesOneLineWithFileAndLine() throws Exception {
         Path dir = tmp.resolve("bad");
         Files.createDirectories(dir);
-        Files.writeString(dir.resolve("bad.inter"), "userID\titemID\tx_label\n0\t1\t0\n1\tx\t0\n");
+        Files.writeString(dir.resolve("bad.inter"), "userID\titemID\tx_label\n0\t1\t0\n1\t \t0\n");
         assertEquals(1, run("train", "--model", "bprmf", "--data", dir.toString(), "--epochs", "1"));
         String e = err();
         assertTrue(e.contains("bad.inter:3:2") && e.contains("itemID"), e);

@@ -98,12 +98,19 @@ public final class Args {
         if (v == null) {
             return dflt;
         }
-        int x;
+        java.math.BigInteger big;
         try {
-            x = Integer.parseInt(v.trim());
+            big = new java.math.BigInteger(v.trim());
         } catch (NumberFormatException e) {
             throw new UsageException("--" + name + " must be an integer, got '" + v + "'");
         }
+        if (big.compareTo(java.math.BigInteger.valueOf(Integer.MAX_VALUE)) > 0) {
+            throw new UsageException("--" + name + " must be at most " + Integer.MAX_VALUE + ", got " + v.trim());
+        }
+        if (big.compareTo(java.math.BigInteger.valueOf(min)) < 0) {
+            throw new UsageException("--" + name + " must be >= " + min + ", got " + v.trim());
+        }
+        int x = big.intValue();
         if (x < min) {
             throw new UsageException("--" + name + " must be >= " + min + ", got " + x);
         }
@@ -118,8 +125,29 @@ public final class Args {
         try {
             return Long.parseLong(v.trim());
         } catch (NumberFormatException e) {
-            throw new UsageException("--" + name + " must be an integer, got '" + v + "'");
+            boolean digits = v.trim().matches("[-+]?[0-9]+");
+            throw new UsageException("--" + name + (digits ? " must be between " + Long.MIN_VALUE + " and " + Long.MAX_VALUE
+                    : " must be an integer") + ", got '" + v + "'");
         }
+    }
+
+    /** A finite number strictly above {@code bound}, e.g. a learning rate ({@code > 0}). */
+    public double realAbove(String name, double dflt, double bound) {
+        String v = string(name, null);
+        if (v == null) {
+            return dflt;
+        }
+        double x;
+        try {
+            x = Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw new UsageException("--" + name + " must be a number, got '" + v + "'");
+        }
+        if (!(x > bound) || Double.isInfinite(x)) {
+            throw new UsageException("--" + name + " must be a finite number > " + (bound == 0 ? "0" : Double.toString(bound))
+                    + ", got " + v);
+        }
+        return x;
     }
 
     public double real(String name, double dflt, double min) {

@@ -70,7 +70,7 @@ final class ColdstartCommand {
         for (ModelSpec m : models) {
             opts.add(Main.modelOptions(m, a)); // a bad value fails before the first model trains
         }
-        Main.Setup s = Main.setup(a);
+        Main.Setup s = Main.setup(a, out);
         requireWritable(s.report());
         for (ModelSpec m : models) {
             CatalogueExtension.requireSupported(m, s.data());

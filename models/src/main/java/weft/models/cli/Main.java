@@ -52,6 +52,9 @@ public final class Main {
             return 2;
         }
         try {
+            if (Parallel.propertyError() != null) {
+                throw new Args.UsageException(Parallel.propertyError() + " (unset it or give a count; --threads T also works)");
+            }
             switch (args[0]) {
                 case "help":
                 case "--help":
@@ -103,7 +106,18 @@ public final class Main {
         } catch (IllegalArgumentException | IllegalStateException e) {
             err.println("weft " + args[0] + ": " + e.getMessage());
             return 1;
+        } catch (OutOfMemoryError e) {
+            err.println("weft " + args[0] + ": " + outOfMemoryMessage(Runtime.getRuntime().maxMemory()));
+            return 1;
         }
+    }
+
+    /** The one line for an OutOfMemoryError: the heap limit in force and how to raise it. */
+    public static String outOfMemoryMessage(long maxHeapBytes) {
+        String limit = maxHeapBytes == Long.MAX_VALUE ? "unlimited" : (maxHeapBytes >> 20) + " MiB";
+        long suggest = maxHeapBytes == Long.MAX_VALUE ? 8 : Math.max(2, 2 * ((maxHeapBytes + (1L << 30) - 1) >> 30));
+        return "out of memory: the Java heap limit (Runtime.maxMemory) is " + limit + "; raise it, e.g. WEFT_JAVA_OPTS=-Xmx"
+                + suggest + "g ./weft ..., or use a smaller --dim / --batch";
     }
 
     static int info(PrintStream out) {
@@ -162,6 +176,11 @@ public final class Main {
     }
 
     static Setup setup(Args a) {
+        return setup(a, System.out);
+    }
+
+    /** The settings; the dataset's load summary line, when it has one, goes to {@code out}. */
+    static Setup setup(Args a, PrintStream out) {
         ModelConfig mc = new ModelConfig();
         TrainConfig tc = new TrainConfig();
         mc.dim = a.integer("dim", mc.dim, 1);
@@ -169,7 +188,7 @@ public final class Main {
         mc.reg = (float) a.real("reg", mc.reg, 0);
         tc.epochs = a.integer("epochs", tc.epochs, 1);
         tc.patience = a.integer("patience", tc.patience, 1);
-        tc.lr = (float) a.real("lr", tc.lr, 0);
+        tc.lr = (float) a.realAbove("lr", tc.lr, 0);
         tc.batch = a.integer("batch", tc.batch, 1);
         tc.seed = a.longValue("seed", tc.seed);
         mc.seed = tc.seed;
@@ -181,22 +200,45 @@ public final class Main {
             throw new Args.UsageException("--checkpoint-every needs --checkpoint DIR (the folder to keep the state in)");
         }
         if (a.has("threads")) {
-            Parallel.setThreads(a.integer("threads", Parallel.threads(), 1));
+            int t = a.integer("threads", Parallel.threads(), 1);
+            try {
+                Parallel.checkThreads("--threads", t);
+            } catch (IllegalArgumentException e) {
+                throw new Args.UsageException(e.getMessage());
+            }
+            Parallel.setThreads(t);
         }
         Path report = a.has("report") ? Path.of(a.string("report", null)) : null;
         Path reportHtml = a.has("report-html") ? Path.of(a.string("report-html", null)) : null;
+        if (report != null) {
+            OutputPaths.requireWritable("--report", report);
+        }
+        if (reportHtml != null) {
+            OutputPaths.requireWritable("--report-html", reportHtml);
+        }
+        if (report != null && reportHtml != null && report.toAbsolutePath().normalize().equals(reportHtml.toAbsolutePath().normalize())) {
+            throw new Args.UsageException("--report and --report-html name the same file '" + report + "'");
+        }
         Path dir = a.has("data") ? Path.of(a.string("data", null)) : defaultData();
         if (!Files.isDirectory(dir)) {
             throw new Args.UsageException("--data: '" + dir + "' is not a folder");
         }
         Dataset.Options opts = new Dataset.Options();
-        for (String m : a.all("modality")) {
-            String[] kv = nameEqualsFile("modality", m);
-            opts.modality(kv[0], kv[1]);
+        try {
+            for (String m : a.all("modality")) {
+                String[] kv = nameEqualsFile("modality", m);
+                opts.modality(kv[0], kv[1]);
+            }
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("--modality: " + e.getMessage());
         }
-        for (String g : a.all("item-graph")) {
-            String[] kv = nameEqualsFile("item-graph", g);
-            opts.itemGraph(kv[0], Path.of(kv[1]));
+        try {
+            for (String g : a.all("item-graph")) {
+                String[] kv = nameEqualsFile("item-graph", g);
+                opts.itemGraph(kv[0], Path.of(kv[1]));
+            }
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("--item-graph: " + e.getMessage());
         }
         if (a.has("feature-norm")) {
             try {
@@ -206,7 +248,11 @@ public final class Main {
             }
         }
         int seeds = a.integer("seeds", 1, 1);
-        return new Setup(Dataset.load(dir, opts), mc, tc, report, reportHtml, seeds);
+        Dataset data = Dataset.load(dir, opts);
+        if (data.loadSummary() != null) {
+            out.println(data.loadSummary());
+        }
+        return new Setup(data, mc, tc, report, reportHtml, seeds);
     }
 
     /** --checkpoint, --checkpoint-every and --resume keep one training run's state: train only. */
@@ -226,8 +272,24 @@ public final class Main {
         return kv;
     }
 
-    /** Rejects model-specific flags that none of {@code models} accepts. */
+    /** Models that read precomputed item graphs ({@code --item-graph}); the others ignore them. */
+    static final java.util.Set<String> GRAPH_MODELS = java.util.Set.of("freedom");
+
+    /**
+     * Rejects model-specific flags that none of {@code models} accepts, {@code --modality} /
+     * {@code --feature-norm} when none reads features, {@code --item-graph} when none reads item graphs.
+     */
     static void checkModelFlags(Args a, List<ModelSpec> models) {
+        String names = String.join(", ", models.stream().map(ModelSpec::name).toList());
+        if (a.has("item-graph") && models.stream().noneMatch(m -> GRAPH_MODELS.contains(m.name()))) {
+            throw new Args.UsageException("--item-graph does not apply to " + names + " (only " + String.join(", ", GRAPH_MODELS)
+                    + " reads precomputed item graphs)");
+        }
+        for (String flag : List.of("modality", "feature-norm")) {
+            if (a.has(flag) && models.stream().noneMatch(ModelSpec::readsFeatures)) {
+                throw new Args.UsageException("--" + flag + " does not apply to " + names + " (it reads no item features)");
+            }
+        }
         for (ModelSpec spec : Models.all()) {
             for (Option<?> o : spec.options()) {
                 if (a.has(o.flagName()) && models.stream().noneMatch(m -> accepts(m, o.flagName()))) {
@@ -334,7 +396,7 @@ public final class Main {
                 throw new Args.UsageException("--save: " + e.getMessage());
             }
         }
-        Setup s = setup(a);
+        Setup s = setup(a, out);
         if (s.seeds() > 1 && (a.has("checkpoint") || a.has("resume"))) {
             throw new Args.UsageException("--" + (a.has("resume") ? "resume" : "checkpoint") + " keeps one run's state; it cannot be"
                     + " combined with --seeds " + s.seeds());
@@ -390,7 +452,7 @@ public final class Main {
                 throw new Args.UsageException("--baseline " + baseline.name() + " is not among --models");
             }
         }
-        Setup s = setup(a);
+        Setup s = setup(a, out);
         List<SeedRuns> runs = new ArrayList<>();
         List<Object> rs = new ArrayList<>();
         for (ModelSpec m : models) {
@@ -460,7 +522,7 @@ public final class Main {
             throw new Args.UsageException(model.name() + " has no switches to ablate");
         }
         Options base = modelOptions(model, a);
-        Setup s = setup(a);
+        Setup s = setup(a, out);
         List<String> labels = new ArrayList<>();
         List<SeedRuns> runs = new ArrayList<>();
         List<Object> reports = new ArrayList<>();
@@ -513,7 +575,7 @@ public final class Main {
                 throw new Args.UsageException("--feature-noise values must be finite and >= 0, got " + x);
             }
         }
-        Setup s = setup(a);
+        Setup s = setup(a, out);
         List<String> labels = new ArrayList<>();
         List<Object> reports = new ArrayList<>();
         StringBuilder table = new StringBuilder();

@@ -13,11 +13,21 @@ import weft.graph.CsrMatrix;
  * {@code itemID} and {@code neighborID} (others ignored), one directed edge per row, e.g. each
  * item's k nearest neighbours by feature similarity. Read as a binary items x items matrix
  * (repeated edges count once); models normalise it as they need.
+ *
+ * <p>Ids are the dataset's raw item ids, as in its {@code .inter} file (integers for integer-id
+ * datasets, the same strings otherwise).
  */
 public final class ItemGraphFile {
     private ItemGraphFile() {}
 
+    /** Reads a graph over items with integer ids 0..numItems-1. */
     public static CsrMatrix read(Path file, int numItems) {
+        return read(file, IdMap.identity(numItems));
+    }
+
+    /** Reads a graph over the items of {@code ids} (raw ids in the file, dense indices in the matrix). */
+    public static CsrMatrix read(Path file, IdMap ids) {
+        int numItems = ids.size();
         CsrMatrix.Builder b = CsrMatrix.builder(numItems, numItems);
         try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             String header = in.readLine();
@@ -46,20 +56,32 @@ public final class ItemGraphFile {
                 if (f.length != cols.length) {
                     throw DataFormatException.at(file, lineNo, 1, f.length + " fields, but the header has " + cols.length);
                 }
-                int item = id(file, lineNo, ci, f[ci], "itemID", numItems);
-                int nb = id(file, lineNo, cn, f[cn], "neighborID", numItems);
+                int item = id(file, lineNo, ci, f[ci], "itemID", ids);
+                int nb = id(file, lineNo, cn, f[cn], "neighborID", ids);
                 b.add(item, nb, 1f);
             }
             if (b.size() == 0) {
                 throw DataFormatException.at(file, lineNo, 1, "no edges after the header");
             }
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw DataFormatException.inFile(file, "no such file");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw TextFiles.notUtf8(file);
         } catch (IOException e) {
             throw DataFormatException.io(file, e);
         }
         return b.build(CsrMatrix.Duplicates.MAX);
     }
 
-    private static int id(Path file, long line, int col, String text, String what, int numItems) {
+    private static int id(Path file, long line, int col, String text, String what, IdMap ids) {
+        int numItems = ids.size();
+        if (!ids.isIdentity()) {
+            int v = ids.indexOf(text.trim());
+            if (v < 0) {
+                throw DataFormatException.at(file, line, col + 1, what + " '" + text.trim() + "' is not an item of the dataset");
+            }
+            return v;
+        }
         int v;
         try {
             v = Integer.parseInt(text.trim());

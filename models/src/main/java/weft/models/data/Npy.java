@@ -57,12 +57,19 @@ public final class Npy {
             Header h = readHeader(file, ch);
             checkSupported(file, h);
             long rows = h.shape()[0], cols = h.shape()[1];
-            if (rows * cols > Integer.MAX_VALUE - 8) {
-                throw DataFormatException.inFile(file, "shape (" + rows + ", " + cols + ") has " + rows * cols
-                        + " values, more than one tensor can hold (" + (Integer.MAX_VALUE - 8) + ")");
+            long values;
+            try {
+                values = Math.multiplyExact(rows, cols);
+            } catch (ArithmeticException e) {
+                values = Long.MAX_VALUE; // beyond any tensor; exact math keeps a huge shape from wrapping around
+            }
+            if (values > Integer.MAX_VALUE - 8) {
+                throw DataFormatException.inFile(file, "shape (" + rows + ", " + cols + ") has "
+                        + (values == Long.MAX_VALUE ? java.math.BigInteger.valueOf(rows).multiply(java.math.BigInteger.valueOf(cols)).toString()
+                        : Long.toString(values)) + " values, more than one tensor can hold (" + (Integer.MAX_VALUE - 8) + ")");
             }
             int itemSize = h.itemSize();
-            long expected = rows * cols * itemSize;
+            long expected = values * itemSize;
             long found = ch.size() - h.dataOffset();
             if (found < expected) {
                 throw DataFormatException.atByte(file, ch.size(), "truncated: shape (" + rows + ", " + cols + ") of "

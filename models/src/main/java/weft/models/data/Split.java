@@ -7,9 +7,9 @@ import weft.engine.Rng;
  *
  * <p>Repeated (user, item) pairs inside one part are kept once: a repeated purchase is one
  * positive for BPR and one relevant item for the metrics (counting it twice would let one item
- * score two hits). A pair present in two parts (say train and test) is kept in both, as the file
- * says; the evaluator masks training items, so such a test item can never be hit, exactly as in
- * MMRec.
+ * score two hits). A pair present in two parts (say train and test) is kept in both here; files
+ * with such a pair in train and valid/test are refused when read ({@link InterFile}), since the
+ * evaluator masks training items and such an item could never be hit.
  */
 public final class Split {
     /** Users with fewer interactions than this get the leave-one-out rule (n-2 / 1 / 1). */

@@ -46,7 +46,7 @@ public final class TrainConfig {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("epochs", epochs);
         m.put("patience", patience);
-        m.put("lr", (double) lr);
+        m.put("lr", lr); // a Float: Json writes it as Float.toString (0.001)
         m.put("batch", batch);
         m.put("seed", seed);
         return m;

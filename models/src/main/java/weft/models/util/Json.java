@@ -60,8 +60,13 @@ public final class Json {
             sb.append("null");
         } else if (v instanceof String) {
             string(sb, (String) v);
-        } else if (v instanceof Double || v instanceof Float) {
-            double d = ((Number) v).doubleValue();
+        } else if (v instanceof Float) {
+            // Float.toString: the shortest decimal that reads back as this float ("lr": 0.001),
+            // not the float's exact binary value widened to double (0.0010000000474974513)
+            float f = (Float) v;
+            sb.append(Float.isFinite(f) ? Float.toString(f) : "null");
+        } else if (v instanceof Double) {
+            double d = (Double) v;
             sb.append(Double.isFinite(d) ? Double.toString(d) : "null");
         } else if (v instanceof Number || v instanceof Boolean) {
             sb.append(v);

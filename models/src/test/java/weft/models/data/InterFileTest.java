@@ -6,6 +6,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.*;
 
@@ -82,24 +83,109 @@ class InterFileTest {
     }
 
     @Test
-    void nonIntegerId() throws Exception {
-        DataFormatException e = fails("userID\titemID\tx_label\n0\t1\t0\n0\tabc\t0\n");
-        assertTrue(e.getMessage().startsWith(dir.resolve("bad.inter") + ":3:2: itemID 'abc' is not a non-negative integer"), e.getMessage());
+    void stringIdsGetIndicesInNaturalOrder() throws Exception {
+        Path p = write("s.inter", "userID\titemID\tx_label\n"
+                + "u10\tB-2\t0\n"
+                + "u2\tB-10\t0\n"
+                + "u2\tA\t2\n"
+                + " u007 \tB-2\t1\n" // spaces trimmed; u007 and u7 are different ids, ordered by plain string order
+                + "u7\tA\t0\n");
+        InterFile f = InterFile.read(p);
+        assertEquals(List.of("u2", "u007", "u7", "u10"), List.of(f.userIds().toArray()));
+        assertEquals(List.of("A", "B-2", "B-10"), List.of(f.itemIds().toArray()));
+        assertArrayEquals(new int[] {3, 0, 0, 1, 2}, f.users());
+        assertArrayEquals(new int[] {1, 2, 0, 1, 0}, f.items());
+        assertEquals(4, f.numUsers());
+        assertEquals(3, f.numItems());
+        assertFalse(f.userIds().isIdentity());
+        assertTrue(f.notes().isEmpty(), "no column mixes integers and strings");
+    }
+
+    @Test
+    void integerIdsKeepTheirValueAndAnIdentityMap() throws Exception {
+        InterFile f = InterFile.read(write("i.inter", "userID\titemID\n3\t5\n0\t007\n"));
+        assertArrayEquals(new int[] {3, 0}, f.users());
+        assertArrayEquals(new int[] {5, 7}, f.items(), "007 is the integer 7, as before");
+        assertTrue(f.userIds().isIdentity());
+        assertEquals(4, f.numUsers());
+        assertEquals(8, f.numItems());
+    }
+
+    @Test
+    void prefixedCopyOfGapFreeIntegerIdsMapsEachIdToTheSameIndex() throws Exception {
+        StringBuilder ints = new StringBuilder("userID\titemID\n"), strs = new StringBuilder("userID\titemID\n");
+        java.util.Random r = new java.util.Random(3);
+        for (int k = 0; k < 300; k++) {
+            int u = k < 25 ? k : r.nextInt(25), i = k < 120 ? k : r.nextInt(120);
+            ints.append(u).append('\t').append(i).append('\n');
+            strs.append('u').append(u).append('\t').append('i').append(i).append('\n');
+        }
+        InterFile a = InterFile.read(write("a.inter", ints.toString())), b = InterFile.read(write("b.inter", strs.toString()));
+        assertArrayEquals(a.users(), b.users());
+        assertArrayEquals(a.items(), b.items());
+        assertEquals("u17", b.userIds().raw(17));
+        assertEquals(17, b.userIds().indexOf("u17"));
+        assertArrayEquals(a.split(9).test().itemColumn(), b.split(9).test().itemColumn(), "same split");
+    }
+
+    @Test
+    void mixedIntegerAndStringIdsAreMappedAsStringsWithANote() throws Exception {
+        InterFile f = InterFile.read(write("m.inter", "userID\titemID\n10\t1\n9\t1\n1.0\t1\n-1\t2\n"));
+        assertEquals(List.of("-1", "1.0", "9", "10"), List.of(f.userIds().toArray()));
+        assertEquals(1, f.notes().size());
+        assertTrue(f.notes().get(0).contains("userID mixes integer and other ids (first '1.0' at line 4)"), f.notes().get(0));
+        assertTrue(f.itemIds().isIdentity());
+    }
+
+    @Test
+    void naturalOrder() {
+        String[] ids = {"x", "a10", "a2", "a02", "a", "a2b", "a2a", "10", "9", "b1"};
+        java.util.Arrays.sort(ids, InterFile::naturalCompare);
+        assertArrayEquals(new String[] {"9", "10", "a", "a02", "a2", "a2a", "a2b", "a10", "b1", "x"}, ids);
+    }
+
+    @Test
+    void fixedItemMapOrdersItemsAndRefusesUnlistedOnes() throws Exception {
+        Path p = write("f.inter", "userID\titemID\nu1\tz\nu1\tb\n");
+        InterFile f = InterFile.read(p, IdMap.of("z", "q", "b"));
+        assertArrayEquals(new int[] {0, 2}, f.items());
+        assertEquals(3, f.numItems(), "q is a catalogue item without interactions");
+        DataFormatException e = assertThrows(DataFormatException.class, () -> InterFile.read(p, IdMap.of("z")));
+        assertTrue(e.getMessage().contains("f.inter:3:2: itemID 'b' is not in the item list item_ids.txt"), e.getMessage());
+    }
+
+    @Test
+    void duplicateLinesAreCountedPerPart() throws Exception {
+        InterFile f = InterFile.read(write("d.inter", "userID\titemID\tx_label\n0\t1\t0\n0\t1\t0\n0\t2\t1\n0\t2\t1\n0\t1\t0\n1\t1\t2\n"));
+        assertEquals(3, f.duplicateLines());
+        Split s = f.split(0);
+        assertEquals(1, s.train().size());
+        assertEquals(1, s.valid().size());
+    }
+
+    @Test
+    void pairInTrainAndTestIsRefusedWithBothLines() throws Exception {
+        DataFormatException e = fails("userID\titemID\tx_label\nu\ta\t0\nu\tb\t0\nv\tb\t2\nu\tb\t2\n");
+        assertTrue(e.getMessage().contains("bad.inter:5: user 'u' item 'b' is in test here and in train at line 3"), e.getMessage());
+        assertEquals(5, e.line());
+        e = fails("userID\titemID\tx_label\n4\t7\t1\n4\t7\t0\n");
+        assertTrue(e.getMessage().contains("bad.inter:2: user '4' item '7' is in valid here and in train at line 3"), e.getMessage());
+    }
+
+    @Test
+    void nonUtf8ByteIsReportedWithLineAndField() throws Exception {
+        Path p = dir.resolve("latin1.inter");
+        byte[] head = "userID\titemID\n0\t1\nca".getBytes(StandardCharsets.US_ASCII);
+        byte[] tail = "f\t2\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] all = new byte[head.length + 1 + tail.length];
+        System.arraycopy(head, 0, all, 0, head.length);
+        all[head.length] = (byte) 0xE9; // é in Latin-1
+        System.arraycopy(tail, 0, all, head.length + 1, tail.length);
+        Files.write(p, all);
+        DataFormatException e = assertThrows(DataFormatException.class, () -> InterFile.read(p));
+        assertTrue(e.getMessage().contains("latin1.inter:3:1: byte 0xe9 (character 3 of the line, byte offset 20 in the file) is not valid UTF-8"),
+                e.getMessage());
         assertEquals(3, e.line());
-        assertEquals(2, e.column());
-    }
-
-    @Test
-    void decimalIdIsRefused() throws Exception {
-        DataFormatException e = fails("userID\titemID\n1.0\t1\n");
-        assertTrue(e.getMessage().contains(":2:1: userID '1.0' is not a non-negative integer"), e.getMessage());
-    }
-
-    @Test
-    void negativeId() throws Exception {
-        DataFormatException e = fails("userID\titemID\tx_label\n-1\t1\t0\n");
-        assertTrue(e.getMessage().contains(":2:1: userID '-1'"), e.getMessage());
-        assertTrue(e.getMessage().contains("must be non-negative"), e.getMessage());
     }
 
     @Test

@@ -66,6 +66,16 @@ class NpyTest {
     }
 
     @Test
+    void hugeShapesAreRefusedWithTheirTrueSizeNotAnOverflowedOne() throws Exception {
+        // 2^33 x 2^31 values: rows * cols wraps to 0 in long arithmetic, and 2^32 x 2^32 x 4 bytes wraps too
+        DataFormatException e = fails(npy(1, dict("<f4", false, "(8589934592, 2147483648)"), f4(1f)));
+        assertTrue(e.getMessage().contains("shape (8589934592, 2147483648) has 18446744073709551616 values, more than one tensor can hold"),
+                e.getMessage());
+        e = fails(npy(1, dict("<f4", false, "(100000, 100000)"), f4(1f)));
+        assertTrue(e.getMessage().contains("has 10000000000 values, more than one tensor can hold"), e.getMessage());
+    }
+
+    @Test
     void writeThenReadRoundTrips() throws Exception {
         Tensor t = Tensor.of(2, 3, 1f, -2.5f, 3e-8f, Float.MAX_VALUE, 0f, -0f);
         Path p = dir.resolve("sub/x.npy");

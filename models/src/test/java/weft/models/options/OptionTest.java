@@ -94,4 +94,16 @@ class OptionTest {
                 Options.defaults().with(SharedOptions.HEADS, 2)));
         assertEquals("--heads does not apply to lightgcn", e.getMessage());
     }
+
+    @Test
+    void weightsMustBeFiniteAndNonNegativeNamingTheFlag() {
+        Option<Map<String, Double>> w = Option.weights("modality-weights", "weights");
+        assertEquals(Map.of("image", 0.1, "text", 0.9), Options.parse(List.of(w), Map.of("modality-weights", "image=0.1,text=0.9")).get(w));
+        for (String bad : new String[] {"image=-1,text=1", "image=NaN,text=1", "image=Infinity"}) {
+            OptionException e = assertThrows(OptionException.class, () -> Options.parse(List.of(w), Map.of("modality-weights", bad)));
+            assertTrue(e.getMessage().startsWith("--modality-weights must be finite weights >= 0, got "), e.getMessage());
+        }
+        OptionException e = assertThrows(OptionException.class, () -> Options.parse(List.of(w), Map.of("modality-weights", "image=x")));
+        assertEquals("--modality-weights: 'x' is not a number", e.getMessage());
+    }
 }
