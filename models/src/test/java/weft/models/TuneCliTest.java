@@ -260,4 +260,18 @@ class TuneCliTest {
         assertEquals(num(runs.get(1).get("best_epoch")), num(rr.get(rr.size() - 1).get("best_epoch")));
         assertEquals(map(runs.get(1).get("test")), map(rr.get(rr.size() - 1).get("test")), "bprmf on the same dropped data");
     }
+
+    /** A toggle set to false in a config file turns its component off, as --no-NAME does. */
+    @Test
+    void aToggleInAConfigFileIsItsSwitch() throws Exception {
+        Path cfg = tmp.resolve("hma.json");
+        Files.writeString(cfg, "{\"model\": \"hmarec\", \"config\": {\"intra\": false, \"tokens\": 2}}");
+        Path report = tmp.resolve("t.json");
+        assertEquals(0, run("train", "--config", cfg.toString(), "--data", data(), "--epochs", "1", "--quiet", "--report",
+                report.toString()), err());
+        Map<String, Object> c = map(json(report).get("config"));
+        assertEquals(false, c.get("intra"));
+        assertEquals(true, c.get("cross"));
+        assertEquals(2L, c.get("tokens"));
+    }
 }

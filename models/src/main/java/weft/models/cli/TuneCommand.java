@@ -114,7 +114,7 @@ final class TuneCommand {
             }
             records.add(rec);
             out.print(String.format(Locale.ROOT, row, t + "/" + points.size(), SearchSpace.describe(cfg), meanStd(rec, R20),
-                    meanStd(rec, N20), String.format(Locale.ROOT, "%.1f", num(rec.get("best_epoch_mean"))),
+                    meanStd(rec, N20), String.format(Locale.ROOT, s.seeds() == 1 ? "%.0f" : "%.1f", num(rec.get("best_epoch_mean"))),
                     String.format(Locale.ROOT, "%.1f", num(rec.get("seconds")))).stripTrailing() + note + "\n");
             out.flush();
         }
@@ -145,6 +145,8 @@ final class TuneCommand {
         Map<String, Object> result = new LinkedHashMap<>();
         result.put("model", spec.name());
         result.put("config", full);
+        result.put("note", "weft train --config FILE / weft compare --config " + spec.name()
+                + "=FILE apply this config; a flag on their command line overrides the file's value");
         result.put("dataset", s.data().name());
         result.put("fingerprint", header.get("fingerprint"));
         result.put("trial", bt);

@@ -92,7 +92,7 @@ public final class SyntheticGenerator {
 
     /**
      * The sparse weak-signal regime: 9,308 users and 6,710 items (the short-video set's shape),
-     * 4-10 interactions per user (about 7, so about 5.6 in training), 16 clusters, and two 128-d
+     * 4-10 interactions per user (about 7, 5 of them in training), 16 clusters, and two 128-d
      * modalities whose cluster signal is weak: image 0.5 and text 0.35 of the centroid over unit
      * noise. Any setting can still be changed afterwards.
      */
