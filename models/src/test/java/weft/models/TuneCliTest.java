@@ -274,4 +274,18 @@ class TuneCliTest {
         assertEquals(true, c.get("cross"));
         assertEquals(2L, c.get("tokens"));
     }
+
+    /** A trial whose training fails (a diverging lr) is recorded as failed and never chosen; the tune goes on. */
+    @Test
+    void aFailedTrialIsRecordedAndSkippedBySelection() throws Exception {
+        Path report = tmp.resolve("f.json");
+        assertEquals(0, run("tune", "--model", "lightgcn", "--data", data(), "--epochs", "1", "--grid", "lr=1e30,0.01", "--report",
+                report.toString()), err());
+        assertTrue(out().contains("1/2     lr=1e30") && out().contains("failed: lightgcn: loss became"), out());
+        Map<String, Object> rep = json(report);
+        assertTrue(list(rep.get("trials")).get(0).containsKey("failed"));
+        assertEquals(2L, map(rep.get("chosen")).get("trial"));
+        assertEquals(1, run("tune", "--model", "lightgcn", "--data", data(), "--epochs", "1", "--grid", "lr=1e30"));
+        assertTrue(err().contains("every trial failed"), err());
+    }
 }

@@ -106,24 +106,39 @@ final class TuneCommand {
                 note = "  (from the report)";
             } else {
                 long t0 = System.nanoTime();
-                Main.Seeded runs = train(spec, s, argv, cfg, flags, out);
-                double seconds = (System.nanoTime() - t0) / 1e9;
-                ranHere.put(t, runs.runs());
-                rec = record(t, spec, cfg, runs.runs(), seconds);
+                try {
+                    Main.Seeded runs = train(spec, s, argv, cfg, flags, out);
+                    ranHere.put(t, runs.runs());
+                    rec = record(t, spec, cfg, runs.runs(), (System.nanoTime() - t0) / 1e9);
+                } catch (IllegalStateException e) { // e.g. the loss diverged at this point of the grid
+                    rec = new LinkedHashMap<>();
+                    rec.put("trial", t);
+                    rec.put("config", SearchSpace.typedConfig(spec, cfg));
+                    rec.put("failed", e.getMessage());
+                    rec.put("seconds", (System.nanoTime() - t0) / 1e9);
+                }
                 report.add(t, rec);
             }
             records.add(rec);
+            if (rec.containsKey("failed")) {
+                out.println(String.format(Locale.ROOT, "%-7s %-44s failed: %s%s", t + "/" + points.size(), SearchSpace.describe(cfg),
+                        rec.get("failed"), note));
+                continue;
+            }
             out.print(String.format(Locale.ROOT, row, t + "/" + points.size(), SearchSpace.describe(cfg), meanStd(rec, R20),
                     meanStd(rec, N20), String.format(Locale.ROOT, s.seeds() == 1 ? "%.0f" : "%.1f", num(rec.get("best_epoch_mean"))),
                     String.format(Locale.ROOT, "%.1f", num(rec.get("seconds")))).stripTrailing() + note + "\n");
             out.flush();
         }
 
-        Map<String, Object> best = records.get(0);
+        Map<String, Object> best = null;
         for (Map<String, Object> r : records) {
-            if (better(r, best)) {
+            if (!r.containsKey("failed") && (best == null || better(r, best))) {
                 best = r;
             }
+        }
+        if (best == null) {
+            throw new IllegalStateException("every trial failed; nothing to choose (see the rows above)");
         }
         int bt = (int) num(best.get("trial"));
         Map<String, String> bestCfg = space.config(points.get(bt - 1));
