@@ -38,6 +38,16 @@ class TuneTest {
             }
             long size = SearchSpace.declared(m).size();
             assertTrue(size >= 20, m.name() + " declares a grid of only " + size + " points");
+            // The defaults are a point of the grid, so a tune can only confirm or improve on them.
+            ModelConfig mc = m.config();
+            weft.models.train.TrainConfig tc = new weft.models.train.TrainConfig();
+            Map<String, Object> dflt = Map.of("dim", mc.dim, "reg", (double) mc.reg, "layers", mc.layers, "lr", (double) tc.lr,
+                    "batch", tc.batch);
+            for (SearchSpace.Param p : SearchSpace.declared(m).params()) {
+                Object d = dflt.containsKey(p.name()) ? dflt.get(p.name()) : p.option().defaultValue();
+                String text = SearchSpace.canonical(p.option(), d instanceof Double x ? String.valueOf((float) (double) x) : String.valueOf(d));
+                assertTrue(p.values().contains(text), m.name() + ": the grid of " + p.name() + " " + p.values() + " lacks the default " + text);
+            }
         }
         SearchSpace lgcn = SearchSpace.declared(LightGcn.SPEC);
         assertEquals(List.of("reg", "layers"), lgcn.params().stream().map(SearchSpace.Param::name).toList());
