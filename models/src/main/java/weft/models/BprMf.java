@@ -13,6 +13,7 @@ import weft.models.blocks.DotScorer;
 import weft.models.data.Dataset;
 import weft.models.data.TrainBatches;
 import weft.models.options.Options;
+import weft.models.options.SharedParams;
 
 /**
  * BPR-MF (Rendle et al., 2009), as MMRec trains it.
@@ -28,6 +29,7 @@ import weft.models.options.Options;
 public final class BprMf extends AbstractRecommender {
     public static final ModelSpec SPEC = ModelSpec.builder("bprmf", "matrix factorisation with BPR").noFeatures()
             .reg(0.1f, "the point of MMRec's BPR grid that Amazon Baby's valid Recall@20 selects; at 1e-4 BPR-MF overfits within 15 epochs")
+            .search(SharedParams.REG, 1e-3, 1e-2, 0.03, 0.1, 0.3).search(SharedParams.LR, 5e-4, 1e-3, 2e-3, 5e-3)
             .build(BprMf::new);
 
     private final Var users, items;

@@ -12,6 +12,7 @@ import weft.models.blocks.Graphs;
 import weft.models.data.Dataset;
 import weft.models.data.TrainBatches;
 import weft.models.options.Options;
+import weft.models.options.SharedParams;
 
 /**
  * LightGCN (He et al., 2020), as MMRec trains it.
@@ -25,7 +26,9 @@ import weft.models.options.Options;
  */
 public final class LightGcn extends GraphRecommender {
     public static final ModelSpec SPEC = ModelSpec.builder("lightgcn", "LightGCN on the user-item graph")
-            .noFeatures().build(LightGcn::new);
+            .noFeatures()
+            .search(SharedParams.REG, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2).search(SharedParams.LAYERS, 1, 2, 3, 4)
+            .build(LightGcn::new);
 
     private final Var emb;
 

@@ -35,6 +35,7 @@ public final class ModelSpec {
     private final Float reg;
     private final String regReason;
     private final Integer layers;
+    private final Map<Option<?>, List<?>> sharedSearch;
     private final Factory factory;
 
     private ModelSpec(Builder b, Factory factory) {
@@ -46,6 +47,7 @@ public final class ModelSpec {
         this.reg = b.reg;
         this.regReason = b.regReason;
         this.layers = b.layers;
+        this.sharedSearch = new LinkedHashMap<>(b.sharedSearch);
         this.factory = factory;
         List<String> seen = new ArrayList<>();
         for (Option<?> o : options) {
@@ -69,6 +71,7 @@ public final class ModelSpec {
         private Float reg;
         private String regReason;
         private Integer layers;
+        private final Map<Option<?>, List<?>> sharedSearch = new LinkedHashMap<>();
 
         private Builder(String name, String description) {
             this.name = name;
@@ -102,6 +105,14 @@ public final class ModelSpec {
         /** The model's default {@code --layers} where it is not the protocol's. */
         public Builder layers(int value) {
             layers = value;
+            return this;
+        }
+
+        /** The values a hyperparameter search tries for a shared hyperparameter ({@link weft.models.options.SharedParams}). */
+        @SafeVarargs
+        public final <T> Builder search(Option<T> shared, T... values) {
+            Option<T> o = shared.search(values);
+            sharedSearch.put(o, o.searchSpace());
             return this;
         }
 
@@ -147,9 +158,13 @@ public final class ModelSpec {
         return v;
     }
 
-    /** The options a hyperparameter search varies, with the values it tries. */
+    /**
+     * The settings a hyperparameter search varies, with the values it tries: the shared
+     * hyperparameters the model declared a search for ({@link weft.models.options.SharedParams}),
+     * then its own options.
+     */
     public Map<Option<?>, List<?>> searchSpace() {
-        Map<Option<?>, List<?>> m = new LinkedHashMap<>();
+        Map<Option<?>, List<?>> m = new LinkedHashMap<>(sharedSearch);
         for (Option<?> o : options) {
             if (!o.searchSpace().isEmpty()) {
                 m.put(o, o.searchSpace());

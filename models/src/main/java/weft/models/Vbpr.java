@@ -18,6 +18,7 @@ import weft.models.blocks.Features;
 import weft.models.data.Dataset;
 import weft.models.data.TrainBatches;
 import weft.models.options.Options;
+import weft.models.options.SharedParams;
 
 /**
  * VBPR (He and McAuley, 2016), as MMRec trains it.
@@ -33,7 +34,9 @@ import weft.models.options.Options;
  * same gradient as projecting the whole catalogue and much cheaper for wide features.
  */
 public final class Vbpr extends AbstractRecommender {
-    public static final ModelSpec SPEC = ModelSpec.builder("vbpr", "VBPR: ID + projected content embeddings").build(Vbpr::new);
+    public static final ModelSpec SPEC = ModelSpec.builder("vbpr", "VBPR: ID + projected content embeddings")
+            .search(SharedParams.REG, 1e-5, 1e-4, 1e-3, 1e-2, 0.1).search(SharedParams.LR, 5e-4, 1e-3, 2e-3, 5e-3)
+            .build(Vbpr::new);
 
     private final Var users, itemIds;
     private final Linear project;

@@ -84,6 +84,8 @@ public final class Main {
                     return RecommendCommand.run(args, out);
                 case "export":
                     return ExportCommand.run(args, out);
+                case "tune":
+                    return TuneCommand.run(args, out);
                 default:
                     throw new Args.UsageException("unknown command '" + args[0] + "'");
             }
@@ -167,6 +169,11 @@ public final class Main {
             TrainConfig tc = train.copy();
             mc.seed = seed;
             tc.seed = seed;
+            return new Setup(data, mc, tc, report, reportHtml, seeds);
+        }
+
+        /** The same run with other shared hyperparameters (a --config file's, a tune trial's). */
+        Setup withConfigs(ModelConfig mc, TrainConfig tc) {
             return new Setup(data, mc, tc, report, reportHtml, seeds);
         }
 
@@ -381,7 +388,7 @@ public final class Main {
     }
 
     static int train(String[] argv, PrintStream out) throws IOException {
-        Args a = commonFlags("model", "save").parse(argv, 1);
+        Args a = RunConfig.train(argv, () -> commonFlags("model", "config", "save"));
         ModelSpec model = requireModel(a.string("model", null));
         checkModelFlags(a, List.of(model));
         Options opts = modelOptions(model, a);
@@ -429,7 +436,8 @@ public final class Main {
     }
 
     static int compare(String[] argv, PrintStream out) throws IOException {
-        Args a = commonFlags("models", "baseline").parse(argv, 1);
+        java.util.function.Supplier<Args> flags = () -> commonFlags("models", "baseline", "drop-interactions").repeatable("config");
+        Args a = flags.get().parse(argv, 1);
         refuseCheckpointFlags(a, "compare");
         String list = a.string("models", null);
         if (list == null) {
@@ -442,8 +450,13 @@ public final class Main {
             }
         }
         checkModelFlags(a, models);
+        Map<ModelSpec, Args> perModel = RunConfig.compare(argv, a, models, flags);
         for (ModelSpec m : models) {
-            modelOptions(m, a); // a bad value fails before the first model trains
+            modelOptions(m, perModel.get(m)); // a bad value fails before the first model trains
+        }
+        Double drop = a.has("drop-interactions") ? a.real("drop-interactions", 0, 0) : null;
+        if (drop != null && drop >= 1) {
+            throw new Args.UsageException("--drop-interactions must be in [0, 1), got " + drop);
         }
         ModelSpec baseline = null;
         if (a.has("baseline")) {
@@ -453,24 +466,37 @@ public final class Main {
             }
         }
         Setup s = setup(a, out);
+        // The same seeded drop of training interactions for every model (robustness's, for the same seed).
+        Map<Long, Dataset> dropped = new java.util.HashMap<>();
+        java.util.function.LongFunction<Dataset> dropFor = seed -> dropped.computeIfAbsent(seed,
+                k -> Perturbations.dropInteractions(s.data(), drop, k ^ 0xD20BL));
+        String dataName = drop == null ? s.data().name() : s.data().name() + " with " + drop + " of training interactions dropped";
         List<SeedRuns> runs = new ArrayList<>();
         List<Object> rs = new ArrayList<>();
         for (ModelSpec m : models) {
-            Seeded r = trainSeeds(m, s, a, modelOptions(m, a), out);
+            Args am = perModel.get(m);
+            Setup sm = RunConfig.reconfigure(s, am);
+            Seeded r = drop == null ? trainSeeds(m, sm, am, modelOptions(m, am), out) : perturbed(m, sm, am, out, dropFor);
             runs.add(r.runs());
             rs.add(r.report());
         }
         out.println();
         if (s.seeds() == 1 && baseline == null) {
-            out.print(compareTable(s.data().name(), runs.stream().map(r -> r.runs.get(0)).toList()));
+            out.print(compareTable(dataName, runs.stream().map(r -> r.runs.get(0)).toList()));
         } else {
             if (baseline == null && models.stream().anyMatch(m -> m.name().equals("lightgcn"))) {
                 baseline = Models.spec("lightgcn");
             }
-            out.print(seedTable(s.data().name(), runs, baseline == null ? null : baseline.name()));
+            out.print(seedTable(dataName, runs, baseline == null ? null : baseline.name()));
         }
         Map<String, Object> rep = new LinkedHashMap<>();
         rep.put("dataset", s.data().name());
+        if (drop != null) {
+            rep.put("drop_interactions", drop);
+        }
+        if (a.has("config")) {
+            rep.put("configs", RunConfig.files(a));
+        }
         if (s.seeds() > 1) {
             rep.put("seeds", s.seedList());
         }
@@ -781,9 +807,13 @@ public final class Main {
                 "             [--report FILE.json] [--report-html FILE.html] [--save DIR (the best-valid model)] [--quiet]",
                 "             [--checkpoint DIR [--checkpoint-every N (default 1)]] [--resume DIR (same flags as the run it continues)]",
                 "             [--modality NAME=FILE.npy]... [--item-graph NAME=FILE.tsv]... [--feature-norm none|standardize|l2]",
-                "             [model options: see below, or 'weft help MODEL']",
+                "             [model options: see below, or 'weft help MODEL'] [--config FILE.json (from tune --out; flags override it)]",
                 "  compare    train several models with the same seed and print one table of test metrics",
                 "             --models lightgcn,vbpr,freedom [--baseline lightgcn (mean relative difference, wins per seed)] [train's flags]",
+                "             [--config MODEL=FILE.json]... [--drop-interactions F (seeded, training interactions only, same for all)]",
+                "  tune       hyperparameter search on the valid set; test metrics of the chosen configuration only",
+                "             --model NAME [--grid NAME=V1,V2,...]... (default: the model's declared grid) [--trials N (sampled)]",
+                "             [--seeds N (each trial averaged)] [--out best.json] [--report FILE.json (rerun resumes)] [train's flags]",
                 "  ablate     train a model, then once with each of its switches off; table relative to the full model",
                 "             --model NAME [train's flags]",
                 "  robustness train under feature noise and dropped training interactions; metrics relative to clean",

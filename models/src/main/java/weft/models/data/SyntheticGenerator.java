@@ -23,13 +23,17 @@ import java.util.Locale;
  *       by popularity weight, from the whole catalogue with probability {@code noise}, else from
  *       the secondary cluster (30% of the rest, when the user has one), else from the primary
  *       cluster.</li>
- *   <li>Modality "image" (image_feat.npy): the item's cluster centroid (N(0, 1) per
- *       dimension) plus N(0, imageNoise^2) noise per dimension - strongly cluster-separable.</li>
+ *   <li>Modality "image" (image_feat.npy): imageSignal (default 1) times the item's cluster
+ *       centroid (N(0, 1) per dimension) plus N(0, imageNoise^2) noise per dimension - by
+ *       default strongly cluster-separable.</li>
  *   <li>Modality "text" (text_feat.npy): textSignal times the item's cluster centroid in
- *       another random basis, plus N(0, 1) noise - a weak signal, mostly noise.</li>
+ *       another random basis, plus N(0, textNoise^2) noise (default 1) - a weak signal, mostly
+ *       noise.</li>
  *   <li>The split is {@link Split#random} (MMRec's per-user rule) with the same seed, written
  *       as x_label.</li>
  * </ul>
+ * The {@link #sparse} preset ({@code --preset sparse}) is shaped like a short-video catalogue:
+ * sparse users (4-10 interactions) and two 128-d modalities that both carry a weak signal.
  * Every random quantity comes from a generator seeded by (seed, purpose, index), so the output
  * is a function of the configuration alone. Feature rows are generated and written one at a
  * time, so Amazon-Baby-sized output (7,050 x 4,096 image features) needs little memory.
@@ -56,9 +60,11 @@ public final class SyntheticGenerator {
         public double secondaryShare = 0.3;
         public double popularityExponent = 0.7;
         public int imageDim = 64;
+        public double imageSignal = 1.0;
         public double imageNoise = 1.0;
         public int textDim = 32;
         public double textSignal = 0.35;
+        public double textNoise = 1.0;
 
         void validate() {
             check(users >= 1, "--users must be >= 1");
@@ -72,6 +78,8 @@ public final class SyntheticGenerator {
             check(imageDim >= 1 && textDim >= 1, "--image-dim and --text-dim must be >= 1");
             check((long) items * Math.max(imageDim, textDim) <= Integer.MAX_VALUE - 8, "items x dim too large for one tensor");
             check(imageNoise >= 0 && textSignal >= 0, "--image-noise and --text-signal must be >= 0");
+            check(imageSignal >= 0 && textNoise >= 0, "--image-signal and --text-noise must be >= 0");
+            check(Double.isFinite(imageSignal + imageNoise + textSignal + textNoise), "signal and noise settings must be finite");
             check(name.matches("[A-Za-z0-9_.-]+"), "--name must be letters, digits, '_', '.', '-'");
         }
 
@@ -80,6 +88,38 @@ public final class SyntheticGenerator {
                 throw new IllegalArgumentException(message);
             }
         }
+    }
+
+    /**
+     * The sparse weak-signal regime: 9,308 users and 6,710 items (the short-video set's shape),
+     * 4-10 interactions per user (about 7, 5 of them in training), 16 clusters, and two 128-d
+     * modalities whose cluster signal is weak: image 0.5 and text 0.35 of the centroid over unit
+     * noise. Any setting can still be changed afterwards.
+     */
+    public static Config sparse() {
+        Config c = new Config();
+        c.name = "sparse";
+        c.users = 9308;
+        c.items = 6710;
+        c.clusters = 16;
+        c.minInter = 4;
+        c.maxInter = 10;
+        c.imageDim = 128;
+        c.imageSignal = 0.5;
+        c.imageNoise = 1.0;
+        c.textDim = 128;
+        c.textSignal = 0.35;
+        c.textNoise = 1.0;
+        return c;
+    }
+
+    /** The named preset: {@code default} (the committed test-data) or {@code sparse}. */
+    public static Config preset(String name) {
+        return switch (name) {
+            case "default" -> new Config();
+            case "sparse" -> sparse();
+            default -> throw new IllegalArgumentException("--preset must be default or sparse, got '" + name + "'");
+        };
     }
 
     /** The interactions and the planted ground truth (features are produced by {@link #write}). */
@@ -214,9 +254,9 @@ public final class SyntheticGenerator {
             out.flush();
         });
         writeFeatures(outDir.resolve(Dataset.DEFAULT_MODALITIES.get("image")), g.itemCluster, c.clusters, c.imageDim,
-                1.0, c.imageNoise, Seeds.mix(c.seed, IMAGE_CENTROIDS), Seeds.mix(c.seed, IMAGE_ROWS));
+                c.imageSignal, c.imageNoise, Seeds.mix(c.seed, IMAGE_CENTROIDS), Seeds.mix(c.seed, IMAGE_ROWS));
         writeFeatures(outDir.resolve(Dataset.DEFAULT_MODALITIES.get("text")), g.itemCluster, c.clusters, c.textDim,
-                c.textSignal, 1.0, Seeds.mix(c.seed, TEXT_CENTROIDS), Seeds.mix(c.seed, TEXT_ROWS));
+                c.textSignal, c.textNoise, Seeds.mix(c.seed, TEXT_CENTROIDS), Seeds.mix(c.seed, TEXT_ROWS));
         return g;
     }
 
@@ -253,6 +293,12 @@ public final class SyntheticGenerator {
         Config c = new Config();
         Path out = null;
         try {
+            // The preset first, wherever it is given, so that the other flags change it.
+            for (int a = 0; a + 1 < args.length; a++) {
+                if (args[a].equals("--preset")) {
+                    c = preset(args[a + 1]);
+                }
+            }
             for (int a = 0; a < args.length; a++) {
                 String opt = args[a];
                 if (opt.equals("-h") || opt.equals("--help")) {
@@ -265,6 +311,7 @@ public final class SyntheticGenerator {
                 String v = args[++a];
                 switch (opt) {
                     case "--out": out = Path.of(v); break;
+                    case "--preset": break;
                     case "--name": c.name = v; break;
                     case "--users": c.users = intArg(opt, v); break;
                     case "--items": c.items = intArg(opt, v); break;
@@ -276,9 +323,11 @@ public final class SyntheticGenerator {
                     case "--secondary": c.secondaryShare = doubleArg(opt, v); break;
                     case "--pop-exponent": c.popularityExponent = doubleArg(opt, v); break;
                     case "--image-dim": c.imageDim = intArg(opt, v); break;
+                    case "--image-signal": c.imageSignal = doubleArg(opt, v); break;
                     case "--image-noise": c.imageNoise = doubleArg(opt, v); break;
                     case "--text-dim": c.textDim = intArg(opt, v); break;
                     case "--text-signal": c.textSignal = doubleArg(opt, v); break;
+                    case "--text-noise": c.textNoise = doubleArg(opt, v); break;
                     default: throw new IllegalArgumentException("unknown option " + opt);
                 }
             }
@@ -329,6 +378,8 @@ public final class SyntheticGenerator {
         Config d = new Config();
         return String.join("\n",
                 "usage: SyntheticGenerator --out DIR [options]",
+                "  --preset P         default | sparse (9308 users, 6710 items, 4-10 interactions each, two 128-d",
+                "                     weak-signal modalities); the other flags change the preset",
                 "  --name N           dataset name, file N.inter (" + d.name + ")",
                 "  --users N          users (" + d.users + ")",
                 "  --items N          items (" + d.items + ")",
@@ -340,8 +391,10 @@ public final class SyntheticGenerator {
                 "  --secondary P      share of users with a second preferred cluster (" + d.secondaryShare + ")",
                 "  --pop-exponent A   popularity skew w = 1/(1+rank)^A (" + d.popularityExponent + ")",
                 "  --image-dim D      image feature size (" + d.imageDim + ")",
+                "  --image-signal S   weight of the cluster centroid in image features (" + d.imageSignal + ")",
                 "  --image-noise S    image noise std around the cluster centroid (" + d.imageNoise + ")",
                 "  --text-dim D       text feature size (" + d.textDim + ")",
-                "  --text-signal S    weight of the cluster centroid in text features (" + d.textSignal + ")");
+                "  --text-signal S    weight of the cluster centroid in text features (" + d.textSignal + ")",
+                "  --text-noise S     text noise std (" + d.textNoise + ")");
     }
 }
