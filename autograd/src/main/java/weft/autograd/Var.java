@@ -145,6 +145,22 @@ public final class Var {
         }
     }
 
+    /**
+     * As {@link #accumulate}, for a gradient tensor that the caller has just allocated and will
+     * not touch again: the first contribution is kept as the gradient itself instead of copied.
+     * Same values as {@code accumulate(g)}.
+     */
+    void accumulateOwned(Tensor g) {
+        if (!requiresGrad) {
+            return;
+        }
+        if (grad == null && g.sameShape(value) && g.offset == 0 && g.data.length == g.size()) {
+            grad = g;
+        } else {
+            accumulate(g);
+        }
+    }
+
     /** Backpropagates from this scalar ([1, 1]) node with seed gradient 1. */
     public void backward() {
         if (value.rows != 1 || value.cols != 1) {

@@ -2,9 +2,7 @@ package weft.autograd.nn;
 
 import java.util.List;
 
-import weft.autograd.Ops;
-import weft.autograd.RowOps;
-import weft.autograd.ShapeOps;
+import weft.autograd.Attention;
 import weft.autograd.Var;
 import weft.engine.Rng;
 import weft.engine.Tensor;
@@ -70,17 +68,14 @@ public final class MultiHeadAttention implements Module {
             throw new IllegalArgumentException("MultiHeadAttention: queries " + q.shape() + " (Tq = " + tq + "), keys " + k.shape()
                     + ", values " + v.shape() + " (Tk = " + tk + ") do not form the same number of sequences of width " + dim);
         }
-        int batch = q.rows() / tq, dh = dim / heads;
+        int batch = q.rows() / tq;
         if (keyMask != null && (keyMask.rows != batch || keyMask.cols != tk)) {
             throw new IllegalArgumentException("MultiHeadAttention: key mask " + keyMask.shape() + " does not match [" + batch + ", " + tk + "]");
         }
-        Var qh = ShapeOps.splitHeads(wq.forward(q), tq, heads);       // [B*H*Tq, dh]
-        Var kh = ShapeOps.splitHeads(wk.forward(k), tk, heads);       // [B*H*Tk, dh]
-        Var vh = ShapeOps.splitHeads(wv.forward(v), tk, heads);
-        Var scores = Ops.scale(Ops.bmm(qh, false, kh, true, batch * heads), (float) (1.0 / Math.sqrt(dh)));   // [B*H*Tq, Tk]
-        Var att = keyMask == null ? RowOps.rowSoftmax(scores) : RowOps.maskedRowSoftmax(scores, keyMask, heads * tq);
-        Var ctx = Ops.bmm(att, false, vh, false, batch * heads);      // [B*H*Tq, dh]
-        return wo.forward(ShapeOps.mergeHeads(ctx, tq, heads));
+        // One fused op for the head split, scores, softmax, context and head merge: the same values
+        // as the composed ops (see Attention), without their copies and graph nodes.
+        Var ctx = Attention.scaledDotProduct(wq.forward(q), tq, wk.forward(k), wv.forward(v), tk, heads, keyMask);
+        return wo.forward(ctx);
     }
 
     @Override
