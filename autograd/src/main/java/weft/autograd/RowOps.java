@@ -94,6 +94,69 @@ public final class RowOps {
         }, x);
     }
 
+    /**
+     * Mean cross-entropy of scaled logits, {@code -mean_i log softmax(c x_i)[t_i]}, as one op: the
+     * value and gradient of {@code neg(mean(pick(rowLogSoftmax(scale(x, c)), t)))} with the same
+     * bits (each element goes through the same kernels and float operations in the same order),
+     * keeping one {@code [n, C]} tensor (the log-probabilities) instead of six. With G the
+     * incoming gradient and v = -G / n:
+     * <pre>
+     *   dx[i, j] = c ((softmax(c x_i)[j] * -v + [j = t_i] v) + 0)
+     * </pre>
+     * where softmax is computed, as in rowLogSoftmax's backward, as exp of the log-probabilities.
+     * {@code c = 1} gives plain cross-entropy without the scaling step.
+     */
+    public static Var crossEntropy(Var x, float c, int[] targets) {
+        Tensor xv = x.value;
+        int rows = xv.rows, cols = xv.cols;
+        if (targets.length != rows) {
+            throw new IllegalArgumentException("crossEntropy: " + targets.length + " targets for logits " + xv.shape());
+        }
+        for (int r = 0; r < rows; r++) {
+            if (targets[r] < 0 || targets[r] >= cols) {
+                throw new IllegalArgumentException("crossEntropy: target " + targets[r] + " out of range for logits " + xv.shape());
+            }
+        }
+        Kernels k = k();
+        boolean scaled = c != 1f;
+        Tensor y = new Tensor(rows, cols);   // log-probabilities
+        float[] row = scaled ? new float[cols] : null;
+        float[] picked = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            int xi = xv.offset + r * cols, yi = r * cols;
+            if (scaled) {
+                k.binaryScalar(BinaryOp.MUL, xv.data, xi, c, row, 0, cols);
+                k.rowLogSoftmax(row, 0, 1, cols, y.data, yi);
+            } else {
+                k.rowLogSoftmax(xv.data, xi, 1, cols, y.data, yi);
+            }
+            picked[r] = y.data[yi + targets[r]];
+        }
+        float inv = 1f / rows;
+        float loss = (k.sum(picked, 0, rows) * inv) * -1f;
+        return Var.op("crossEntropy", Tensor.scalar(loss), g -> {
+            if (!x.requiresGrad()) return;
+            // The chain's backward step by step (each op adds into a zero gradient): neg, the mean's
+            // 1/n, sum, pick; then rowLogSoftmax's: gx = p * -rowsum(gy) + (gy * 1 + 0).
+            float v = 0f + (0f + ((0f + g.item() * -1f) * inv));
+            float gd = 0f + v;          // the log-probability gradient at the target; its row sum is gd
+            float a = -gd;
+            Tensor gx = new Tensor(rows, cols);
+            k.unary(UnaryOp.EXP, y.data, 0, gx.data, 0, gx.size(), 0f);        // p = exp(y), over the whole table as before
+            float[] gxd = gx.data;
+            for (int r = 0; r < rows; r++) {
+                int o = r * cols, t = o + targets[r];
+                float pt = gxd[t];
+                for (int j = o; j < o + cols; j++) gxd[j] = gxd[j] * a + 0f;
+                gxd[t] = pt * a + (gd * 1f + 0f);
+            }
+            if (scaled) {
+                for (int i = 0, n = gx.size(); i < n; i++) gx.data[i] = gx.data[i] * c + 0f;
+            }
+            x.accumulateOwned(gx);
+        }, x);
+    }
+
     /** Each row divided by {@code max(||row||, eps)}, as torch.nn.functional.normalize. */
     public static Var rowL2Normalize(Var x, float eps) {
         Tensor xv = x.value;

@@ -28,7 +28,7 @@ public final class Losses {
 
     /** Mean cross-entropy of logits {@code [B, C]} against class indices. */
     public static Var crossEntropy(Var logits, int[] targets) {
-        return Ops.neg(Ops.mean(RowOps.pick(RowOps.rowLogSoftmax(logits), targets)));
+        return RowOps.crossEntropy(logits, 1f, targets);   // one op, same bits as neg(mean(pick(rowLogSoftmax(x), t)))
     }
 
     /**
@@ -41,10 +41,10 @@ public final class Losses {
         }
         if (!(tau > 0f)) throw new IllegalArgumentException("infoNce: temperature must be positive, got " + tau + " for " + z1.shape() + " and " + z2.shape());
         Var n1 = RowOps.rowL2Normalize(z1, 1e-12f), n2 = RowOps.rowL2Normalize(z2, 1e-12f);
-        Var logits = Ops.scale(Ops.matmul(n1, false, n2, true), 1f / tau);
         int[] diag = new int[z1.rows()];
         for (int i = 0; i < diag.length; i++) diag[i] = i;
-        return crossEntropy(logits, diag);
+        // The scaling by 1 / tau is part of the fused cross-entropy (same bits as a separate scale op).
+        return RowOps.crossEntropy(Ops.matmul(n1, false, n2, true), 1f / tau, diag);
     }
 
     /** {@code coef * (sum of squares of all given tensors) / batch}. */

@@ -1,0 +1,85 @@
+package weft.autograd;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+
+import weft.autograd.nn.Losses;
+import weft.engine.Rng;
+import weft.engine.Tensor;
+
+/** The fused {@link RowOps#crossEntropy}: bit-identical to the chain of ops it replaces, and its gradient. */
+class CrossEntropyFusedTest {
+
+    /** The chain Losses.crossEntropy and infoNce used before the fused op. */
+    static Var composed(Var x, float c, int[] t) {
+        Var logits = c == 1f ? x : Ops.scale(x, c);
+        return Ops.neg(Ops.mean(RowOps.pick(RowOps.rowLogSoftmax(logits), t)));
+    }
+
+    private static void assertBitsEqual(String what, Tensor expected, Tensor actual) {
+        assertEquals(expected.shape(), actual.shape(), what);
+        for (int i = 0; i < expected.size(); i++) {
+            float e = expected.data[expected.offset + i], a = actual.data[actual.offset + i];
+            if (Float.floatToRawIntBits(e) != Float.floatToRawIntBits(a)) {
+                throw new AssertionError(what + ": element " + i + " is " + a + ", the composed ops give " + e);
+            }
+        }
+    }
+
+    @Test
+    void bitIdenticalToTheComposedOps() {
+        // widths below, at and off the vector length; the last (37 x 37) leaves a tail in the flat exp
+        int[][] shapes = {{3, 5}, {8, 8}, {16, 16}, {37, 37}, {64, 24}, {200, 200}};
+        for (int[] s : shapes) {
+            for (float c : new float[] {1f, 5f, 1f / 0.2f}) {
+                Rng rng = new Rng(s[0] * 131L + s[1]);
+                Tensor x = rng.uniform(new Tensor(s[0], s[1]), -3f, 3f);
+                int[] t = new int[s[0]];
+                for (int i = 0; i < t.length; i++) t[i] = (i * 7 + 3) % s[1];
+                Var a = Var.param(x.copy()), b = Var.param(x.copy());
+                Var fused = RowOps.crossEntropy(a, c, t), ref = composed(b, c, t);
+                String what = s[0] + " x " + s[1] + ", scale " + c;
+                assertBitsEqual(what + ": loss", ref.value, fused.value);
+                Tensor seed = Tensor.scalar(0.37f);
+                fused.backward(seed);
+                ref.backward(seed);
+                assertBitsEqual(what + ": gradient", b.grad(), a.grad());
+            }
+        }
+    }
+
+    @Test
+    void infoNceIsTheComposedChain() {
+        Rng rng = new Rng(9L);
+        Tensor z1 = rng.uniform(new Tensor(50, 16), -1f, 1f), z2 = rng.uniform(new Tensor(50, 16), -1f, 1f);
+        Var a1 = Var.param(z1.copy()), a2 = Var.param(z2.copy()), b1 = Var.param(z1.copy()), b2 = Var.param(z2.copy());
+        Var fused = Losses.infoNce(a1, a2, 0.2f);
+        int[] diag = new int[50];
+        for (int i = 0; i < 50; i++) diag[i] = i;
+        Var ref = composed(Ops.matmul(RowOps.rowL2Normalize(b1, 1e-12f), false, RowOps.rowL2Normalize(b2, 1e-12f), true), 1f / 0.2f, diag);
+        assertBitsEqual("infoNce loss", ref.value, fused.value);
+        fused.backward();
+        ref.backward();
+        assertBitsEqual("infoNce gradient of z1", b1.grad(), a1.grad());
+        assertBitsEqual("infoNce gradient of z2", b2.grad(), a2.grad());
+    }
+
+    @Test
+    void gradientCheckScaled() {
+        Rng rng = new Rng(4L);
+        GradCheck.check("crossEntropy scaled", x -> RowOps.crossEntropy(x[0], 2.5f, new int[] {0, 3, 2, 2}),
+                rng.uniform(new Tensor(4, 5), -1f, 1f));
+    }
+
+    @Test
+    void badTargetsNameTheLogits() {
+        Var x = Var.constant(new Tensor(3, 4));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RowOps.crossEntropy(x, 1f, new int[] {0, 4, 1}));
+        assertTrue(e.getMessage().contains("4") && e.getMessage().contains("[3, 4]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> RowOps.crossEntropy(x, 1f, new int[] {0, 1}));
+        assertTrue(e.getMessage().contains("2 targets"), e.getMessage());
+    }
+}
