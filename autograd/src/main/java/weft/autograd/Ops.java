@@ -196,6 +196,38 @@ public final class Ops {
         }, a, b);
     }
 
+    /**
+     * A fully connected layer {@code y = x W^T + b} ({@code x [n, in]}, {@code W [out, in]},
+     * {@code b [1, out]}) as one op: the values and gradients of {@code add(matmul(x, W^T), b)}
+     * with the same bits (the bias is added into the product's rows with the same kernel, and the
+     * backward does the add's and the product's steps in their order), without the separate sum
+     * tensor and the copy of the gradient that the add node made.
+     */
+    public static Var linear(Var x, Var w, Var b) {
+        if (b.rows() != 1 || b.cols() != w.rows()) {
+            throw new IllegalArgumentException("linear: bias " + b.shape() + " does not match weight " + w.shape());
+        }
+        Tensor out = MatMul.matmul(x.value, false, w.value, true);
+        Kernels k = k();
+        Tensor bv = b.value;
+        int rows = out.rows, cols = out.cols;
+        for (int r = 0; r < rows; r++) {
+            k.binary(BinaryOp.ADD, out.data, r * cols, bv.data, bv.offset, out.data, r * cols, cols);
+        }
+        return Var.op("linear", out, g -> {
+            if (b.requiresGrad()) {   // the add's backward: the bias's part (the product's is g itself)
+                if (g.rows == 1) {
+                    b.accumulate(g);   // same shape: the add accumulated it as is
+                } else {
+                    Tensor gb = b.gradOrZeros();
+                    k().sumCols(g.data, g.offset, g.rows, g.cols, gb.data, gb.offset, true);
+                }
+            }
+            if (x.requiresGrad()) MatMul.matmulInto(g, false, w.value, false, x.gradOrZeros(), true);
+            if (w.requiresGrad()) MatMul.matmulInto(g, true, x.value, false, w.gradOrZeros(), true);
+        }, x, w, b);
+    }
+
     public static Var matmul(Var a, Var b) {
         return matmul(a, false, b, false);
     }

@@ -42,8 +42,8 @@ public final class Linear implements Module {
         if (x.cols() != weight.cols()) {
             throw new IllegalArgumentException("Linear: input " + x.shape() + " does not match weight " + weight.shape() + " (expected " + weight.cols() + " columns)");
         }
-        Var y = Ops.matmul(x, false, weight, true);
-        return bias == null ? y : Ops.add(y, bias);
+        // With a bias, one op with the same bits as add(matmul(x, W^T), b).
+        return bias == null ? Ops.matmul(x, false, weight, true) : Ops.linear(x, weight, bias);
     }
 
     public int in() {
