@@ -186,11 +186,15 @@ class TuneTest {
         c.textNoise = 0;
         c.textSignal = 2;
         SyntheticGenerator.Interactions g = SyntheticGenerator.write(c, tmp);
-        Dataset d = Dataset.load(tmp, new Dataset.Options().featureNorm(weft.models.data.FeatureNorm.NONE));
-        weft.engine.Tensor image = d.modalities().get("image"), text = d.modalities().get("text");
+        weft.engine.Tensor image = weft.models.data.Npy.read(tmp.resolve("image_feat.npy"));
+        weft.engine.Tensor text = weft.models.data.Npy.read(tmp.resolve("text_feat.npy"));
         for (float v : image.toArray()) {
             assertTrue(v == 0f, "no signal, no noise: zero image features");
         }
+        // ... which the loader refuses as a modality without information.
+        Exception refused = assertThrows(weft.models.data.DataFormatException.class,
+                () -> Dataset.load(tmp, new Dataset.Options().featureNorm(weft.models.data.FeatureNorm.NONE)));
+        assertTrue(refused.getMessage().contains("all zeros"), refused.getMessage());
         int a = -1, b = -1, other = -1;
         for (int i = 0; i < c.items; i++) {
             if (g.itemCluster[i] == 0) {
