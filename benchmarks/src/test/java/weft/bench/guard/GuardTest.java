@@ -113,7 +113,7 @@ class GuardTest {
         Path base = tmp.resolve("bad.tsv");
         Files.writeString(base, "# header\nStepBenchmark.step model=x\tfast\n");
         assertEquals(2, guard("--baseline", base.toString(), results("r", 200, 100, 500).toString()));
-        assertEquals(base + ", line 2: expected 'benchmark<TAB>ratio' with a positive ratio, got 'StepBenchmark.step model=x\tfast'",
+        assertEquals("guard: " + base + ", line 2: expected 'benchmark<TAB>ratio' with a positive ratio, got 'StepBenchmark.step model=x\tfast'",
                 err.strip());
         assertEquals(2, guard("--baseline", tmp.resolve("none.tsv").toString(), results("r", 200, 100, 500).toString()));
         assertTrue(err.contains("no baseline yet; record one with benchmarks/guard --update"), err);
