@@ -106,6 +106,17 @@ class GuardTest {
                   "primaryMetric": {"score": 500, "scoreUnit": "us/op"}}]""");
         assertEquals(1, guard("--baseline", base.toString(), p.toString()), out);
         assertTrue(out.contains("not measured in this run, but in the baseline: StepBenchmark.step model=hmarec shape=lastfm"), out);
+        // a subset run on purpose (WEFT_GUARD_ONLY): listed, not a failure, and still failing when slower
+        assertEquals(0, guard("--subset", "--baseline", base.toString(), p.toString()), out);
+        assertTrue(out.contains("not measured in this run, but in the baseline: StepBenchmark.step model=hmarec shape=lastfm"), out);
+        assertTrue(out.contains("OK: all 1 benchmarks of this subset"), out);
+        Files.writeString(p, Files.readString(p).replace("\"score\": 500", "\"score\": 700"));
+        assertEquals(1, guard("--subset", "--baseline", base.toString(), p.toString()), out);
+        // --update --subset replaces only the measured line and keeps the others
+        assertEquals(0, guard("--update", "--subset", "--baseline", base.toString(), p.toString()), out);
+        var ratios = Guard.readBaseline(base);
+        assertEquals(3.5, ratios.get("ShapeBenchmark.spmmForwardBackward shape=lastfm"), 1e-9);
+        assertEquals(500.0, ratios.get("StepBenchmark.step model=hmarec shape=lastfm"), 1e-9);
     }
 
     @Test
