@@ -44,7 +44,7 @@ public class SpmmBenchmark {
     @Param({"1", "2"})
     public int threads;
 
-    @Param({"AXPY", "LOOP", "FUSED4"})
+    @Param({"BLOCKED", "AXPY", "LOOP", "FUSED4"})
     public SpMM.Inner inner;
 
     private CsrMatrix adj;

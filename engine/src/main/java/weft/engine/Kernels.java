@@ -48,6 +48,17 @@ public interface Kernels {
     /** {@code y[i] += alpha * x[i]}. */
     void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
 
+    /**
+     * One sparse row times a dense matrix: for e = from, ..., to - 1 in order,
+     * {@code y[yOff + j] += val[e] * x[xOff + col[e] * d + j]} for j in [0, d), each step rounded
+     * as {@link #axpy} rounds it (product, then sum). So the result is bit-identical to one axpy
+     * per entry; an implementation may keep the row in registers across the entries instead of
+     * loading and storing it once per entry.
+     */
+    default void gatherAxpy(float[] val, int[] col, int from, int to, float[] x, int xOff, int d, float[] y, int yOff) {
+        for (int e = from; e < to; e++) axpy(val[e], x, xOff + col[e] * d, y, yOff, d);
+    }
+
     /** {@code out[i] = a[i] * b[i] + c[i]} (fused multiply-add). */
     void fma(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float[] out, int outOff, int n);
 

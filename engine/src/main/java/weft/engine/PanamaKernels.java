@@ -256,6 +256,40 @@ final class PanamaKernels extends ScalarKernels {
     }
 
     @Override
+    public void gatherAxpy(float[] val, int[] col, int from, int to, float[] x, int xOff, int d, float[] y, int yOff) {
+        // Register-blocked: up to four vectors of the output row stay in registers while every
+        // entry of the sparse row is added (mul, then add: axpy's roundings, in entry order), so
+        // the row is loaded and stored once per block instead of once per entry.
+        int ub = S.loopBound(d);
+        int j = 0;
+        for (; j + 4 * L <= ub; j += 4 * L) {
+            FloatVector a0 = load(y, yOff + j), a1 = load(y, yOff + j + L), a2 = load(y, yOff + j + 2 * L), a3 = load(y, yOff + j + 3 * L);
+            for (int e = from; e < to; e++) {
+                float v = val[e];
+                int xr = xOff + col[e] * d + j;
+                a0 = load(x, xr).mul(v).add(a0);
+                a1 = load(x, xr + L).mul(v).add(a1);
+                a2 = load(x, xr + 2 * L).mul(v).add(a2);
+                a3 = load(x, xr + 3 * L).mul(v).add(a3);
+            }
+            a0.intoArray(y, yOff + j);
+            a1.intoArray(y, yOff + j + L);
+            a2.intoArray(y, yOff + j + 2 * L);
+            a3.intoArray(y, yOff + j + 3 * L);
+        }
+        for (; j < ub; j += L) {
+            FloatVector a0 = load(y, yOff + j);
+            for (int e = from; e < to; e++) a0 = load(x, xOff + col[e] * d + j).mul(val[e]).add(a0);
+            a0.intoArray(y, yOff + j);
+        }
+        for (; j < d; j++) {
+            float s = y[yOff + j];
+            for (int e = from; e < to; e++) s += val[e] * x[xOff + col[e] * d + j];
+            y[yOff + j] = s;
+        }
+    }
+
+    @Override
     public void fma(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float[] out, int outOff, int n) {
         int ub = S.loopBound(n);
         int i = 0;

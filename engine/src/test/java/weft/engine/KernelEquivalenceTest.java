@@ -255,6 +255,29 @@ class KernelEquivalenceTest {
     }
 
     @Test
+    void gatherAxpyMatchesReferenceAndOneAxpyPerEntry() {
+        // widths below, at and off the vector length and its 4-vector block; 0 to 9 entries,
+        // repeated columns, negative and zero values
+        int rowsX = 7;
+        for (int d : new int[] {1, 3, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 128, 130}) {
+            float[] x = rand(9, rowsX * d + 3, -2f, 2f);
+            for (int nnz = 0; nnz <= 9; nnz++) {
+                int[] col = new int[nnz + 2];
+                float[] val = rand(10 + nnz, nnz + 2, -1.5f, 1.5f);
+                for (int e = 0; e < col.length; e++) col[e] = (e * 5 + nnz) % rowsX;
+                if (nnz > 2) val[2] = 0f;
+                final int n = nnz;
+                float[] y0 = rand(11, d + 4, -2f, 2f);
+                float[][] r = both(y0, (k, y) -> k.gatherAxpy(val, col, 1, 1 + n, x, 3, d, y, 2));
+                assertBitwise("gatherAxpy d=" + d + " nnz=" + n, r[0], r[1]);
+                float[] perEntry = y0.clone();
+                for (int e = 1; e < 1 + n; e++) ScalarKernels.INSTANCE.axpy(val[e], x, 3 + col[e] * d, perEntry, 2, d);
+                assertBitwise("gatherAxpy = one axpy per entry, d=" + d + " nnz=" + n, perEntry, r[1]);
+            }
+        }
+    }
+
+    @Test
     void axpyFmaLinearMatchReference() {
         for (int n : SIZES) {
             float[] x = rand(3, n, -2f, 2f);

@@ -21,11 +21,17 @@ import weft.engine.Tensor;
  */
 public final class SpMM {
     /**
-     * The inner loop: how one row's entries are accumulated. {@link #AXPY} is the default (it
-     * measured fastest in {@code SpmmBenchmark}, see docs/performance.md, and the engine's axpy is
-     * bit-identical on both kernel providers); the others are comparison points for the benchmark.
+     * The inner loop: how one row's entries are accumulated. {@link #BLOCKED} is the default (it
+     * measured fastest in {@code SpmmBenchmark}, see docs/performance.md); it gives the same bits
+     * as {@link #AXPY}, and both are bit-identical on both kernel providers. The others are
+     * comparison points for the benchmark.
      */
     public enum Inner {
+        /**
+         * {@code Kernels.gatherAxpy} once per row: the output row held in registers while all of
+         * the row's entries are added, each step rounded as axpy rounds it (same bits as AXPY).
+         */
+        BLOCKED,
         /** {@code Kernels.axpy} once per entry (the Vector API kernel where available). */
         AXPY,
         /** A plain loop per entry, left to the JIT's auto-vectoriser. */
@@ -45,13 +51,13 @@ public final class SpMM {
     /** {@code A X} into a new tensor. */
     public static Tensor multiply(CsrMatrix a, Tensor x) {
         Tensor y = new Tensor(a.rows, checkShapes("SpMM.multiply", a, x));
-        multiplyInto(a, x, y, false, Inner.AXPY);
+        multiplyInto(a, x, y, false, Inner.BLOCKED);
         return y;
     }
 
     /** {@code Y = A X}, or {@code Y += A X} when {@code accumulate}. Y must not overlap X. */
     public static void multiplyInto(CsrMatrix a, Tensor x, Tensor y, boolean accumulate) {
-        multiplyInto(a, x, y, accumulate, Inner.AXPY);
+        multiplyInto(a, x, y, accumulate, Inner.BLOCKED);
     }
 
     /** As {@link #multiplyInto(CsrMatrix, Tensor, Tensor, boolean)} with a chosen inner loop (benchmarks). */
@@ -129,6 +135,9 @@ public final class SpMM {
             int e = ptr[r];
             int end = ptr[r + 1];
             switch (inner) {
+                case BLOCKED:
+                    k.gatherAxpy(val, col, e, end, xd, xo, d, yd, yo);
+                    break;
                 case AXPY:
                     for (; e < end; e++) {
                         k.axpy(val[e], xd, xo + col[e] * d, yd, yo, d);

@@ -35,6 +35,24 @@ class SpMMTest {
     }
 
     @Test
+    void blockedRowKernelGivesTheBitsOfOneAxpyPerEntry() {
+        long seed = 300;
+        for (int d : new int[] {1, 7, 16, 33, 64, 65, 128}) {
+            CsrMatrix a = Fixtures.randomCsr(50, 40, 0.3, seed++);
+            Tensor x = Fixtures.randomTensor(40, d, seed++);
+            for (boolean acc : new boolean[] {false, true}) {
+                Tensor blocked = Fixtures.randomTensor(50, d, seed), axpy = blocked.copy();
+                SpMM.multiplyInto(a, x, blocked, acc, SpMM.Inner.BLOCKED);
+                SpMM.multiplyInto(a, x, axpy, acc, SpMM.Inner.AXPY);
+                for (int j = 0; j < blocked.size(); j++) {
+                    assertEquals(Float.floatToRawIntBits(axpy.data[j]), Float.floatToRawIntBits(blocked.data[j]),
+                            "d=" + d + " accumulate=" + acc + " element " + j);
+                }
+            }
+        }
+    }
+
+    @Test
     void accumulatesWhenAsked() {
         CsrMatrix a = Fixtures.randomCsr(9, 6, 0.4, 1);
         Tensor x = Fixtures.randomTensor(6, 5, 2);
