@@ -9,7 +9,8 @@ import java.util.logging.Logger;
  * {@code jdk.incubator.vector} module is in the boot layer (the JVM was started with
  * {@code --add-modules jdk.incubator.vector}); otherwise, or when the system property
  * {@code weft.kernels=scalar} is set, the plain-Java {@link ScalarKernels} is used.
- * The choice is logged once.
+ * The choice is logged once. Either is handed out inside {@link ParallelKernels}, which splits
+ * large element-wise and row-wise loops over the pool without changing their bits.
  */
 public final class KernelProvider {
     private static final Logger LOG = Logger.getLogger(KernelProvider.class.getName());
@@ -24,7 +25,7 @@ public final class KernelProvider {
             synchronized (KernelProvider.class) {
                 k = instance;
                 if (k == null) {
-                    k = choose();
+                    k = new ParallelKernels(choose());
                     instance = k;
                     LOG.fine(() -> "weft kernels: " + instance.name() + " (" + reason + ")");
                 }
@@ -37,6 +38,11 @@ public final class KernelProvider {
     public static String reason() {
         kernels();
         return reason;
+    }
+
+    /** The provider that does the arithmetic of {@link #kernels()} (ScalarKernels or PanamaKernels). */
+    public static Kernels base() {
+        return ((ParallelKernels) kernels()).base();
     }
 
     /** The scalar reference implementation, whatever was chosen. */

@@ -1,0 +1,165 @@
+package weft.engine;
+
+/**
+ * The chosen provider with its large element-wise and row-wise loops split over the shared pool
+ * ({@link Parallel}); everything else, and every small call, goes straight to the provider.
+ *
+ * <p>The bits do not change with the split. Element-wise ranges are cut at multiples of
+ * {@link #ALIGN} elements, a multiple of every vector length, so each element is computed by the
+ * same code (a vector body or the one scalar tail at the end of the whole range) as in a single
+ * call; row-wise loops are cut between rows, and each row is computed as before. Reductions to
+ * one value ({@code sum}, {@code dot}, {@code max}, ...) and {@code sumCols} keep their single
+ * sequential order and are not split.
+ *
+ * <p>Why: on a few cores the loops between the products (InfoNCE's {@code [n, n]} log-softmax,
+ * gates' sigmoids, residual adds over every item's tokens) otherwise ran on the calling thread
+ * alone while the other cores waited for the next GEMM.
+ */
+final class ParallelKernels implements Kernels {
+    /** Element-wise ranges are cut at multiples of this many elements (every vector length divides it). */
+    static final int ALIGN = 64;
+    /** Below about this many elements per task, handing work to the pool costs more than it saves. */
+    static final int MIN_PER_TASK = 1 << 15;
+
+    private final Kernels k;
+
+    ParallelKernels(Kernels k) {
+        this.k = k;
+    }
+
+    /** The provider that does the arithmetic. */
+    Kernels base() {
+        return k;
+    }
+
+    private interface Range {
+        void run(int from, int to);
+    }
+
+    /** Runs {@code body} over [0, n) in ALIGN-aligned pieces of at least MIN_PER_TASK elements, or at once. */
+    private static void elements(int n, Range body) {
+        if (n < 2 * MIN_PER_TASK || Parallel.threads() == 1) {
+            body.run(0, n);
+            return;
+        }
+        int blocks = (n + ALIGN - 1) / ALIGN;
+        Parallel.forRange(blocks, MIN_PER_TASK / ALIGN, (b0, b1) -> body.run(b0 * ALIGN, Math.min(n, b1 * ALIGN)));
+    }
+
+    /** Runs {@code body} over the rows [0, rows) in pieces of at least MIN_PER_TASK elements, or at once. */
+    private static void rows(int rows, int cols, Range body) {
+        long n = (long) rows * cols;
+        if (n < 2L * MIN_PER_TASK || rows < 2 || Parallel.threads() == 1) {
+            body.run(0, rows);
+            return;
+        }
+        Parallel.forRange(rows, (int) Math.max(1, MIN_PER_TASK / Math.max(1, cols)), body::run);
+    }
+
+    @Override
+    public String name() {
+        return k.name();
+    }
+
+    @Override
+    public void gemm(boolean transA, boolean transB, int m, int n, int kk, float[] a, int aOff, int lda,
+                     float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate) {
+        k.gemm(transA, transB, m, n, kk, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
+    }
+
+    @Override
+    public void unary(UnaryOp op, float[] a, int aOff, float[] out, int outOff, int n, float param) {
+        elements(n, (f, t) -> k.unary(op, a, aOff + f, out, outOff + f, t - f, param));
+    }
+
+    @Override
+    public void binary(BinaryOp op, float[] a, int aOff, float[] b, int bOff, float[] out, int outOff, int n) {
+        elements(n, (f, t) -> k.binary(op, a, aOff + f, b, bOff + f, out, outOff + f, t - f));
+    }
+
+    @Override
+    public void binaryScalar(BinaryOp op, float[] a, int aOff, float s, float[] out, int outOff, int n) {
+        elements(n, (f, t) -> k.binaryScalar(op, a, aOff + f, s, out, outOff + f, t - f));
+    }
+
+    @Override
+    public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+        elements(n, (f, t) -> k.axpy(alpha, x, xOff + f, y, yOff + f, t - f));
+    }
+
+    @Override
+    public void gatherAxpy(float[] val, int[] col, int from, int to, float[] x, int xOff, int d, float[] y, int yOff) {
+        k.gatherAxpy(val, col, from, to, x, xOff, d, y, yOff);
+    }
+
+    @Override
+    public void fma(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float[] out, int outOff, int n) {
+        elements(n, (f, t) -> k.fma(a, aOff + f, b, bOff + f, c, cOff + f, out, outOff + f, t - f));
+    }
+
+    @Override
+    public void linear(float alpha, float[] a, int aOff, float beta, float[] b, int bOff, float[] out, int outOff, int n) {
+        elements(n, (f, t) -> k.linear(alpha, a, aOff + f, beta, b, bOff + f, out, outOff + f, t - f));
+    }
+
+    @Override
+    public float sum(float[] a, int aOff, int n) {
+        return k.sum(a, aOff, n);
+    }
+
+    @Override
+    public float dot(float[] a, int aOff, float[] b, int bOff, int n) {
+        return k.dot(a, aOff, b, bOff, n);
+    }
+
+    @Override
+    public float sumSquares(float[] a, int aOff, int n) {
+        return k.sumSquares(a, aOff, n);
+    }
+
+    @Override
+    public float max(float[] a, int aOff, int n) {
+        return k.max(a, aOff, n);
+    }
+
+    @Override
+    public void sumRows(float[] a, int aOff, int rows, int cols, float[] out, int outOff, boolean accumulate) {
+        rows(rows, cols, (f, t) -> k.sumRows(a, aOff + f * cols, t - f, cols, out, outOff + f, accumulate));
+    }
+
+    @Override
+    public void sumCols(float[] a, int aOff, int rows, int cols, float[] out, int outOff, boolean accumulate) {
+        k.sumCols(a, aOff, rows, cols, out, outOff, accumulate);
+    }
+
+    @Override
+    public void rowDot(float[] a, int aOff, float[] b, int bOff, int rows, int cols, float[] out, int outOff) {
+        rows(rows, cols, (f, t) -> k.rowDot(a, aOff + f * cols, b, bOff + f * cols, t - f, cols, out, outOff + f));
+    }
+
+    @Override
+    public void rowSoftmax(float[] a, int aOff, int rows, int cols, float[] out, int outOff) {
+        rows(rows, cols, (f, t) -> k.rowSoftmax(a, aOff + f * cols, t - f, cols, out, outOff + f * cols));
+    }
+
+    @Override
+    public void rowLogSoftmax(float[] a, int aOff, int rows, int cols, float[] out, int outOff) {
+        rows(rows, cols, (f, t) -> k.rowLogSoftmax(a, aOff + f * cols, t - f, cols, out, outOff + f * cols));
+    }
+
+    @Override
+    public void rowL2Normalize(float[] a, int aOff, int rows, int cols, float eps, float[] out, int outOff, float[] norms, int normsOff) {
+        rows(rows, cols, (f, t) -> k.rowL2Normalize(a, aOff + f * cols, t - f, cols, eps, out, outOff + f * cols,
+                norms, norms == null ? 0 : normsOff + f));
+    }
+
+    @Override
+    public void gatherRows(float[] src, int srcOff, int cols, int[] idx, int idxOff, int count, float[] out, int outOff) {
+        rows(count, cols, (f, t) -> k.gatherRows(src, srcOff, cols, idx, idxOff + f, t - f, out, outOff + f * cols));
+    }
+
+    @Override
+    public void scatterAddRows(float[] src, int srcOff, int cols, int[] idx, int idxOff, int count, float[] dst, int dstOff) {
+        k.scatterAddRows(src, srcOff, cols, idx, idxOff, count, dst, dstOff);
+    }
+}

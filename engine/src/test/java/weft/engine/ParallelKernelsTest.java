@@ -1,0 +1,160 @@
+package weft.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.Arrays;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * ParallelKernels splits large loops over the pool: every result must have the bits of one
+ * sequential call of the provider it wraps, for sizes above and below the split threshold, off the
+ * alignment, at offsets, and for any thread count.
+ */
+class ParallelKernelsTest {
+    private static final int BIG = 2 * ParallelKernels.MIN_PER_TASK * 3 + 37;   // several tasks, a ragged tail
+    private int savedThreads;
+
+    @BeforeEach
+    void threads() {
+        savedThreads = Parallel.threads();
+    }
+
+    @AfterEach
+    void restore() {
+        Parallel.setThreads(savedThreads);
+    }
+
+    private static float[] random(int n, long seed, float scale) {
+        Rng rng = new Rng(seed);
+        float[] a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (rng.nextFloat() * 2f - 1f) * scale;
+        return a;
+    }
+
+    private static void bits(String what, float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, what);
+        for (int i = 0; i < expected.length; i++) {
+            if (Float.floatToRawIntBits(expected[i]) != Float.floatToRawIntBits(actual[i])
+                    && !(Float.isNaN(expected[i]) && Float.isNaN(actual[i]))) {
+                throw new AssertionError(what + ": element " + i + " is " + actual[i] + ", expected " + expected[i]);
+            }
+        }
+    }
+
+    /** Both providers, each wrapped, at 1, 2 and 3 threads, against the unwrapped provider. */
+    private interface Check {
+        void run(Kernels wrapped, Kernels base, String label);
+    }
+
+    private static void forEachSetup(Check c) {
+        for (Kernels base : new Kernels[] {KernelProvider.scalar(), KernelProvider.panamaOrNull()}) {
+            if (base == null) continue;
+            for (int t : new int[] {1, 2, 3}) {
+                Parallel.setThreads(t);
+                c.run(new ParallelKernels(base), base, base.name() + ", " + t + " threads");
+            }
+        }
+    }
+
+    @Test
+    void elementWiseOpsKeepTheirBits() {
+        forEachSetup((w, b, label) -> {
+            for (int n : new int[] {100, ParallelKernels.MIN_PER_TASK * 2, BIG}) {
+                int off = 3;
+                float[] a = random(n + off, 1, 4f), bb = random(n + off, 2, 4f), c = random(n + off, 3, 1f);
+                for (UnaryOp op : UnaryOp.values()) {
+                    float[] src = op == UnaryOp.LOG || op == UnaryOp.SQRT ? abs(a) : a;
+                    float[] e = new float[n + off], g = new float[n + off];
+                    b.unary(op, src, off, e, off, n, 0.1f);
+                    w.unary(op, src, off, g, off, n, 0.1f);
+                    bits(label + " " + op + " n=" + n, e, g);
+                }
+                for (BinaryOp op : BinaryOp.values()) {
+                    float[] e = new float[n + off], g = new float[n + off];
+                    b.binary(op, a, off, bb, off, e, off, n);
+                    w.binary(op, a, off, bb, off, g, off, n);
+                    bits(label + " binary " + op, e, g);
+                    b.binaryScalar(op, a, off, 0.7f, e, off, n);
+                    w.binaryScalar(op, a, off, 0.7f, g, off, n);
+                    bits(label + " binaryScalar " + op, e, g);
+                }
+                float[] e = c.clone(), g = c.clone();
+                b.axpy(0.3f, a, off, e, off, n);
+                w.axpy(0.3f, a, off, g, off, n);
+                bits(label + " axpy", e, g);
+                e = new float[n + off];
+                g = new float[n + off];
+                b.fma(a, off, bb, off, c, off, e, off, n);
+                w.fma(a, off, bb, off, c, off, g, off, n);
+                bits(label + " fma", e, g);
+                b.linear(0.3f, a, off, -1.7f, bb, off, e, off, n);
+                w.linear(0.3f, a, off, -1.7f, bb, off, g, off, n);
+                bits(label + " linear", e, g);
+                // in place (out aliases a)
+                e = a.clone();
+                g = a.clone();
+                b.unary(UnaryOp.TANH, e, off, e, off, n, 0f);
+                w.unary(UnaryOp.TANH, g, off, g, off, n, 0f);
+                bits(label + " tanh in place", e, g);
+            }
+        });
+    }
+
+    @Test
+    void rowWiseOpsKeepTheirBits() {
+        forEachSetup((w, b, label) -> {
+            for (int[] shape : new int[][] {{7, 5}, {1500, 1499}, {40000, 3}, {3, 70000}}) {
+                int rows = shape[0], cols = shape[1], n = rows * cols, off = 5;
+                float[] a = random(n + off, 4, 8f), bb = random(n + off, 5, 1f);
+                float[] e = new float[n + off], g = new float[n + off];
+                b.rowSoftmax(a, off, rows, cols, e, off);
+                w.rowSoftmax(a, off, rows, cols, g, off);
+                bits(label + " rowSoftmax " + Arrays.toString(shape), e, g);
+                b.rowLogSoftmax(a, off, rows, cols, e, off);
+                w.rowLogSoftmax(a, off, rows, cols, g, off);
+                bits(label + " rowLogSoftmax", e, g);
+                float[] ne = new float[rows + 2], ng = new float[rows + 2];
+                b.rowL2Normalize(a, off, rows, cols, 1e-12f, e, off, ne, 2);
+                w.rowL2Normalize(a, off, rows, cols, 1e-12f, g, off, ng, 2);
+                bits(label + " rowL2Normalize", e, g);
+                bits(label + " rowL2Normalize norms", ne, ng);
+                b.rowL2Normalize(a, off, rows, cols, 1e-12f, e, off, null, 0);
+                w.rowL2Normalize(a, off, rows, cols, 1e-12f, g, off, null, 0);
+                bits(label + " rowL2Normalize without norms", e, g);
+                b.rowDot(a, off, bb, off, rows, cols, ne, 1);
+                w.rowDot(a, off, bb, off, rows, cols, ng, 1);
+                bits(label + " rowDot", ne, ng);
+                float[] se = random(rows + 1, 6, 1f), sg = se.clone();
+                b.sumRows(a, off, rows, cols, se, 1, true);
+                w.sumRows(a, off, rows, cols, sg, 1, true);
+                bits(label + " sumRows", se, sg);
+                int[] idx = new int[rows];
+                for (int i = 0; i < rows; i++) idx[i] = (i * 7919) % rows;
+                b.gatherRows(a, off, cols, idx, 0, rows, e, off);
+                w.gatherRows(a, off, cols, idx, 0, rows, g, off);
+                bits(label + " gatherRows", e, g);
+            }
+        });
+    }
+
+    @Test
+    void theChosenProviderIsWrappedAndNamedAsItsBase() {
+        Kernels k = Kernels.get();
+        assertEquals(KernelProvider.base().name(), k.name());
+        float[] a = random(BIG, 9, 3f), e = new float[BIG], g = new float[BIG];
+        KernelProvider.base().unary(UnaryOp.SIGMOID, a, 0, e, 0, BIG, 0f);
+        Parallel.setThreads(2);
+        k.unary(UnaryOp.SIGMOID, a, 0, g, 0, BIG, 0f);
+        assertArrayEquals(e, g);
+    }
+
+    private static float[] abs(float[] a) {
+        float[] r = a.clone();
+        for (int i = 0; i < r.length; i++) r[i] = Math.abs(r[i]) + 1e-3f;
+        return r;
+    }
+}
