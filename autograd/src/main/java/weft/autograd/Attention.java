@@ -1,10 +1,9 @@
 package weft.autograd;
 
-import java.util.Arrays;
-
-import weft.engine.BinaryOp;
-import weft.engine.Kernels;
+import weft.engine.KernelProvider;
+import weft.engine.Parallel;
 import weft.engine.Tensor;
+import weft.engine.UnaryOp;
 
 /**
  * Scaled dot-product attention of many short sequences as one op, in the {@code [rows, d]}
@@ -17,20 +16,27 @@ import weft.engine.Tensor;
  *     dA = G V^T,  dV = A^T G,  dS = c (A * (dA - rowsum(dA * A))),  dQ = dS K,  dK = dS^T Q
  * </pre>
  *
- * <p>The result is bit-identical to the composition it replaces ({@code splitHeads}, {@code bmm},
- * {@code scale}, {@code rowSoftmax} or {@code maskedRowSoftmax}, {@code bmm}, {@code mergeHeads}):
- * every value is produced by the same kernel calls ({@code Kernels.dot}, {@code axpy},
- * {@code rowSoftmax}, {@code rowDot}, {@code binaryScalar}, {@code fma}) on the same operands in
- * the same order, only read from and written to the un-permuted layout. {@code AttentionTest}
- * checks this, and the gradient against finite differences.
- *
  * <p>Queries are {@code [B*Tq, d]}, keys and values {@code [B*Tk, d]}; the key mask is
  * {@code [B, Tk]} (1 = attend, 0 = masked) or null. A query whose keys are all masked gets a zero
- * context. Written for short sequences (T of a few tokens, a few heads): the per-(sequence, head)
- * work is a handful of small dot products, so it runs on the calling thread.
+ * context.
+ *
+ * <p>Written for short sequences (T of a few tokens, a few heads, dh of a few dozen): a head's
+ * work is a handful of dot products of length dh, too short for vector registers to pay off
+ * through a kernel call and a lane reduction each. So the dot products are plain loops with four
+ * partial sums ({@code ((s0 + s1) + (s2 + s3))}, then the tail), the rows of weights and the
+ * updates {@code y += a x} plain loops with one rounding per multiply-add ({@link Math#fma}), and
+ * the exponentials of a whole range of sequences go through the vector {@code exp} at once.
+ * Sequences are independent, so they are split over the pool ({@link Parallel}); each sequence is
+ * computed by one task in a fixed order, and the bits do not depend on the split or the thread
+ * count. The values differ from the composition of head split, {@code bmm}, softmax and merge
+ * (whose dot products sum in another order) by float rounding only; {@code AttentionTest} checks
+ * that, a float64 reference, finite differences and the independence from the thread count.
  */
 public final class Attention {
     private Attention() {}
+
+    /** About this many multiply-adds per pool task. */
+    private static final int TASK_WORK = 1 << 15;
 
     /** The per-head contexts, merged: {@code [B*Tq, d]}. */
     public static Var scaledDotProduct(Var q, int tq, Var k, Var v, int tk, int heads, Tensor keyMask) {
@@ -47,101 +53,135 @@ public final class Attention {
             throw new IllegalArgumentException("attention: key mask " + keyMask.shape() + " does not match [" + batch + ", " + tk + "]");
         }
         float c = (float) (1.0 / Math.sqrt(dh));
-        Kernels kr = Kernels.get();
         int blk = tq * tk;
         // Attention weights, [B*H, Tq, Tk]: the backward needs them.
         Tensor att = new Tensor(batch * heads * tq, tk);
         Tensor out = new Tensor(qv.rows, d);
-        float[] a = att.data, o = out.data;
-        for (int b = 0; b < batch; b++) {
-            int q0 = qv.offset + b * tq * d, k0 = kv.offset + b * tk * d, v0 = vv.offset + b * tk * d, o0 = b * tq * d;
-            int mi = keyMask == null ? -1 : keyMask.offset + b * tk;
-            for (int h = 0; h < heads; h++) {
-                int hc = h * dh, ab = (b * heads + h) * blk;
-                for (int i = 0; i < tq; i++) {
-                    int ai = ab + i * tk;
-                    for (int j = 0; j < tk; j++) {
-                        a[ai + j] = kr.dot(qv.data, q0 + i * d + hc, kv.data, k0 + j * d + hc, dh) * c;
-                    }
-                    if (mi < 0) {
-                        kr.rowSoftmax(a, ai, 1, tk, a, ai);
-                    } else {
-                        boolean any = false;
+        float[] a = att.data, o = out.data, qd = qv.data, kd = kv.data, vd = vv.data;
+        Parallel.forRange(batch, grain(tq, tk, d), (b0, b1) -> {
+            // scores, minus each row's max (masked keys -inf), for the sequences of this task
+            for (int b = b0; b < b1; b++) {
+                int q0 = qv.offset + b * tq * d, k0 = kv.offset + b * tk * d;
+                int mi = keyMask == null ? -1 : keyMask.offset + b * tk;
+                for (int h = 0; h < heads; h++) {
+                    int hc = h * dh, ab = (b * heads + h) * blk;
+                    for (int i = 0; i < tq; i++) {
+                        int ai = ab + i * tk;
+                        float m = Float.NEGATIVE_INFINITY;
                         for (int j = 0; j < tk; j++) {
-                            boolean keep = keyMask.data[mi + j] != 0f;
-                            any |= keep;
-                            if (!keep) a[ai + j] = Float.NEGATIVE_INFINITY;
+                            float sc = mi >= 0 && keyMask.data[mi + j] == 0f
+                                    ? Float.NEGATIVE_INFINITY : dot(qd, q0 + i * d + hc, kd, k0 + j * d + hc, dh) * c;
+                            a[ai + j] = sc;
+                            m = Math.max(m, sc);
                         }
-                        if (any) kr.rowSoftmax(a, ai, 1, tk, a, ai);
-                        else Arrays.fill(a, ai, ai + tk, 0f);
-                    }
-                    int oi = o0 + i * d + hc;
-                    for (int p = 0; p < tk; p++) {
-                        kr.axpy(a[ai + p], vv.data, v0 + p * d + hc, o, oi, dh);
+                        for (int j = 0; j < tk; j++) a[ai + j] = m == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : a[ai + j] - m;
                     }
                 }
             }
-        }
+            int from = b0 * heads * blk, n = (b1 - b0) * heads * blk;
+            KernelProvider.base().unary(UnaryOp.EXP, a, from, a, from, n, 0f);   // exp(-inf) = 0
+            for (int b = b0; b < b1; b++) {
+                int v0 = vv.offset + b * tk * d, o0 = b * tq * d;
+                for (int h = 0; h < heads; h++) {
+                    int hc = h * dh, ab = (b * heads + h) * blk;
+                    for (int i = 0; i < tq; i++) {
+                        int ai = ab + i * tk;
+                        float sum = 0f;
+                        for (int j = 0; j < tk; j++) sum += a[ai + j];
+                        if (sum == 0f) {   // every key masked: zero weights, zero context
+                            continue;
+                        }
+                        float inv = 1f / sum;
+                        int oi = o0 + i * d + hc;
+                        for (int j = 0; j < tk; j++) {
+                            float w = a[ai + j] * inv;
+                            a[ai + j] = w;
+                            axpy(w, vd, v0 + j * d + hc, o, oi, dh);
+                        }
+                    }
+                }
+            }
+        });
         return Var.op("attention", out, g -> backward(g, q, tq, k, v, tk, heads, att, c), q, k, v);
+    }
+
+    private static int grain(int tq, int tk, int d) {
+        return Math.max(1, TASK_WORK / Math.max(1, 2 * tq * tk * d));
+    }
+
+    /** {@code sum_c x[c] y[c]} over n values, four partial sums. */
+    private static float dot(float[] x, int xo, float[] y, int yo, int n) {
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        int c = 0;
+        for (; c + 4 <= n; c += 4) {
+            s0 = Math.fma(x[xo + c], y[yo + c], s0);
+            s1 = Math.fma(x[xo + c + 1], y[yo + c + 1], s1);
+            s2 = Math.fma(x[xo + c + 2], y[yo + c + 2], s2);
+            s3 = Math.fma(x[xo + c + 3], y[yo + c + 3], s3);
+        }
+        float s = (s0 + s1) + (s2 + s3);
+        for (; c < n; c++) s = Math.fma(x[xo + c], y[yo + c], s);
+        return s;
+    }
+
+    /** {@code y[c] += alpha x[c]} over n values, one rounding each. */
+    private static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        for (int c = 0; c < n; c++) y[yo + c] = Math.fma(alpha, x[xo + c], y[yo + c]);
     }
 
     private static void backward(Tensor g, Var q, int tq, Var k, Var v, int tk, int heads, Tensor att, float c) {
         Tensor qv = q.value, kv = k.value, vv = v.value;
         int d = qv.cols, dh = d / heads, batch = qv.rows / tq, blk = tq * tk;
         boolean gq = q.requiresGrad(), gk = k.requiresGrad(), gv = v.requiresGrad();
-        Kernels kr = Kernels.get();
         Tensor dq = gq ? new Tensor(qv.rows, d) : null;
         Tensor dk = gk ? new Tensor(kv.rows, d) : null;
         Tensor dv = gv ? new Tensor(vv.rows, d) : null;
-        float[] a = att.data, gd = g.data;
-        float[] dA = new float[blk], dS = new float[blk], gy = new float[1], tmp = new float[tk];
-        for (int b = 0; b < batch; b++) {
-            int q0 = qv.offset + b * tq * d, k0 = kv.offset + b * tk * d, v0 = vv.offset + b * tk * d;
-            int g0 = g.offset + b * tq * d, r0 = b * tq * d, s0 = b * tk * d;
-            for (int h = 0; h < heads; h++) {
-                int hc = h * dh, ab = (b * heads + h) * blk;
-                // dA = G V^T
-                for (int i = 0; i < tq; i++) {
-                    for (int j = 0; j < tk; j++) {
-                        dA[i * tk + j] = kr.dot(gd, g0 + i * d + hc, vv.data, v0 + j * d + hc, dh);
-                    }
-                }
-                if (gv) {   // dV[j] = sum_p A[p, j] G[p]
-                    for (int j = 0; j < tk; j++) {
-                        for (int p = 0; p < tq; p++) {
-                            kr.axpy(a[ab + p * tk + j], gd, g0 + p * d + hc, dv.data, s0 + j * d + hc, dh);
+        float[] a = att.data, gd = g.data, qd = qv.data, kd = kv.data, vd = vv.data;
+        Parallel.forRange(batch, grain(tq, tk, d) / 2 + 1, (b0, b1) -> {
+            float[] dS = new float[blk];
+            for (int b = b0; b < b1; b++) {
+                int q0 = qv.offset + b * tq * d, k0 = kv.offset + b * tk * d, v0 = vv.offset + b * tk * d;
+                int g0 = g.offset + b * tq * d, r0 = b * tq * d, s0 = b * tk * d;
+                for (int h = 0; h < heads; h++) {
+                    int hc = h * dh, ab = (b * heads + h) * blk;
+                    if (gv) {   // dV[j] = sum_p A[p, j] G[p]
+                        for (int j = 0; j < tk; j++) {
+                            for (int p = 0; p < tq; p++) {
+                                axpy(a[ab + p * tk + j], gd, g0 + p * d + hc, dv.data, s0 + j * d + hc, dh);
+                            }
                         }
                     }
-                }
-                if (!gq && !gk) {
-                    continue;
-                }
-                // softmax backward into zeros, then the scale's backward into zeros
-                Arrays.fill(dS, 0f);
-                for (int i = 0; i < tq; i++) {
-                    int ri = i * tk;
-                    kr.rowDot(dA, ri, a, ab + ri, 1, tk, gy, 0);
-                    kr.binaryScalar(BinaryOp.SUB, dA, ri, gy[0], tmp, 0, tk);
-                    kr.fma(a, ab + ri, tmp, 0, dS, ri, dS, ri, tk);
-                }
-                Arrays.fill(dA, 0f);
-                kr.axpy(c, dS, 0, dA, 0, blk);
-                if (gq) {   // dQ[i] = sum_p dS[i, p] K[p]
+                    if (!gq && !gk) {
+                        continue;
+                    }
+                    // dA = G V^T; dS = c A (dA - rowsum(dA A))
                     for (int i = 0; i < tq; i++) {
-                        for (int p = 0; p < tk; p++) {
-                            kr.axpy(dA[i * tk + p], kv.data, k0 + p * d + hc, dq.data, r0 + i * d + hc, dh);
+                        int ri = i * tk;
+                        float rs = 0f;
+                        for (int j = 0; j < tk; j++) {
+                            float da = dot(gd, g0 + i * d + hc, vd, v0 + j * d + hc, dh);
+                            dS[ri + j] = da;
+                            rs = Math.fma(da, a[ab + ri + j], rs);
+                        }
+                        for (int j = 0; j < tk; j++) dS[ri + j] = c * (a[ab + ri + j] * (dS[ri + j] - rs));
+                    }
+                    if (gq) {   // dQ[i] = sum_p dS[i, p] K[p]
+                        for (int i = 0; i < tq; i++) {
+                            for (int p = 0; p < tk; p++) {
+                                axpy(dS[i * tk + p], kd, k0 + p * d + hc, dq.data, r0 + i * d + hc, dh);
+                            }
                         }
                     }
-                }
-                if (gk) {   // dK[j] = sum_p dS[p, j] Q[p]
-                    for (int j = 0; j < tk; j++) {
-                        for (int p = 0; p < tq; p++) {
-                            kr.axpy(dA[p * tk + j], qv.data, q0 + p * d + hc, dk.data, s0 + j * d + hc, dh);
+                    if (gk) {   // dK[j] = sum_p dS[p, j] Q[p]
+                        for (int j = 0; j < tk; j++) {
+                            for (int p = 0; p < tq; p++) {
+                                axpy(dS[p * tk + j], qd, q0 + p * d + hc, dk.data, s0 + j * d + hc, dh);
+                            }
                         }
                     }
                 }
             }
-        }
+        });
         if (gq) q.accumulateOwned(dq);
         if (gk) k.accumulateOwned(dk);
         if (gv) v.accumulateOwned(dv);

@@ -113,20 +113,23 @@ public final class Ops {
             k.binary(op, a.data, a.offset, b.data, b.offset, out.data, 0, rows * cols);
             return out;
         }
-        for (int r = 0; r < rows; r++) {
-            int ai = a.offset + (a.rows == 1 ? 0 : r * a.cols);
-            int bi = b.offset + (b.rows == 1 ? 0 : r * b.cols);
-            int oi = r * cols;
-            if (a.cols == cols && b.cols == cols) {
-                k.binary(op, a.data, ai, b.data, bi, out.data, oi, cols);
-            } else if (a.cols == cols) {
-                k.binaryScalar(op, a.data, ai, b.data[bi], out.data, oi, cols);
-            } else if (b.cols == cols) {
-                scalarOpRow(op, a.data[ai], b.data, bi, out.data, oi, cols);
-            } else {
-                out.data[oi] = op.apply(a.data[ai], b.data[bi]);
+        // Rows are independent: split over the pool when large (same bits).
+        Parallel.forWork(rows, cols, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int ai = a.offset + (a.rows == 1 ? 0 : r * a.cols);
+                int bi = b.offset + (b.rows == 1 ? 0 : r * b.cols);
+                int oi = r * cols;
+                if (a.cols == cols && b.cols == cols) {
+                    k.binary(op, a.data, ai, b.data, bi, out.data, oi, cols);
+                } else if (a.cols == cols) {
+                    k.binaryScalar(op, a.data, ai, b.data[bi], out.data, oi, cols);
+                } else if (b.cols == cols) {
+                    scalarOpRow(op, a.data[ai], b.data, bi, out.data, oi, cols);
+                } else {
+                    out.data[oi] = op.apply(a.data[ai], b.data[bi]);
+                }
             }
-        }
+        });
         return out;
     }
 

@@ -2,6 +2,7 @@ package weft.autograd;
 
 import weft.engine.BinaryOp;
 import weft.engine.Kernels;
+import weft.engine.Parallel;
 import weft.engine.Rng;
 import weft.engine.Tensor;
 import weft.engine.UnaryOp;
@@ -120,18 +121,21 @@ public final class RowOps {
         Kernels k = k();
         boolean scaled = c != 1f;
         Tensor y = new Tensor(rows, cols);   // log-probabilities
-        float[] row = scaled ? new float[cols] : null;
         float[] picked = new float[rows];
-        for (int r = 0; r < rows; r++) {
-            int xi = xv.offset + r * cols, yi = r * cols;
-            if (scaled) {
-                k.binaryScalar(BinaryOp.MUL, xv.data, xi, c, row, 0, cols);
-                k.rowLogSoftmax(row, 0, 1, cols, y.data, yi);
-            } else {
-                k.rowLogSoftmax(xv.data, xi, 1, cols, y.data, yi);
+        // Rows are independent: split over the pool when large (same bits).
+        Parallel.forWork(rows, 4L * cols, (r0, r1) -> {
+            float[] row = scaled ? new float[cols] : null;
+            for (int r = r0; r < r1; r++) {
+                int xi = xv.offset + r * cols, yi = r * cols;
+                if (scaled) {
+                    k.binaryScalar(BinaryOp.MUL, xv.data, xi, c, row, 0, cols);
+                    k.rowLogSoftmax(row, 0, 1, cols, y.data, yi);
+                } else {
+                    k.rowLogSoftmax(xv.data, xi, 1, cols, y.data, yi);
+                }
+                picked[r] = y.data[yi + targets[r]];
             }
-            picked[r] = y.data[yi + targets[r]];
-        }
+        });
         float inv = 1f / rows;
         float loss = (k.sum(picked, 0, rows) * inv) * -1f;
         return Var.op("crossEntropy", Tensor.scalar(loss), g -> {
@@ -144,15 +148,17 @@ public final class RowOps {
             Tensor gx = new Tensor(rows, cols);
             k.unary(UnaryOp.EXP, y.data, 0, gx.data, 0, gx.size(), 0f);        // p = exp(y), over the whole table as before
             float[] gxd = gx.data;
-            for (int r = 0; r < rows; r++) {
-                int o = r * cols, t = o + targets[r];
-                float pt = gxd[t];
-                for (int j = o; j < o + cols; j++) gxd[j] = gxd[j] * a + 0f;
-                gxd[t] = pt * a + (gd * 1f + 0f);
-            }
-            if (scaled) {
-                for (int i = 0, n = gx.size(); i < n; i++) gx.data[i] = gx.data[i] * c + 0f;
-            }
+            Parallel.forWork(rows, 2L * cols, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    int o = r * cols, t = o + targets[r];
+                    float pt = gxd[t];
+                    for (int j = o; j < o + cols; j++) gxd[j] = gxd[j] * a + 0f;
+                    gxd[t] = pt * a + (gd * 1f + 0f);
+                    if (scaled) {
+                        for (int j = o; j < o + cols; j++) gxd[j] = gxd[j] * c + 0f;
+                    }
+                }
+            });
             x.accumulateOwned(gx);
         }, x);
     }

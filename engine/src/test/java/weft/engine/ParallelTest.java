@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /** The pool is global: every test restores the thread count it found, for the tests that run after. */
 class ParallelTest {
@@ -102,6 +103,67 @@ class ParallelTest {
         AtomicInteger sum = new AtomicInteger();
         Parallel.forRange(100, 1, (from, to) -> sum.addAndGet(to - from));
         assertEquals(100, sum.get());
+    }
+
+    @Test
+    void errorsInTheBodyReachTheCallerAsThemselves() {
+        Parallel.setThreads(3);
+        AssertionError e = assertThrows(AssertionError.class, () -> Parallel.forRange(64, 1, (from, to) -> {
+            if (from == 0) throw new AssertionError("error in the first range");
+        }));
+        assertTrue(e.getMessage().contains("first range"), e.getMessage());
+    }
+
+    @Test
+    @Timeout(60)
+    void manySmallLoopsInARowAllComplete() {
+        // Back-to-back loops exercise the hand-off between a finished job and the next (a lost
+        // wake-up would hang here, which the timeout turns into a failure).
+        for (int t : new int[] {2, 3}) {
+            Parallel.setThreads(t);
+            long total = 0;
+            for (int rep = 0; rep < 20_000; rep++) {
+                AtomicInteger sum = new AtomicInteger();
+                int n = 2 + rep % 37;
+                Parallel.forRange(n, 1, (from, to) -> sum.addAndGet(to - from));
+                assertEquals(n, sum.get(), "loop " + rep);
+                total += sum.get();
+            }
+            assertTrue(total > 0);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void concurrentCallersEachGetTheirOwnLoop() throws Exception {
+        Parallel.setThreads(2);
+        int callers = 4;
+        Thread[] ts = new Thread[callers];
+        Throwable[] failed = new Throwable[callers];
+        for (int c = 0; c < callers; c++) {
+            int id = c;
+            ts[c] = new Thread(() -> {
+                try {
+                    for (int rep = 0; rep < 2_000; rep++) {
+                        int n = 100 + id;
+                        AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                        Parallel.forRange(n, 3, (from, to) -> {
+                            for (int i = from; i < to; i++) hits.incrementAndGet(i);
+                        });
+                        for (int i = 0; i < n; i++) {
+                            if (hits.get(i) != 1) throw new AssertionError("caller " + id + ", index " + i + " ran " + hits.get(i) + " times");
+                        }
+                    }
+                } catch (Throwable e) {
+                    failed[id] = e;
+                }
+            });
+            ts[c].start();
+        }
+        for (Thread t : ts) t.join();
+        for (Throwable f : failed) {
+            if (f != null) throw new AssertionError(f);
+        }
     }
 
     @Test
