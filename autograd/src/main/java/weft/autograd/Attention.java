@@ -1,6 +1,7 @@
 package weft.autograd;
 
 import weft.engine.KernelProvider;
+import weft.engine.Kernels;
 import weft.engine.Parallel;
 import weft.engine.Tensor;
 import weft.engine.UnaryOp;
@@ -23,9 +24,9 @@ import weft.engine.UnaryOp;
  * <p>Written for short sequences (T of a few tokens, a few heads, dh of a few dozen): a head's
  * work is a handful of dot products of length dh, too short for vector registers to pay off
  * through a kernel call and a lane reduction each. So the dot products are plain loops with four
- * partial sums ({@code ((s0 + s1) + (s2 + s3))}, then the tail), the rows of weights and the
- * updates {@code y += a x} plain loops with one rounding per multiply-add ({@link Math#fma}), and
- * the exponentials of a whole range of sequences go through the vector {@code exp} at once.
+ * partial sums ({@code ((s0 + s1) + (s2 + s3))}, then the tail); the updates {@code y += a x}
+ * (a whole head's dh values) are the provider's axpy, and the exponentials of a whole range of
+ * sequences go through the provider's exp at once.
  * Sequences are independent, so they are split over the pool ({@link Parallel}); each sequence is
  * computed by one task in a fixed order, and the bits do not depend on the split or the thread
  * count. The values differ from the composition of head split, {@code bmm}, softmax and merge
@@ -58,6 +59,7 @@ public final class Attention {
         Tensor att = new Tensor(batch * heads * tq, tk);
         Tensor out = new Tensor(qv.rows, d);
         float[] a = att.data, o = out.data, qd = qv.data, kd = kv.data, vd = vv.data;
+        Kernels kr = KernelProvider.base();
         Parallel.forRange(batch, grain(tq, tk, d), (b0, b1) -> {
             // scores, minus each row's max (masked keys -inf), for the sequences of this task
             for (int b = b0; b < b1; b++) {
@@ -79,7 +81,7 @@ public final class Attention {
                 }
             }
             int from = b0 * heads * blk, n = (b1 - b0) * heads * blk;
-            KernelProvider.base().unary(UnaryOp.EXP, a, from, a, from, n, 0f);   // exp(-inf) = 0
+            kr.unary(UnaryOp.EXP, a, from, a, from, n, 0f);   // exp(-inf) = 0
             for (int b = b0; b < b1; b++) {
                 int v0 = vv.offset + b * tk * d, o0 = b * tq * d;
                 for (int h = 0; h < heads; h++) {
@@ -96,7 +98,7 @@ public final class Attention {
                         for (int j = 0; j < tk; j++) {
                             float w = a[ai + j] * inv;
                             a[ai + j] = w;
-                            axpy(w, vd, v0 + j * d + hc, o, oi, dh);
+                            kr.axpy(w, vd, v0 + j * d + hc, o, oi, dh);
                         }
                     }
                 }
@@ -124,10 +126,6 @@ public final class Attention {
         return s;
     }
 
-    /** {@code y[c] += alpha x[c]} over n values, one rounding each. */
-    private static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
-        for (int c = 0; c < n; c++) y[yo + c] = Math.fma(alpha, x[xo + c], y[yo + c]);
-    }
 
     private static void backward(Tensor g, Var q, int tq, Var k, Var v, int tk, int heads, Tensor att, float c) {
         Tensor qv = q.value, kv = k.value, vv = v.value;
@@ -137,6 +135,7 @@ public final class Attention {
         Tensor dk = gk ? new Tensor(kv.rows, d) : null;
         Tensor dv = gv ? new Tensor(vv.rows, d) : null;
         float[] a = att.data, gd = g.data, qd = qv.data, kd = kv.data, vd = vv.data;
+        Kernels kr = KernelProvider.base();
         Parallel.forRange(batch, grain(tq, tk, d) / 2 + 1, (b0, b1) -> {
             float[] dS = new float[blk];
             for (int b = b0; b < b1; b++) {
@@ -147,7 +146,7 @@ public final class Attention {
                     if (gv) {   // dV[j] = sum_p A[p, j] G[p]
                         for (int j = 0; j < tk; j++) {
                             for (int p = 0; p < tq; p++) {
-                                axpy(a[ab + p * tk + j], gd, g0 + p * d + hc, dv.data, s0 + j * d + hc, dh);
+                                kr.axpy(a[ab + p * tk + j], gd, g0 + p * d + hc, dv.data, s0 + j * d + hc, dh);
                             }
                         }
                     }
@@ -168,14 +167,14 @@ public final class Attention {
                     if (gq) {   // dQ[i] = sum_p dS[i, p] K[p]
                         for (int i = 0; i < tq; i++) {
                             for (int p = 0; p < tk; p++) {
-                                axpy(dS[i * tk + p], kd, k0 + p * d + hc, dq.data, r0 + i * d + hc, dh);
+                                kr.axpy(dS[i * tk + p], kd, k0 + p * d + hc, dq.data, r0 + i * d + hc, dh);
                             }
                         }
                     }
                     if (gk) {   // dK[j] = sum_p dS[p, j] Q[p]
                         for (int j = 0; j < tk; j++) {
                             for (int p = 0; p < tq; p++) {
-                                axpy(dS[p * tk + j], qd, q0 + p * d + hc, dk.data, s0 + j * d + hc, dh);
+                                kr.axpy(dS[p * tk + j], qd, q0 + p * d + hc, dk.data, s0 + j * d + hc, dh);
                             }
                         }
                     }
