@@ -36,7 +36,9 @@ OPENBLAS_L2_SIZE unset for this command only; see shapes_bench.py for unpacking 
 The step mode takes about 1 minute in full (6 lines x 8 s plus setup); --quick (1 warm-up and 2
 windows of 0.2 s; one epoch with --data) about 20 s. On Last.fm-2K an epoch is 22 batches.
 --attention torch (default) uses torch.nn.MultiheadAttention; manual the hand-written module of
-weft_data.ManualAttention (same parameters).
+weft_data.ManualAttention (same parameters). --spmm picks how the sparse products run: csr
+(default, torch.sparse.mm on CSR tensors, as lightgcn.py), coo (MMRec's form) or csrt (CSR with
+each matrix's transpose made once for the backward; see weft_data.spmm); quote the fastest.
 """
 import argparse
 import os
@@ -89,7 +91,7 @@ class GraphModel(torch.nn.Module):
     def layer_mean(self, e0):
         e, acc = e0, e0
         for _ in range(self.layers):
-            e = torch.sparse.mm(self.adj, e)
+            e = wd.spmm(self.adj, e)
             acc = acc + e
         return acc / (self.layers + 1) if self.layers else acc
 
@@ -154,7 +156,7 @@ class HmaRec(GraphModel):
     def loss(self, u, p, n):
         fused, per = self.content()
         item_content = self.a * F.normalize(fused, dim=1, eps=1e-12)
-        user_content = torch.sparse.mm(self.user_mean, item_content)
+        user_content = wd.spmm(self.user_mean, item_content)
         final = self.layer_mean(self.emb) + torch.cat([user_content, item_content], 0)
         loss = self.bpr_emb_loss(final, u, p, n)
         if self.cl_weight > 0 and len(per) > 1:
@@ -207,13 +209,13 @@ class Crane(GraphModel):
 
     def loss(self, u, p, n):
         s = self.semantics()
-        users = self.emb[:self.U] + torch.sparse.mm(self.user_mean, s)
+        users = self.emb[:self.U] + wd.spmm(self.user_mean, s)
         items = self.emb[self.U:] + s
         z = self.layer_mean(torch.cat([users, items], 0))
         hi = items
         for _ in range(self.item_layers):
-            hi = torch.sparse.mm(self.item_graph, hi)
-        h = torch.cat([torch.sparse.mm(self.user_mean, hi), hi], 0)
+            hi = wd.spmm(self.item_graph, hi)
+        h = torch.cat([wd.spmm(self.user_mean, hi), hi], 0)
         final = torch.cat([z[:self.U], z[self.U:] + hi], 0)
         loss = self.bpr_emb_loss(final, u, p, n)
         if self.cl_weight > 0:
@@ -291,6 +293,8 @@ def main():
     ap.add_argument("--shapes", default="lastfm,shortvideo")
     ap.add_argument("--shape-data", default="/tmp/weft-shapes", help="where the generated shape datasets live")
     ap.add_argument("--attention", choices=["torch", "manual"], default="torch")
+    ap.add_argument("--spmm", choices=wd.SPMM_MODES, default="csr",
+                    help="csr: torch.sparse.mm on CSR; coo: on COO (MMRec's form); csrt: CSR with a transpose made once for the backward")
     ap.add_argument("--data", help="a dataset folder: time full training epochs instead of steps")
     ap.add_argument("--modality", action="append", help="NAME=FILE.npy in --data (repeatable; default image_feat.npy, text_feat.npy)")
     ap.add_argument("--epochs", type=int, default=3)
@@ -304,10 +308,11 @@ def main():
     if a.quick:
         a.warmup, a.windows, a.window_seconds, a.epochs = 1, 2, 0.2, 1
     wd.setup_threads(a.threads)
+    wd.spmm_mode = a.spmm
     for line in wd.describe_runtime(a.threads):
         print("#", line)
-    print(f"# attention: {'torch.nn.MultiheadAttention' if a.attention == 'torch' else 'hand-written (weft_data.ManualAttention)'}",
-          flush=True)
+    print(f"# attention: {'torch.nn.MultiheadAttention' if a.attention == 'torch' else 'hand-written (weft_data.ManualAttention)'}; "
+          f"spmm: {a.spmm}", flush=True)
     if a.verify:
         verify(a.verify, a)
         return

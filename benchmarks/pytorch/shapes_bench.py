@@ -14,9 +14,12 @@ T = 4 tokens):
     `manual` (four nn.Linear Q/K/V/O, head split, softmax(Q K^T / sqrt(16)) V, head merge, the
     same ops weft's MultiHeadAttention composes), and on torch >= 2 also `sdpa`
     (F.scaled_dot_product_attention between the same four projections);
-  spmmForwardBackward        A_hat E over the (U+I) x (U+I) normalised interaction graph
-                             (torch.sparse.mm on a CSR tensor, E [U+I, 64] requiring grad), then
-                             backward of a fixed upstream gradient [U+I, 64]; also with a COO A_hat;
+  spmmForwardBackward        A_hat E over the (U+I) x (U+I) normalised interaction graph (E
+                             [U+I, 64] requiring grad), then backward of a fixed upstream gradient
+                             [U+I, 64], three ways: `csr` torch.sparse.mm on a CSR A_hat (its
+                             backward transposes A_hat in every call), `coo` on a COO A_hat (MMRec's
+                             form), `csrt` on CSR with the backward's A_hat^T made once (a small
+                             autograd.Function: what a tuned PyTorch model would do);
   InfoNceBenchmark           (shape-independent) InfoNCE at batch 2048, d = 64, tau = 0.2, both views
                              requiring grad: row L2 normalisation, the 2048 x 2048 logits
                              n(z1) n(z2)^T / tau, cross-entropy against the diagonal, backward.
@@ -35,7 +38,7 @@ OPENBLAS_L2_SIZE unset for this command only):
 Without the LD_LIBRARY_PATH, Debian's torch uses the netlib reference BLAS (libblas3) and the
 script warns. The first run writes the two datasets under --shape-data with weft's generator
 (needs models/target built: mvn -q -B -ntp -DskipTests -pl models -am package). A full run takes
-about 2.5 minutes (15 benchmarks x 8 s plus setup); --quick (1 warm-up and 2 measured windows of
+about 2.5 minutes (17 benchmarks x 8 s plus setup); --quick (1 warm-up and 2 measured windows of
 0.2 s) takes about 15 s and is for checking that the script runs, not for figures.
 """
 import argparse
@@ -116,14 +119,13 @@ def main():
             adj = wd.normalized_adjacency(d)
             nodes = (torch.randn(users + items, wd.DIM, generator=g) * 0.1).requires_grad_(True)
             up = torch.randn(users + items, wd.DIM, generator=g)
-            for impl, a_hat in (("csr", adj), ("coo", adj.to_sparse_coo() if hasattr(adj, "to_sparse_coo")
-                                                        else adj.to_sparse())):
+            for mode in wd.SPMM_MODES:
                 def spmm():
                     nodes.grad = None
-                    torch.sparse.mm(a_hat, nodes).backward(up)
+                    wd.spmm(adj, nodes, mode).backward(up)
                     return nodes.grad
 
-                report("ShapeBenchmark.spmmForwardBackward", shape, f"torch.sparse.mm {impl}", spmm)
+                report("ShapeBenchmark.spmmForwardBackward", shape, f"torch.sparse.mm {mode}", spmm)
 
     if "infonce" in groups:
         g = torch.Generator().manual_seed(9)

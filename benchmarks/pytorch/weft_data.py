@@ -201,9 +201,54 @@ def standardize(x):
     return torch.tensor(((x64 - mean) * inv).astype(np.float32))
 
 
+class Sparse:
+    """A fixed sparse matrix in the forms the SpMM modes need: CSR, COO, and the transpose as CSR."""
+
+    def __init__(self, coo):
+        self.shape = tuple(coo.shape)
+        self.coo = coo.coalesce()
+        self.csr = self.coo.to_sparse_csr()
+        self.t_csr = self.coo.t().coalesce().to_sparse_csr()
+
+    def nnz(self):
+        return self.coo._nnz()
+
+
+class _SpMMT(torch.autograd.Function):
+    """S X with the backward S^T G computed from a CSR transpose made once, not per call."""
+
+    @staticmethod
+    def forward(ctx, x, s):
+        ctx.s = s
+        return torch.sparse.mm(s.csr, x)
+
+    @staticmethod
+    def backward(ctx, g):
+        return torch.sparse.mm(ctx.s.t_csr, g), None
+
+
+# How A X runs (with autograd to X; the matrices are constants):
+#   csr  torch.sparse.mm on the CSR tensor (its backward transposes the CSR matrix in every call)
+#   coo  torch.sparse.mm on the COO tensor (MMRec's form)
+#   csrt torch.sparse.mm on the CSR tensor, backward on a CSR transpose made once (_SpMMT)
+SPMM_MODES = ("csr", "coo", "csrt")
+spmm_mode = "csr"
+
+
+def spmm(s, x, mode=None):
+    mode = mode or spmm_mode
+    if mode == "csr":
+        return torch.sparse.mm(s.csr, x)
+    if mode == "coo":
+        return torch.sparse.mm(s.coo, x)
+    if mode == "csrt":
+        return _SpMMT.apply(x, s)
+    raise ValueError(mode)
+
+
 def csr(rows, cols, vals, shape):
-    t = torch.sparse_coo_tensor(torch.tensor(np.stack([rows, cols])), torch.tensor(vals, dtype=torch.float32), shape)
-    return t.coalesce().to_sparse_csr()
+    """A fixed sparse matrix (Sparse: CSR, COO and the CSR transpose) from COO triples."""
+    return Sparse(torch.sparse_coo_tensor(torch.tensor(np.stack([rows, cols])), torch.tensor(vals, dtype=torch.float32), shape))
 
 
 def normalized_adjacency(d):
