@@ -33,8 +33,9 @@ OPENBLAS_L2_SIZE unset for this command only; see shapes_bench.py for unpacking 
         LD_LIBRARY_PATH=/tmp/openblas/usr/lib/x86_64-linux-gnu/openblas-pthread \\
         /usr/bin/python3 benchmarks/pytorch/seed_steps.py --data ../shared/data/lastfm-2k \\
             --modality text=all-MiniLM-L6-v2.npy --modality audio=vggish.npy --epochs 3
-The step mode takes about 1 minute in full (6 lines x 8 s plus setup); --quick (1 warm-up and 2
-windows of 0.2 s; one epoch with --data) about 20 s. On Last.fm-2K an epoch is 22 batches.
+The step mode takes about 1.5-2 minutes in full (6 lines of 8 windows of at least 1 s, plus
+setup); --quick (1 warm-up and 2 windows of 0.2 s; one epoch with --data) about 20-30 s. On
+Last.fm-2K an epoch is 22 batches; 3 epochs of the three models take about 2 minutes.
 --attention torch (default) uses torch.nn.MultiheadAttention; manual the hand-written module of
 weft_data.ManualAttention (same parameters). --spmm picks how the sparse products run: csr
 (default, torch.sparse.mm on CSR tensors, as lightgcn.py), coo (MMRec's form) or csrt (CSR with
