@@ -1,6 +1,7 @@
 package weft.autograd;
 
 import weft.engine.BinaryOp;
+import weft.engine.KernelProvider;
 import weft.engine.Kernels;
 import weft.engine.Parallel;
 import weft.engine.Rng;
@@ -96,16 +97,18 @@ public final class RowOps {
     }
 
     /**
-     * Mean cross-entropy of scaled logits, {@code -mean_i log softmax(c x_i)[t_i]}, as one op: the
-     * value and gradient of {@code neg(mean(pick(rowLogSoftmax(scale(x, c)), t)))} with the same
-     * bits (each element goes through the same kernels and float operations in the same order),
-     * keeping one {@code [n, C]} tensor (the log-probabilities) instead of six. With G the
-     * incoming gradient and v = -G / n:
+     * Mean cross-entropy of scaled logits, {@code -mean_i log softmax(c x_i)[t_i]}, as one op. Each
+     * row is computed once: with z = c x_i and m its maximum, e = exp(z - m) (the provider's exp),
+     * s = sum(e), and the loss term is {@code -(z[t] - (m + log s))}. The exponentials and 1 / s
+     * are kept for the backward, so it needs no second exp: with G the incoming gradient and
+     * v = -G / n,
      * <pre>
-     *   dx[i, j] = c ((softmax(c x_i)[j] * -v + [j = t_i] v) + 0)
+     *   dx[i, j] = c (e[j] / s * -v + [j = t_i] v)
      * </pre>
-     * where softmax is computed, as in rowLogSoftmax's backward, as exp of the log-probabilities.
-     * {@code c = 1} gives plain cross-entropy without the scaling step.
+     * One {@code [n, C]} tensor is kept (the exponentials). Rows are split over the team (the bits
+     * do not depend on the split). The values equal {@code neg(mean(pick(rowLogSoftmax(scale(x, c)),
+     * t)))} up to float rounding ({@code CrossEntropyFusedTest}). {@code c = 1} gives plain
+     * cross-entropy.
      */
     public static Var crossEntropy(Var x, float c, int[] targets) {
         Tensor xv = x.value;
@@ -118,44 +121,46 @@ public final class RowOps {
                 throw new IllegalArgumentException("crossEntropy: target " + targets[r] + " out of range for logits " + xv.shape());
             }
         }
-        Kernels k = k();
+        Kernels k = KernelProvider.base();
         boolean scaled = c != 1f;
-        Tensor y = new Tensor(rows, cols);   // log-probabilities
-        float[] picked = new float[rows];
-        // Rows are independent: split over the pool when large (same bits).
+        Tensor e = new Tensor(rows, cols);   // exp(z - m) per row
+        float[] picked = new float[rows], invSum = new float[rows];
+        float[] ed = e.data;
         Parallel.forWork(rows, 4L * cols, (r0, r1) -> {
-            float[] row = scaled ? new float[cols] : null;
+            float[] z = scaled ? new float[cols] : null;
             for (int r = r0; r < r1; r++) {
-                int xi = xv.offset + r * cols, yi = r * cols;
+                int xi = xv.offset + r * cols, ei = r * cols;
+                float[] zd = xv.data;
+                int zi = xi;
                 if (scaled) {
-                    k.binaryScalar(BinaryOp.MUL, xv.data, xi, c, row, 0, cols);
-                    k.rowLogSoftmax(row, 0, 1, cols, y.data, yi);
-                } else {
-                    k.rowLogSoftmax(xv.data, xi, 1, cols, y.data, yi);
+                    k.binaryScalar(BinaryOp.MUL, xv.data, xi, c, z, 0, cols);
+                    zd = z;
+                    zi = 0;
                 }
-                picked[r] = y.data[yi + targets[r]];
+                float m = k.max(zd, zi, cols);
+                k.binaryScalar(BinaryOp.SUB, zd, zi, m, ed, ei, cols);
+                k.unary(UnaryOp.EXP, ed, ei, ed, ei, cols, 0f);
+                float sum = k.sum(ed, ei, cols);
+                invSum[r] = 1f / sum;
+                picked[r] = zd[zi + targets[r]] - (m + (float) Math.log(sum));
             }
         });
         float inv = 1f / rows;
-        float loss = (k.sum(picked, 0, rows) * inv) * -1f;
+        float loss = -(k.sum(picked, 0, rows) * inv);
         return Var.op("crossEntropy", Tensor.scalar(loss), g -> {
             if (!x.requiresGrad()) return;
-            // The chain's backward step by step (each op adds into a zero gradient): neg, the mean's
-            // 1/n, sum, pick; then rowLogSoftmax's: gx = p * -rowsum(gy) + (gy * 1 + 0).
-            float v = 0f + (0f + ((0f + g.item() * -1f) * inv));
-            float gd = 0f + v;          // the log-probability gradient at the target; its row sum is gd
-            float a = -gd;
+            float v = -g.item() * inv;          // the gradient of each picked log-probability
+            float a = -v;
             Tensor gx = new Tensor(rows, cols);
-            k.unary(UnaryOp.EXP, y.data, 0, gx.data, 0, gx.size(), 0f);        // p = exp(y), over the whole table as before
             float[] gxd = gx.data;
             Parallel.forWork(rows, 2L * cols, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
-                    int o = r * cols, t = o + targets[r];
-                    float pt = gxd[t];
-                    for (int j = o; j < o + cols; j++) gxd[j] = gxd[j] * a + 0f;
-                    gxd[t] = pt * a + (gd * 1f + 0f);
+                    int o = r * cols;
+                    float pa = invSum[r] * a;
+                    k.binaryScalar(BinaryOp.MUL, ed, o, pa, gxd, o, cols);   // p * -v
+                    gxd[o + targets[r]] += v;
                     if (scaled) {
-                        for (int j = o; j < o + cols; j++) gxd[j] = gxd[j] * c + 0f;
+                        k.binaryScalar(BinaryOp.MUL, gxd, o, c, gxd, o, cols);
                     }
                 }
             });
