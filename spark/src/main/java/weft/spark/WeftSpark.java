@@ -571,7 +571,7 @@ public final class WeftSpark {
      * The item-item kNN graph of the rows of {@code features} [items, f], as {@code KnnGraph.build}
      * computes it on one machine (cosine similarity, the item itself included, ties to the lower
      * index), to the bit: rows (item, neighbor, similarity), k per item. The catalogue is cut into
-     * blocks of {@code blockItems} (0: sized as {@code KnnGraph} sizes its blocks); every pair of
+     * blocks of {@code blockItems} (0: {@value #DEFAULT_KNN_BLOCK}); every pair of
      * blocks is one task (one GEMM, then each row's top k within the column block), and each item's
      * lists are merged into its top k. The features are broadcast: each executor holds items x f
      * floats, plus one block pair's similarities.
@@ -590,7 +590,7 @@ public final class WeftSpark {
         float[] inv = weft.graph.KnnGraph.inverseNorms(features); // also rejects non-finite features, on the driver
         float[] x = features.offset == 0 && features.data.length == features.size() ? features.data
                 : Arrays.copyOfRange(features.data, features.offset, features.offset + features.size());
-        int[] starts = blockStarts(n, blockItems > 0 ? blockItems : weft.graph.KnnGraph.autoBlockRows(n));
+        int[] starts = blockStarts(n, blockItems > 0 ? blockItems : Math.min(n, DEFAULT_KNN_BLOCK));
         int nb = starts.length - 1;
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         Broadcast<Features> bf = jsc.broadcast(new Features(x, inv, n, features.cols));
@@ -607,6 +607,9 @@ public final class WeftSpark {
                 .flatMap(t -> t._2().edges(starts[t._1()]).iterator());
         return spark.createDataFrame(edges, GRAPH);
     }
+
+    /** Items per kNN block by default: a block pair's similarities are 4096 x 4096 floats, 64 MiB. */
+    public static final int DEFAULT_KNN_BLOCK = 4096;
 
     /** Block boundaries: blocks of {@code size} items, a short last block (under 4 items) joined to the one before. */
     static int[] blockStarts(int n, int size) {

@@ -135,23 +135,12 @@ class WeftSparkTest {
 
     @Test
     void seenItemsComeFromTheInteractionsGiven() {
-        List<String> users = allUsers(ints.data()).subList(0, 50);
+        List<String> users = allUsers(ints.data());
         // Include-seen: the unmasked ranking.
         Map<String, List<Row>> all = byUser(WeftSpark.recommend(spark, ints.dir(), ids(users, "userId"), 15,
                 WeftSpark.RecommendOptions.defaults().includeSeen(true)).collectAsList());
-        UserItems none = UserItems.fromPairs(ints.data().numUsers(), ints.data().numItems(), new int[0], new int[0]);
-        Map<String, List<Row>> full = new HashMap<>(all);
-        for (String u : allUsers(ints.data()).subList(50, ints.data().numUsers())) full.put(u, null);
-        // Compare only the 50 users asked for.
-        for (String u : users) {
-            int uu = Integer.parseInt(u);
-            assertEquals(15, all.get(u).size());
-            UserItems train = ints.data().train();
-            boolean anySeen = false;
-            for (Row r : all.get(u)) anySeen |= train.contains(uu, Integer.parseInt(r.getString(2)));
-            assertTrue(anySeen || train.count(uu) == 0 || true);
-        }
-        // Excluding interactions given as a dataset of raw ids (the training pairs) equals the default.
+        assertSameAsEvaluator(ints, all, 15, null);
+        // Excluding interactions given as a dataset of raw ids (the training pairs, as longs) equals the default.
         List<Row> pairs = new ArrayList<>();
         UserItems train = ints.data().train();
         for (int u = 0; u < ints.data().numUsers(); u++) {
@@ -159,16 +148,19 @@ class WeftSparkTest {
         }
         org.apache.spark.sql.Dataset<Row> inter = spark.createDataFrame(pairs,
                 new StructType().add("userID", DataTypes.LongType).add("itemID", DataTypes.LongType));
-        List<Row> a = WeftSpark.recommend(spark, ints.dir(), ids(users, "userId"), 15).collectAsList();
-        List<Row> b = WeftSpark.recommend(spark, ints.dir(), ids(users, "userId"), 15,
-                WeftSpark.RecommendOptions.defaults().exclude(inter, null, null)).collectAsList();
-        assertEquals(byUser(a), byUser(b));
-        // With no interactions excluded, the ranking is the unmasked one.
-        assertEquals(none.size(), 0);
-        Map<String, List<Row>> excludingNothing = byUser(WeftSpark.recommend(spark, ints.dir(), ids(users, "userId"), 15,
-                WeftSpark.RecommendOptions.defaults().exclude(inter.limit(0), null, null)).collectAsList());
-        assertEquals(all, excludingNothing);
-        assertTrue(!byUser(a).equals(all), "masking changed nothing");
+        Map<String, List<Row>> a = byUser(WeftSpark.recommend(spark, ints.dir(), ids(users, "userId"), 15).collectAsList());
+        Map<String, List<Row>> b = byUser(WeftSpark.recommend(spark, ints.dir(), ids(users, "userId"), 15,
+                WeftSpark.RecommendOptions.defaults().exclude(inter, null, null)).collectAsList());
+        assertEquals(a, b);
+        assertTrue(!a.equals(all), "masking changed nothing");
+        // Excluding no interactions gives the unmasked ranking.
+        assertEquals(all, byUser(WeftSpark.recommend(spark, ints.dir(), ids(users, "userId"), 15,
+                WeftSpark.RecommendOptions.defaults().exclude(inter.limit(0), null, null)).collectAsList()));
+        // An unknown item in the interactions is an error naming it.
+        org.apache.spark.sql.Dataset<Row> bad = inter.union(spark.createDataFrame(List.of(RowFactory.create(1L, 4000L)), inter.schema()));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> WeftSpark.recommend(spark, ints.dir(),
+                ids(users, "userId"), 15, WeftSpark.RecommendOptions.defaults().exclude(bad, null, null)));
+        assertTrue(e.getMessage().startsWith("unknown item '4000'") && e.getMessage().endsWith("in the interactions"), e.getMessage());
     }
 
     @Test
