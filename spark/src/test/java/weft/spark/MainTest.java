@@ -76,7 +76,15 @@ class MainTest {
         List<String> want = new ArrayList<>(Files.readAllLines(single));
         assertEquals("userID\trank\titemID\tscore", want.remove(0));
         want.sort(java.util.Comparator.comparing((String l) -> l.split("\t")[0]).thenComparingInt(l -> Integer.parseInt(l.split("\t")[1])));
-        assertEquals(want, got);
+        // The same users, ranks and items; the scores are the evaluator's (one GEMM per block of users), which
+        // can differ from weft recommend's per-user dot product in the last bit of a float.
+        assertEquals(want.size(), got.size());
+        for (int j = 0; j < want.size(); j++) {
+            String[] wl = want.get(j).split("\t"), g = got.get(j).split("\t");
+            assertEquals(String.join("\t", wl[0], wl[1], wl[2]), String.join("\t", g[0], g[1], g[2]), "line " + j);
+            double ws = Double.parseDouble(wl[3]), gs = Double.parseDouble(g[3]);
+            assertTrue(Math.abs(ws - gs) <= 1e-5 * Math.abs(ws), "score " + gs + " vs weft recommend's " + ws + ", line " + j);
+        }
         // Again over the earlier output: replaced; no temporary folders left beside it.
         Files.writeString(users, "5\n");
         assertEquals(0, spark("recommend", "--model", t.dir().toString(), "--users", users.toString(), "--out", out.toString(), "--k", "3").rc());
