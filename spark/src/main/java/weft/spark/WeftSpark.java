@@ -154,7 +154,15 @@ public final class WeftSpark {
             Dataset<Row> seen = opts.interactions != null ? interactionsOf(spark, md, mf, items, opts) : pairs(spark, md, "train");
             withSeen = indexed.join(grouped(seen, "seen"), indexed.col("uidx").equalTo(col("u")), "left").drop("u");
         }
-        return withSeen.select("userId", "uidx", "seen").mapPartitions(new Recommend(mf, items, k), Encoders.row(RECOMMENDATIONS));
+        // An explicit partition count: after the join, adaptive execution would coalesce the (small) user rows into
+        // a few partitions, and the scoring, which is where the time goes, would run on a few cores.
+        return withSeen.select("userId", "uidx", "seen").repartition(scoringPartitions(spark))
+                .mapPartitions(new Recommend(mf, items, k), Encoders.row(RECOMMENDATIONS));
+    }
+
+    /** Partitions of the scoring stage: four per task slot, for balance ({@code spark.default.parallelism} sets the slots). */
+    static int scoringPartitions(SparkSession spark) {
+        return Math.max(1, 4 * spark.sparkContext().defaultParallelism());
     }
 
     /** The final item table and raw item ids, shipped once to every executor. */
@@ -474,7 +482,8 @@ public final class WeftSpark {
         Broadcast<ItemSide> items = broadcastItems(spark, md);
         Dataset<Row> truth = grouped(pairs, "truth");
         Dataset<Row> seen = grouped(pairs(spark, md, "train"), "seen").withColumnRenamed("u", "su");
-        Dataset<Row> rows = truth.join(seen, truth.col("u").equalTo(seen.col("su")), "left").select("u", "truth", "seen");
+        Dataset<Row> rows = truth.join(seen, truth.col("u").equalTo(seen.col("su")), "left").select("u", "truth", "seen")
+                .repartition(scoringPartitions(spark));
         List<Partial> parts = rows.javaRDD().mapPartitions(new Evaluate(mf, items, sorted)).collect();
         ExactSum[] sums = Evaluator.newSums(Metric.values().length * sorted.length);
         int users = 0;
