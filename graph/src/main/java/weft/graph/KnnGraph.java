@@ -123,8 +123,11 @@ public final class KnnGraph {
         return s.isSymmetric() ? out.checkSymmetric() : out;
     }
 
-    /** 1 / ||x_i|| (float64 sums), 0 for a zero row; rejects non-finite features. */
-    static float[] inverseNorms(Tensor x) {
+    /**
+     * 1 / ||x_i|| (float64 sums), 0 for a zero row; rejects non-finite features. Row by row, so
+     * the norms of a block of rows equal those of the same rows in the whole table.
+     */
+    public static float[] inverseNorms(Tensor x) {
         float[] inv = new float[x.rows];
         for (int r = 0; r < x.rows; r++) {
             double s = 0;
@@ -145,9 +148,11 @@ public final class KnnGraph {
     /**
      * The k largest of {@code dot[off + j] * invRow * inv[j]} over j in [0, n), ties to the lower
      * j, into (hs, hi) in no particular order. A min-heap of the current best k: its root is the
-     * worst kept candidate, so most j cost one comparison.
+     * worst kept candidate, so most j cost one comparison. Requires k &lt;= n. {@link #build}'s rows
+     * are this over the GEMM row of all items; a distributed build runs it on column blocks of
+     * that row (indices local to the block) and merges the blocks' lists.
      */
-    static void selectTopK(float[] dot, int off, int n, float invRow, float[] inv, int k, float[] hs, int[] hi) {
+    public static void selectTopK(float[] dot, int off, int n, float invRow, float[] inv, int k, float[] hs, int[] hi) {
         int size = 0;
         for (int j = 0; j < n; j++) {
             float v = dot[off + j] * invRow * inv[j];

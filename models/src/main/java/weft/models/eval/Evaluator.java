@@ -21,8 +21,10 @@ import java.util.Arrays;
  * A user with fewer than K unmasked items gets a shorter list; its missing positions count as
  * misses (Precision still divides by K).
  *
- * <p>Deterministic: per-user values are stored and summed in user order, so the averages do not
- * depend on the thread count.
+ * <p>Deterministic: each average is the exact sum of the per-user values ({@link ExactSum}),
+ * rounded once, divided by the number of users, so it does not depend on the thread count, the
+ * batch size, or the order or grouping in which users are evaluated: a distributed evaluation
+ * that merges {@link ExactSum}s of its parts gives the same bits.
  */
 public final class Evaluator {
     /** MMRec's cut-offs. */
@@ -145,20 +147,45 @@ public final class Evaluator {
                 }
             });
         }
-        double[][] avg = new double[nm][nk];
-        for (int w = 0; w < nUsers; w++) { // sequential, in user order: same sums for any thread count
-            for (int m = 0; m < nm; m++) {
-                for (int j = 0; j < nk; j++) {
-                    avg[m][j] += perUser[w * stride + m * nk + j];
-                }
+        ExactSum[] sums = newSums(stride);
+        for (int w = 0; w < nUsers; w++) {
+            for (int c = 0; c < stride; c++) {
+                sums[c].add(perUser[w * stride + c]);
             }
         }
-        if (nUsers > 0) {
-            for (double[] row : avg) {
-                for (int j = 0; j < nk; j++) row[j] /= nUsers;
+        return result(ks, sums, nUsers);
+    }
+
+    /** One {@link ExactSum} per metric and cut-off, indexed {@code metric.ordinal() * ks.length + j}. */
+    public static ExactSum[] newSums(int stride) {
+        ExactSum[] s = new ExactSum[stride];
+        for (int c = 0; c < stride; c++) {
+            s[c] = new ExactSum();
+        }
+        return s;
+    }
+
+    /**
+     * The averages from the exact sums of the per-user values of {@link #userMetrics} (indexed as
+     * its output) over {@code nUsers} users: what {@link #evaluate} returns.
+     */
+    public static EvalResult result(int[] ks, ExactSum[] sums, int nUsers) {
+        int nk = ks.length, nm = Metric.values().length;
+        if (sums.length != nm * nk) {
+            throw new IllegalArgumentException("Evaluator: " + sums.length + " sums for " + nm + " metrics x " + nk + " cut-offs");
+        }
+        double[][] avg = new double[nm][nk];
+        for (int m = 0; m < nm; m++) {
+            for (int j = 0; j < nk; j++) {
+                avg[m][j] = nUsers > 0 ? sums[m * nk + j].value() / nUsers : 0.0;
             }
         }
         return new EvalResult(ks, avg, nUsers);
+    }
+
+    /** The cut-offs, ascending. */
+    public int[] ks() {
+        return ks.clone();
     }
 
     /**

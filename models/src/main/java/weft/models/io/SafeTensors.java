@@ -312,6 +312,38 @@ public final class SafeTensors {
         }
     }
 
+    /** Where one tensor's bytes lie in a file: its dtype, shape, and absolute byte offset and length. */
+    public record Location(String dtype, long[] shape, long offset, long bytes) {}
+
+    /**
+     * Reads only the header and says where tensor {@code name} lies, so that a reader can take
+     * slices of it (rows of a table) with positional reads instead of loading the file.
+     */
+    public static Location locate(Path file, String name) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
+            long length = ch.size();
+            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+            if (length >= 8) {
+                readFully(ch, lenBuf, 0);
+            }
+            long n = length >= 8 ? lenBuf.getLong(0) : 0;
+            checkLength(file, length, n);
+            ByteBuffer head = ByteBuffer.allocate((int) n);
+            readFully(ch, head, 8);
+            Header h = header(file, head.array(), n, length - 8 - n);
+            Slot s = h.slots.get(name);
+            if (s == null) {
+                throw DataFormatException.inFile(file, "has no tensor '" + name + "'; it holds " + h.slots.keySet());
+            }
+            checkCount(file, s);
+            return new Location(s.dtype, s.shape.clone(), 8 + n + s.begin, s.end - s.begin);
+        } catch (NoSuchFileException e) {
+            throw DataFormatException.inFile(file, "no such file");
+        } catch (IOException e) {
+            throw DataFormatException.inFile(file, "cannot be read: " + e.getMessage());
+        }
+    }
+
     private static void readFully(java.nio.channels.FileChannel ch, ByteBuffer buf, long position) throws IOException {
         long pos = position;
         while (buf.hasRemaining()) {
