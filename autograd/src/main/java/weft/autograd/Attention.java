@@ -136,7 +136,8 @@ public final class Attention {
         Tensor dv = gv ? new Tensor(vv.rows, d) : null;
         float[] a = att.data, gd = g.data, qd = qv.data, kd = kv.data, vd = vv.data;
         Kernels kr = KernelProvider.base();
-        Parallel.forRange(batch, grain(tq, tk, d) / 2 + 1, (b0, b1) -> {
+        // about twice the forward's work per sequence: ranges of half as many sequences
+        Parallel.forRange(batch, Math.max(1, grain(tq, tk, d) / 2), (b0, b1) -> {
             float[] dS = new float[blk];
             for (int b = b0; b < b1; b++) {
                 int q0 = qv.offset + b * tq * d, k0 = kv.offset + b * tk * d, v0 = vv.offset + b * tk * d;

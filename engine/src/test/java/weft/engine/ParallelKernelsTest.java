@@ -142,6 +142,43 @@ class ParallelKernelsTest {
     }
 
     @Test
+    void largeLoopsAreReallySplitAndSmallOnesAreNot() {
+        // A provider that counts its calls: the bit-identity tests above would also pass if nothing
+        // were ever split, so check that the split happens where it should, and at aligned cuts.
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.ConcurrentLinkedQueue<Integer> starts = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        Kernels counting = (Kernels) java.lang.reflect.Proxy.newProxyInstance(Kernels.class.getClassLoader(),
+                new Class<?>[] {Kernels.class}, (proxy, m, args) -> {
+                    if (m.getName().equals("unary") || m.getName().equals("rowSoftmax")) {
+                        calls.incrementAndGet();
+                        if (m.getName().equals("unary")) starts.add((Integer) args[2]);
+                    }
+                    try {
+                        return m.invoke(KernelProvider.scalar(), args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        ParallelKernels w = new ParallelKernels(counting);
+        float[] a = random(BIG, 3, 1f), out = new float[BIG];
+        Parallel.setThreads(2);
+        w.unary(UnaryOp.EXP, a, 0, out, 0, BIG, 0f);
+        // 196,645 elements = 3,073 blocks of 64, at least 512 blocks (2^15 elements) a range: 7 ranges
+        assertEquals(7, calls.get(), "2 threads: ranges of at least 2^15 elements, at most 4 a thread");
+        for (int start : starts) assertEquals(0, start % ParallelKernels.ALIGN, "cut at " + start);
+        calls.set(0);
+        w.unary(UnaryOp.EXP, a, 0, out, 0, 1000, 0f);
+        assertEquals(1, calls.get(), "a small loop runs in one call");
+        calls.set(0);
+        w.rowSoftmax(a, 0, 1000, 100, out, 0);
+        assertEquals(4, calls.get(), "1000 rows of 100: ranges of at least 327 rows (2^15 elements)");
+        calls.set(0);
+        Parallel.setThreads(1);
+        w.unary(UnaryOp.EXP, a, 0, out, 0, BIG, 0f);
+        assertEquals(1, calls.get(), "1 thread: never split");
+    }
+
+    @Test
     void theChosenProviderIsWrappedAndNamedAsItsBase() {
         Kernels k = Kernels.get();
         assertEquals(KernelProvider.base().name(), k.name());

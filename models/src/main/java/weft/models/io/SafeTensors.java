@@ -280,16 +280,9 @@ public final class SafeTensors {
      */
     public static Contents read(Path file, java.util.Collection<String> names) {
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
-            long length = ch.size();
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            if (length >= 8) {
-                readFully(ch, lenBuf, 0);
-            }
-            long n = length >= 8 ? lenBuf.getLong(0) : 0;
-            checkLength(file, length, n);
-            ByteBuffer head = ByteBuffer.allocate((int) n);
-            readFully(ch, head, 8);
-            Header h = header(file, head.array(), n, length - 8 - n);
+            HeaderAt at = readHeader(file, ch);
+            Header h = at.header();
+            long n = at.jsonBytes();
             LinkedHashMap<String, Entry> tensors = new LinkedHashMap<>();
             for (String name : names) {
                 Slot s = h.slots.get(name);
@@ -321,16 +314,9 @@ public final class SafeTensors {
      */
     public static Location locate(Path file, String name) {
         try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.READ)) {
-            long length = ch.size();
-            ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
-            if (length >= 8) {
-                readFully(ch, lenBuf, 0);
-            }
-            long n = length >= 8 ? lenBuf.getLong(0) : 0;
-            checkLength(file, length, n);
-            ByteBuffer head = ByteBuffer.allocate((int) n);
-            readFully(ch, head, 8);
-            Header h = header(file, head.array(), n, length - 8 - n);
+            HeaderAt at = readHeader(file, ch);
+            Header h = at.header();
+            long n = at.jsonBytes();
             Slot s = h.slots.get(name);
             if (s == null) {
                 throw DataFormatException.inFile(file, "has no tensor '" + name + "'; it holds " + h.slots.keySet());
@@ -342,6 +328,23 @@ public final class SafeTensors {
         } catch (IOException e) {
             throw DataFormatException.inFile(file, "cannot be read: " + e.getMessage());
         }
+    }
+
+    /** A header and the length of its JSON (the data start at byte 8 + jsonBytes). */
+    private record HeaderAt(Header header, long jsonBytes) {}
+
+    /** The file's header, read and checked in full without reading the tensors' data. */
+    private static HeaderAt readHeader(Path file, java.nio.channels.FileChannel ch) throws IOException {
+        long length = ch.size();
+        ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
+        if (length >= 8) {
+            readFully(ch, lenBuf, 0);
+        }
+        long n = length >= 8 ? lenBuf.getLong(0) : 0;
+        checkLength(file, length, n);
+        ByteBuffer head = ByteBuffer.allocate((int) n);
+        readFully(ch, head, 8);
+        return new HeaderAt(header(file, head.array(), n, length - 8 - n), n);
     }
 
     private static void readFully(java.nio.channels.FileChannel ch, ByteBuffer buf, long position) throws IOException {
