@@ -83,10 +83,11 @@ public final class DpRec extends GraphRecommender {
     public static final Option<Double> USER_ALIGN = SharedOptions.CL_WEIGHT.as("user-align", "weight of the user-level alignment");
     public static final Option<Double> GROUP_ALIGN = SharedOptions.CL_WEIGHT.as("group-align", "weight of the hyperedge-level alignment");
     public static final Option<Double> ALIGN_TEMP = SharedOptions.CL_TEMP.as("align-temp", "InfoNCE temperature of the alignment terms");
+    public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
     public static final ModelSpec SPEC = ModelSpec.builder("dprec",
                     "DPRec: memory + expansion perspectives gated per modality, soft hypergraphs, multi-level alignment")
             .options(MEMORY, EXPANSION, HYPERGRAPH, ALIGN_LEVELS, KNN_K, EXPANSION_LAYERS, HYPEREDGES, HYPER_TEMP, HYPER_WEIGHT,
-                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP)
+                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT)
             .ablation(ALIGN_LEVELS, levels("user", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "user"))
@@ -139,25 +140,35 @@ public final class DpRec extends GraphRecommender {
         return List.copyOf(params);
     }
 
-    /** The pieces of one forward pass: final embeddings (users then items), each modality's Z^m, and G^m. */
-    record Forward(Var all, List<Var> z, List<Var> groups) {}
+    /**
+     * The pieces of one forward pass: final embeddings (users then items), each modality's Z^m, G^m,
+     * and per modality what a user's row is made of: the memory rows M^m_U (null without memory),
+     * the expansion's items X^m_I and users X^m_U = Rbar X^m_I (null without expansion), and the
+     * hypergraph term beta Y^m_U (null without it).
+     */
+    record Forward(Var all, List<Var> z, List<Var> groups, List<UserParts> users) {}
+
+    record UserParts(Var memory, Var expansionItems, Var expansionUsers, Var hyper) {}
 
     Forward forward() {
         Var users = ShapeOps.sliceRows(emb, 0, numUsers);
         Var items = ShapeOps.sliceRows(emb, numUsers, numItems);
         List<Var> zs = new ArrayList<>();
         List<Var> groups = new ArrayList<>();
+        List<UserParts> parts = new ArrayList<>();
         Var sum = null;
         for (int m = 0; m < features.size(); m++) {
             Var t = Ops.add(items, proj[m].forward(features.get(m)));
             Var mem = opts.get(MEMORY) ? Graphs.layerMean(adj, ShapeOps.concatRows(users, t), layers) : null;
-            Var exp = null;
+            Var exp = null, xi = null, xu = null;
             if (opts.get(EXPANSION)) {
-                Var xi = Graphs.hops(knn.get(m), t, opts.get(EXPANSION_LAYERS));
-                exp = ShapeOps.concatRows(SpMM.apply(userMean, xi), xi);
+                xi = Graphs.hops(knn.get(m), t, opts.get(EXPANSION_LAYERS));
+                xu = SpMM.apply(userMean, xi);
+                exp = ShapeOps.concatRows(xu, xi);
             }
             Var z = mem == null ? exp : exp == null ? mem : gates[m].mix(mem, exp);
             zs.add(z);
+            Var hyperUsers = null;
             if (opts.get(HYPERGRAPH)) {
                 Var logits = Ops.scale(Ops.matmul(features.get(m), false, hyperedges[m], true), 1f / opts.getFloat(HYPER_TEMP));
                 Var hi = RowOps.rowSoftmax(logits);
@@ -166,24 +177,48 @@ public final class DpRec extends GraphRecommender {
                 Var hun = Fusion.hyperedgeNormalize(hu);
                 Var y = ShapeOps.concatRows(Hypergraph.propagate(hun, users), Hypergraph.propagate(hin, items));
                 groups.add(Ops.matmul(hin, true, items, false));
-                z = Ops.add(z, opts.getFloat(HYPER_WEIGHT) == 1f ? y : Ops.scale(y, opts.getFloat(HYPER_WEIGHT)));
+                Var by = opts.getFloat(HYPER_WEIGHT) == 1f ? y : Ops.scale(y, opts.getFloat(HYPER_WEIGHT));
+                z = Ops.add(z, by);
+                hyperUsers = ShapeOps.sliceRows(by, 0, numUsers);
             }
+            parts.add(new UserParts(mem == null ? null : ShapeOps.sliceRows(mem, 0, numUsers), xi, xu, hyperUsers));
             sum = sum == null ? z : Ops.add(sum, z);
         }
         Var all = features.size() == 1 ? sum : Ops.scale(sum, 1f / features.size());
-        return new Forward(all, zs, groups);
+        return new Forward(all, zs, groups, parts);
     }
 
     @Override
     public Var loss(TrainBatches.Batch b) {
         Forward fw = forward();
-        Var loss = Bpr.withEmbLoss(fw.all(), emb, b, numUsers, reg);
+        Var loss = opts.get(EXPANSION) && opts.get(LEAVE_ONE_OUT)
+                ? Bpr.withEmbLoss(fw.all(), emb, b, numUsers, reg, positiveUsers(fw, b))
+                : Bpr.withEmbLoss(fw.all(), emb, b, numUsers, reg);
         loss = addAlign(loss, "item", opts.getFloat(ITEM_ALIGN), fw.z(), Index.distinct(Index.offset(b.pos(), numUsers)));
         loss = addAlign(loss, "user", opts.getFloat(USER_ALIGN), fw.z(), Index.distinct(b.users()));
         if (opts.get(HYPERGRAPH)) {
             loss = addAlign(loss, "group", opts.getFloat(GROUP_ALIGN), fw.groups(), null);
         }
         return loss;
+    }
+
+    /**
+     * The batch's user rows as the positives see them: the expansion perspective's users X^m_U are
+     * the mean of their items' X^m_I, so each positive is scored with itself left out of that mean
+     * (Bpr.leaveOneOutMean), and the gate recomputed on it.
+     */
+    private Var positiveUsers(Forward fw, TrainBatches.Batch b) {
+        Var sum = null;
+        for (int m = 0; m < fw.users().size(); m++) {
+            UserParts p = fw.users().get(m);
+            Var x = Bpr.leaveOneOutMean(p.expansionUsers(), p.expansionItems(), b, userCounts);
+            Var z = p.memory() == null ? x : gates[m].mix(ShapeOps.gatherRows(p.memory(), b.users()), x);
+            if (p.hyper() != null) {
+                z = Ops.add(z, ShapeOps.gatherRows(p.hyper(), b.users()));
+            }
+            sum = sum == null ? z : Ops.add(sum, z);
+        }
+        return fw.users().size() == 1 ? sum : Ops.scale(sum, 1f / fw.users().size());
     }
 
     private Var addAlign(Var loss, String level, float weight, List<Var> views, int[] rows) {

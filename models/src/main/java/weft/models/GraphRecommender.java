@@ -27,6 +27,8 @@ public abstract class GraphRecommender extends AbstractRecommender {
     /** EmbLoss weight ({@code --reg}). */
     protected final float reg;
     protected final CsrMatrix interactions, adj, userMean;
+    /** Each user's number of training items (the row lengths of R). */
+    protected final int[] userCounts;
 
     protected GraphRecommender(ModelSpec spec, Dataset data, ModelConfig cfg, Options opts) {
         super(spec);
@@ -38,6 +40,7 @@ public abstract class GraphRecommender extends AbstractRecommender {
         interactions = Graphs.interactions(data);
         adj = Graphs.normalizedAdjacency(interactions);
         userMean = Graphs.userMean(interactions);
+        userCounts = interactions.rowCounts();
     }
 
     /** The value of a kNN option ({@code --knn-k}), checked against the catalogue's size. */

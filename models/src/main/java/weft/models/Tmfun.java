@@ -74,10 +74,11 @@ public final class Tmfun extends GraphRecommender {
             "h enters LightGCN's input instead of being added after it");
     public static final Option<Double> CL_WEIGHT = SharedOptions.CL_WEIGHT;
     public static final Option<Double> CL_TEMP = SharedOptions.CL_TEMP;
+    public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
     public static final ModelSpec SPEC = ModelSpec.builder("tmfun",
                     "TMFUN: attention-guided multi-step fusion over modality and item feature graphs + LightGCN")
             .options(EARLY_FUSION, ITEM_GRAPH, CONTRAST, FUSION_STEPS, KNN_K, ITEM_GRAPH_LAYERS, ITEM_GRAPH_IDS, USER_CONTENT,
-                    PROPAGATE_CONTENT, CL_WEIGHT, CL_TEMP)
+                    PROPAGATE_CONTENT, CL_WEIGHT, CL_TEMP, LEAVE_ONE_OUT)
             .ablation(FUSION_STEPS, 1)
             .build(Tmfun::new);
 
@@ -131,7 +132,7 @@ public final class Tmfun extends GraphRecommender {
      * The pieces of one forward pass: all final embeddings (users then items), the fused view f,
      * each modality's own view v^m, and the attention weights of each step ([I, M]).
      */
-    record Forward(Var all, Var fused, List<Var> views, List<Var> alphas) {}
+    record Forward(Var all, Var fused, List<Var> views, List<Var> alphas, Var h, Var userContent) {}
 
     Forward forward() {
         Var ids = ShapeOps.sliceRows(emb, numUsers, numItems);
@@ -167,14 +168,24 @@ public final class Tmfun extends GraphRecommender {
         Var gcn = Graphs.layerMean(adj, opts.get(PROPAGATE_CONTENT) ? ShapeOps.concatRows(users, Ops.add(ids, h)) : emb, layers);
         Var gu = ShapeOps.sliceRows(gcn, 0, numUsers);
         Var gi = ShapeOps.sliceRows(gcn, numUsers, numItems);
-        Var all = ShapeOps.concatRows(opts.get(USER_CONTENT) ? Ops.add(gu, SpMM.apply(userMean, h)) : gu, opts.get(PROPAGATE_CONTENT) ? gi : Ops.add(gi, h));
-        return new Forward(all, fused, views, alphas);
+        Var userContent = opts.get(USER_CONTENT) ? SpMM.apply(userMean, h) : null;
+        Var all = ShapeOps.concatRows(userContent != null ? Ops.add(gu, userContent) : gu, opts.get(PROPAGATE_CONTENT) ? gi : Ops.add(gi, h));
+        return new Forward(all, fused, views, alphas, h, userContent);
     }
 
     @Override
     public Var loss(TrainBatches.Batch b) {
         Forward fw = forward();
-        Var loss = Bpr.withEmbLoss(fw.all(), emb, b, numUsers, reg);
+        Var loss;
+        if (fw.userContent() != null && opts.get(LEAVE_ONE_OUT)) {
+            // u+ = u - Rbar h + (Rbar h without the positive)
+            Var u = ShapeOps.gatherRows(fw.all(), b.users());
+            Var full = ShapeOps.gatherRows(fw.userContent(), b.users());
+            Var positiveUsers = Ops.add(Ops.sub(u, full), Bpr.leaveOneOutMean(fw.userContent(), fw.h(), b, userCounts));
+            loss = Bpr.withEmbLoss(fw.all(), emb, b, numUsers, reg, positiveUsers);
+        } else {
+            loss = Bpr.withEmbLoss(fw.all(), emb, b, numUsers, reg);
+        }
         if (opts.get(CONTRAST) && opts.getFloat(CL_WEIGHT) > 0) {
             int[] items = Index.distinct(b.pos());
             Var fused = ShapeOps.gatherRows(fw.fused(), items);

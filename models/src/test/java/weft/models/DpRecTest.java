@@ -79,7 +79,8 @@ class DpRecTest {
         }
         Map<String, Options> tuned = Map.of("--hyper-weight 0.5", Options.defaults().with(DpRec.HYPER_WEIGHT, 0.5),
                 "--expansion-layers 2", Options.defaults().with(DpRec.EXPANSION_LAYERS, 2),
-                "--align-temp 0.2", Options.defaults().with(DpRec.ALIGN_TEMP, 0.2));
+                "--align-temp 0.2", Options.defaults().with(DpRec.ALIGN_TEMP, 0.2),
+                "--leave-one-out false", Options.defaults().with(DpRec.LEAVE_ONE_OUT, false));
         tuned.forEach((label, o) -> assertNotEquals(full, tinyLoss(d, tinyOptions().with(o)), label + " should change the loss"));
 
         // Brief training on the bundled data: each perspective alone, and no alignment, still learn beyond popularity.

@@ -73,4 +73,43 @@ class SeedRunsTest {
         assertEquals(2, ((List<?>) json.get("runs")).size());
         assertTrue(((Map<?, ?>) json.get("test_mean")).containsKey("Recall@20"));
     }
+
+    /** A run whose valid Recall@20 per epoch is {@code curve}, best at {@code best}. */
+    static TrainResult curve(int best, double... curve) {
+        List<TrainResult.Epoch> eps = new ArrayList<>();
+        for (int e = 0; e < curve.length; e++) {
+            double[][] v = new double[weft.models.eval.Metric.values().length][1];
+            v[weft.models.eval.Metric.RECALL.ordinal()][0] = curve[e];
+            eps.add(new TrainResult.Epoch(e, 1, 0, 0, EvalResult.of(new int[] {20}, v, 10)));
+        }
+        EvalResult t = eps.get(best).valid();
+        return new TrainResult("m", "tiny", best, t, t, eps, Map.of(), Map.of());
+    }
+
+    @Test
+    void fallAfterBestAndTheCollapseCheck() {
+        double[] early = new double[21];
+        for (int e = 0; e < early.length; e++) {
+            early[e] = e == 1 ? 0.40 : e < 1 ? 0.2 : 0.39 - 0.005 * e;   // best at epoch 1 of 21, then falling to 0.29
+        }
+        TrainResult c = curve(1, early);
+        assertEquals(1 - 0.29 / 0.40, c.fallAfterBest(), 1e-9);
+        assertTrue(c.collapsed(), "best in the first 10 % and a fall of 27 %");
+
+        double[] late = early.clone();
+        late[3] = 0.41;   // the best now at epoch 3 of 21: 14 % into the run
+        assertEquals(false, curve(3, late).collapsed(), "best after the first 10 % of the run");
+
+        double[] shallow = new double[21];
+        java.util.Arrays.fill(shallow, 0.37);
+        shallow[1] = 0.40;
+        TrainResult s = curve(1, shallow);
+        assertEquals(1 - 0.37 / 0.40, s.fallAfterBest(), 1e-9);
+        assertEquals(false, s.collapsed(), "a fall of 7.5 % is within the check's 10 %");
+
+        assertEquals(0, curve(2, 0.1, 0.2, 0.3).fallAfterBest(), 0.0, "best at the last epoch: nothing after it");
+        SeedRuns r = new SeedRuns("m", SeedRuns.seeds(1, 2), List.of(c, s));
+        assertEquals(1, r.collapsed());
+        assertEquals((c.fallAfterBest() + s.fallAfterBest()) / 2, r.meanFallAfterBest(), 1e-12);
+    }
 }

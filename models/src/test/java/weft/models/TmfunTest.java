@@ -92,6 +92,7 @@ class TmfunTest {
         other.put("--user-content false", Options.defaults().with(Tmfun.USER_CONTENT, false));
         other.put("--propagate-content true", Options.defaults().with(Tmfun.PROPAGATE_CONTENT, true));
         other.put("--item-graph-layers 2", Options.defaults().with(Tmfun.ITEM_GRAPH_LAYERS, 2));
+        other.put("--leave-one-out false", Options.defaults().with(Tmfun.LEAVE_ONE_OUT, false));
         other.forEach((label, o) -> assertNotEquals(full, tinyLoss(d, tinyOptions().with(o)), label + " should change the loss"));
 
         // Brief training on the bundled data: every ablation variant still learns beyond popularity.

@@ -519,11 +519,12 @@ public final class Main {
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "test metrics at each model's best-valid epoch on %s, %d seed%s %s%n", dataset, n,
                 n == 1 ? "" : "s", runs.get(0).seeds));
-        sb.append(String.format(Locale.ROOT, "%-12s %17s %17s %7s %10s%s%n", "model", "Recall@20", "NDCG@20", "best", "train s/ep",
-                base == null ? "" : String.format(Locale.ROOT, " %18s %6s", "R@20 vs " + base.model, "wins")));
+        sb.append(String.format(Locale.ROOT, "%-12s %17s %17s %7s %6s %8s %10s%s%n", "model", "Recall@20", "NDCG@20", "best", "fall",
+                "collapse", "train s/ep", base == null ? "" : String.format(Locale.ROOT, " %18s %6s", "R@20 vs " + base.model, "wins")));
         for (SeedRuns r : runs) {
-            sb.append(String.format(Locale.ROOT, "%-12s %17s %17s %7.1f %10.2f", r.model, r.format("Recall@20"), r.format("NDCG@20"),
-                    r.meanBestEpoch(), r.trainSecondsPerEpoch()));
+            sb.append(String.format(Locale.ROOT, "%-12s %17s %17s %7.1f %5.1f%% %8s %10.2f", r.model, r.format("Recall@20"),
+                    r.format("NDCG@20"), r.meanBestEpoch(), 100 * r.meanFallAfterBest(), r.collapsed() + "/" + n,
+                    r.trainSecondsPerEpoch()));
             if (base != null) {
                 sb.append(r == base ? String.format(Locale.ROOT, " %18s %6s", "baseline", "-")
                         : String.format(Locale.ROOT, " %+17.1f%% %6s", 100 * r.meanRelativeTo(base, "Recall@20"),
@@ -790,6 +791,10 @@ public final class Main {
                 r.model, r.dataset, r.bestEpoch, r.epochs.size(), r.trainSecondsPerEpoch(), r.evalSecondsPerEpoch()));
         out.println(String.format(Locale.ROOT, "peak heap: %s MiB occupied after a collection, %s MiB used, of %s MiB",
                 r.heap.get("peak_live_mib"), r.heap.get("peak_used_mib"), r.heap.get("max_heap_mib")));
+        if (r.collapsed()) {
+            out.println(String.format(Locale.ROOT, "collapse: the best valid epoch is in the first 10 %% of the run and valid %s later fell %.1f %% below it",
+                    TrainResult.COLLAPSE_METRIC, 100 * r.fallAfterBest()));
+        }
         out.println("valid");
         out.print(r.valid.toTable());
         out.println("test");

@@ -99,6 +99,16 @@ public final class SeedRuns {
     }
 
     /** The mean best epoch. */
+    /** Mean over the seeds of how far valid Recall@20 fell after the best epoch (TrainResult.fallAfterBest). */
+    public double meanFallAfterBest() {
+        return runs.stream().mapToDouble(TrainResult::fallAfterBest).average().orElse(0);
+    }
+
+    /** In how many seeds the run failed the collapse check (TrainResult.collapsed). */
+    public int collapsed() {
+        return (int) runs.stream().filter(TrainResult::collapsed).count();
+    }
+
     public double meanBestEpoch() {
         return mean(runs.stream().mapToDouble(r -> r.bestEpoch).toArray());
     }

@@ -39,6 +39,32 @@ public final class TrainResult {
         return heap.get("peak_live_mib") instanceof Number n ? n.doubleValue() : -1;
     }
 
+    /**
+     * How far valid Recall@20 fell after the best epoch: {@code 1 - min_{e > best} v_e / v_best}
+     * (0 when it never fell below the best, or when the best epoch was the last).
+     */
+    public double fallAfterBest() {
+        double best = Double.NaN, min = Double.POSITIVE_INFINITY;
+        for (Epoch e : epochs) {
+            if (e.valid() == null) continue;
+            if (e.epoch() == bestEpoch) best = e.valid().get(COLLAPSE_METRIC);
+            else if (e.epoch() > bestEpoch) min = Math.min(min, e.valid().get(COLLAPSE_METRIC));
+        }
+        return Double.isNaN(best) || best <= 0 || min == Double.POSITIVE_INFINITY ? 0 : Math.max(0, 1 - min / best);
+    }
+
+    /** The metric of the collapse check, the early-stopping metric. */
+    public static final String COLLAPSE_METRIC = "Recall@20";
+
+    /**
+     * The collapse check: the best valid epoch lies in the first 10 % of the run and a later
+     * epoch's valid Recall@20 is more than 10 % below the best. A model that peaks this early and
+     * then falls while it trains on is fitting something that does not carry to held-out items.
+     */
+    public boolean collapsed() {
+        return bestEpoch < 0.1 * epochs.size() && fallAfterBest() > 0.1;
+    }
+
     /** Mean training seconds per epoch. */
     public double trainSecondsPerEpoch() {
         return epochs.stream().mapToDouble(Epoch::trainSeconds).average().orElse(Double.NaN);
