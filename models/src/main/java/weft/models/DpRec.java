@@ -2,6 +2,7 @@ package weft.models;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -100,6 +101,7 @@ public final class DpRec extends GraphRecommender {
 
     private final List<CsrMatrix> knn = new ArrayList<>();
     private final List<Var> features = new ArrayList<>();
+    private final List<String> modalityNames = new ArrayList<>();
     private final List<Var> params = new ArrayList<>();
     final Var emb;
     /** Per modality: the feature projection W_m, the perspective gate, the hyperedge embeddings W_h^m. */
@@ -124,6 +126,7 @@ public final class DpRec extends GraphRecommender {
         for (Map.Entry<String, Tensor> e : mods.entrySet()) {
             Tensor x = e.getValue();
             features.add(Var.constant(x));
+            modalityNames.add(e.getKey());
             knn.add(KnnGraph.freedom(data.modality(e.getKey()), k));
             proj[j] = new Linear(x.cols, cfg.dim, true, rng);
             gates[j] = new Gate(cfg.dim, cfg.dim, rng);
@@ -226,6 +229,65 @@ public final class DpRec extends GraphRecommender {
             return loss;
         }
         return Ops.add(loss, Ops.scale(Fusion.pairwiseInfoNce(views, rows, opts.getFloat(ALIGN_TEMP)), weight));
+    }
+
+    /**
+     * Per modality, how the items' soft hyperedge memberships H^m_I are spread: {@code entropy} the
+     * mean row entropy divided by ln(n_h) (1: uniform over the hyperedges, 0: one hyperedge each),
+     * {@code max} the mean of each item's largest membership, {@code used} the number of hyperedges
+     * that are some item's largest membership.
+     */
+    Map<String, Object> hyperedgeStats() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (!opts.get(HYPERGRAPH)) {
+            return out;
+        }
+        try (NoGrad g = NoGrad.scope()) {
+            int j = 0;
+            for (String name : modalityNames) {
+                Tensor logits = Ops.scale(Ops.matmul(features.get(j), false, hyperedges[j], true), 1f / opts.getFloat(HYPER_TEMP)).value;
+                Tensor h = RowOps.rowSoftmax(Var.constant(logits)).value;
+                int n = h.cols;
+                double entropy = 0, max = 0;
+                boolean[] used = new boolean[n];
+                for (int i = 0; i < h.rows; i++) {
+                    double e = 0, best = -1;
+                    int arg = 0;
+                    for (int c = 0; c < n; c++) {
+                        double p = h.get(i, c);
+                        if (p > 0) e -= p * Math.log(p);
+                        if (p > best) {
+                            best = p;
+                            arg = c;
+                        }
+                    }
+                    entropy += e;
+                    max += best;
+                    used[arg] = true;
+                }
+                int usedCount = 0;
+                for (boolean u : used) usedCount += u ? 1 : 0;
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("entropy", n == 1 ? 0.0 : entropy / h.rows / Math.log(n));
+                m.put("max", max / h.rows);
+                m.put("used", usedCount);
+                out.put(name, m);
+                j++;
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public Map<String, Object> facts() {
+        Map<String, Object> h = hyperedgeStats();
+        return h.isEmpty() ? Map.of() : Map.of("hyperedges_at_init", h);
+    }
+
+    @Override
+    public Map<String, Object> trainedFacts() {
+        Map<String, Object> h = hyperedgeStats();
+        return h.isEmpty() ? Map.of() : Map.of("hyperedges", h);
     }
 
     @Override

@@ -24,6 +24,14 @@ public interface Recommender extends Module {
         return Map.of();
     }
 
+    /**
+     * Facts about the trained parameters, for reports: asked once after training, with the best
+     * epoch's parameters restored (e.g. how sharp DPRec's hyperedge memberships became).
+     */
+    default Map<String, Object> trainedFacts() {
+        return Map.of();
+    }
+
     /** Called before each training epoch (0-based), e.g. to re-sample a pruned graph. */
     default void startEpoch(int epoch) {}
 

@@ -169,4 +169,32 @@ class DpRecTest {
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new DpRec(none, tinyConfig(), Options.defaults()));
         assertTrue(ex.getMessage().contains("dprec needs item feature vectors"), ex.getMessage());
     }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void hyperedgeStatsMeasureHowSharpTheMembershipsAre() {
+        Dataset d = Fixtures.tiny(2);
+        DpRec m = new DpRec(d, tinyConfig(), tinyOptions());
+        Map<String, Object> stats = m.hyperedgeStats();
+        assertEquals(d.modalities().keySet(), stats.keySet());
+        for (Object o : stats.values()) {
+            Map<String, Object> s = (Map<String, Object>) o;
+            double e = (Double) s.get("entropy"), max = (Double) s.get("max");
+            assertTrue(e > 0 && e <= 1 + 1e-9, "entropy " + e);
+            assertTrue(max > 0 && max <= 1, "max " + max);
+        }
+        // Hyperedge 0 far ahead for items whose features sum above 0, hyperedge 1 for the others:
+        // memberships near one-hot, entropy near 0, at most two hyperedges anyone's largest.
+        Tensor w = m.hyperedges[0].value;
+        java.util.Arrays.fill(w.data, 0f);
+        for (int c = 0; c < w.cols; c++) {
+            w.set(0, c, 1e4f);
+            w.set(1, c, -1e4f);
+        }
+        Map<String, Object> sharp = (Map<String, Object>) m.hyperedgeStats().get(d.modalities().keySet().iterator().next());
+        assertTrue((Integer) sharp.get("used") <= 2, "one of two hyperedges per item: " + sharp);
+        assertTrue((Double) sharp.get("entropy") < 0.05, "near one-hot: " + sharp);
+        assertTrue((Double) sharp.get("max") > 0.95, "near one-hot: " + sharp);
+        assertTrue(new DpRec(d, tinyConfig(), tinyOptions().with(DpRec.HYPERGRAPH, false)).hyperedgeStats().isEmpty());
+    }
 }

@@ -791,6 +791,9 @@ public final class Main {
                 r.model, r.dataset, r.bestEpoch, r.epochs.size(), r.trainSecondsPerEpoch(), r.evalSecondsPerEpoch()));
         out.println(String.format(Locale.ROOT, "peak heap: %s MiB occupied after a collection, %s MiB used, of %s MiB",
                 r.heap.get("peak_live_mib"), r.heap.get("peak_used_mib"), r.heap.get("max_heap_mib")));
+        if (r.config.get("after_training") != null) {
+            out.println("after training: " + r.config.get("after_training"));
+        }
         if (r.collapsed()) {
             out.println(String.format(Locale.ROOT, "collapse: the best valid epoch is in the first 10 %% of the run and valid %s later fell %.1f %% below it",
                     TrainResult.COLLAPSE_METRIC, 100 * r.fallAfterBest()));

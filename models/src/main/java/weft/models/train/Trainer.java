@@ -177,7 +177,13 @@ public final class Trainer {
         }
         restore(params, run.best);
         EvalResult test = evaluator.test(model.scorer());
-        return new TrainResult(model.name(), data.name(), run.bestEpoch, run.bestValid, test, run.history, config, heap.asMap());
+        Map<String, Object> trained = model.trainedFacts();
+        Map<String, Object> cfgOut = config;
+        if (!trained.isEmpty()) {
+            cfgOut = new LinkedHashMap<>(config);
+            cfgOut.put("after_training", trained);
+        }
+        return new TrainResult(model.name(), data.name(), run.bestEpoch, run.bestValid, test, run.history, cfgOut, heap.asMap());
     }
 
     /** A model with nothing to train (popularity): one evaluation, reported as epoch 0 with loss 0. */
