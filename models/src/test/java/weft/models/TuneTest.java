@@ -172,6 +172,15 @@ class TuneTest {
         assertEquals(1.0, dflt.imageSignal);
         assertEquals(1.0, dflt.textNoise);
         assertThrows(IllegalArgumentException.class, () -> SyntheticGenerator.preset("dense"));
+        // sparse-weak: the sparse shape with harder interactions and weaker features
+        SyntheticGenerator.Config weak = SyntheticGenerator.preset("sparse-weak");
+        assertEquals(9308, weak.users);
+        assertEquals(6710, weak.items);
+        assertEquals(64, weak.clusters);
+        assertEquals(0.5, weak.noise);
+        assertEquals(0.15, weak.imageSignal);
+        assertEquals(0.15, weak.textSignal);
+        assertTrue(weak.imageSignal < SyntheticGenerator.sparse().imageSignal && weak.textSignal < SyntheticGenerator.sparse().textSignal, "weaker than sparse");
     }
 
     /** Signal and noise settings: with no noise, items of one cluster share their feature row; with no signal, rows are noise. */
