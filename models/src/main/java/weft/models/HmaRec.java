@@ -64,10 +64,11 @@ public final class HmaRec extends GraphRecommender {
     public static final Option<Double> CL_TEMP = SharedOptions.CL_TEMP;
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
+    public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
 
     public static final ModelSpec SPEC = ModelSpec.builder("hmarec",
                     "HMA-Rec: intra-modal, cross-modal and gated attention over modality tokens + LightGCN")
-            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, INPUT_NORM)
+            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, INPUT_NORM, LEAVE_ONE_OUT)
             .build(HmaRec::new);
 
     /** The fused content c [I, d] and each modality's c^m [I, d]. */
@@ -179,16 +180,33 @@ public final class HmaRec extends GraphRecommender {
 
     /** Final embeddings of all nodes, [U+I, d]: LightGCN's plus the normalised content terms. */
     Var forward(Var content) {
+        return embeddings(content).all();
+    }
+
+    /** The final embeddings, and the content terms they hold: items' a n(c) and users' mean of their items'. */
+    record Embedded(Var all, Var itemContent, Var userContent) {}
+
+    Embedded embeddings(Var content) {
         Var gcn = Graphs.layerMean(adj, emb, layers);
         Var itemContent = Ops.scale(RowOps.rowL2Normalize(content, 1e-12f), opts.getFloat(CONTENT_SCALE));
         Var userContent = SpMM.apply(userMean, itemContent);
-        return Ops.add(gcn, ShapeOps.concatRows(userContent, itemContent));
+        return new Embedded(Ops.add(gcn, ShapeOps.concatRows(userContent, itemContent)), itemContent, userContent);
     }
 
     @Override
     public Var loss(TrainBatches.Batch b) {
         Content c = content();
-        Var loss = Bpr.withEmbLoss(forward(c.fused()), emb, b, numUsers, reg);
+        Embedded e = embeddings(c.fused());
+        Var loss;
+        if (opts.get(LEAVE_ONE_OUT)) {
+            // u+ = u - (mean of the user's items' content) + (the same mean without the positive)
+            Var u = ShapeOps.gatherRows(e.all(), b.users());
+            Var positiveUsers = Ops.add(Ops.sub(u, ShapeOps.gatherRows(e.userContent(), b.users())),
+                    Bpr.leaveOneOutMean(e.userContent(), e.itemContent(), b, userCounts));
+            loss = Bpr.withEmbLoss(e.all(), emb, b, numUsers, reg, positiveUsers);
+        } else {
+            loss = Bpr.withEmbLoss(e.all(), emb, b, numUsers, reg);
+        }
         Var[] per = c.perModality();
         if (opts.get(ALIGN) && opts.getFloat(CL_WEIGHT) > 0 && per.length > 1) {
             int[] items = Index.distinct(b.pos());
