@@ -114,6 +114,8 @@ class CraneTest {
         List<Options> variants = new ArrayList<>();
         Crane.SPEC.ablations().forEach(v -> variants.add(v.options()));
         variants.add(Options.defaults().with(Crane.RCA_STEPS, 1));
+        Crane.Joint other = Crane.JOINT.defaultValue() == Crane.Joint.FIXED ? Crane.Joint.RECURSIVE : Crane.Joint.FIXED;
+        variants.add(Options.defaults().with(Crane.JOINT, other));   // the reading that is not the default
         float full = Fixtures.lossAt(tiny(2, tinyOptions()), Fixtures.TINY_BATCH);
         Dataset data = Fixtures.data();
         ModelConfig small = new ModelConfig();   // d = 32 keeps five trainings short
