@@ -40,9 +40,9 @@ import weft.models.options.Options;
  *
  * <pre>
  *   RCA      v_i^m(0) = W_m n(x_i^m) + b_m                                   (each modality to d)
- *            J_i      = W_j [v_i^1(0) ; ... ; v_i^M(0)] + b_j                 (joint representation)
- *            v_i^m(r+1) = LN(v_i^m(r) + MHA(q = v_i^m(r), k = v = [J_i ; v_i^m'(r) for m' != m]))
- *                                                                           (MHA and LN shared by all steps)
+ *            J_i(r)   = W_j [v_i^1(r) ; ... ; v_i^M(r)] + b_j                 (joint representation)
+ *            v_i^m(r+1) = LN(v_i^m(r) + MHA(q = v_i^m(r), k = v = [J_i(r) ; v_i^m'(r) for m' != m]))
+ *                                                                           (W_j, MHA and LN shared by all steps)
  *            s_i      = a * o_i / ||o_i||,   o_i = W_o [v_i^1(R) ; ... ; v_i^M(R)] + b_o
  *   profile  p_u      = mean_{j in N(u)} s_j                                  (D_u^-1 R s, one SpMM)
  *   view 1   Z        = LightGCN layer mean over A_hat from Z^(0) = [E_user + p ; E_item + s]
@@ -53,7 +53,9 @@ import weft.models.options.Options;
  * </pre>
  * S is FREEDOM's graph (per modality the kNN graph of the normalised features, averaged and
  * symmetrically normalised), built once at construction. n(.) is {@link #INPUT_NORM}, a is
- * {@link #CONTENT_SCALE}. With one modality the keys are J and the modality itself;
+ * {@link #CONTENT_SCALE}. {@link #JOINT} {@code recursive} rebuilds J from the refined modalities at
+ * every step, as written; {@code fixed} computes J(0) once and keeps it for all steps (the two agree
+ * for R = 1). With one modality the keys are J and the modality itself;
  * {@code --rca-steps 0} gives s_i = W_o [v_i(0)]. Switches: without profiles Z^(0)'s users are
  * E_user; without the semantic graph view 2 and the contrast are gone (item_i = Z_i); without
  * contrast lambda_cl = 0. How the abstract was read, and why: {@code docs/models.md}, section CRANE.
@@ -72,9 +74,20 @@ public final class Crane extends GraphRecommender {
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
 
+    /** How the joint representation J enters the recursion. */
+    public enum Joint {
+        /** J(r) = W_j [v^1(r) ; ... ; v^M(r)] + b_j, rebuilt from the refined modalities at every step. */
+        RECURSIVE,
+        /** J = W_j [v^1(0) ; ... ; v^M(0)] + b_j, computed once from the projections, before the loop. */
+        FIXED
+    }
+
+    public static final Option<Joint> JOINT = Option.choice("joint", Joint.class, Joint.FIXED,
+            "joint vector J rebuilt from the refined modalities every step (recursive) or computed once (fixed)");
+
     public static final ModelSpec SPEC = ModelSpec.builder("crane",
                     "CRANE: recursive cross-modal attention, user profiles, user-item + item-item graphs with contrast")
-            .options(RCA_STEPS, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, INPUT_NORM)
+            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, INPUT_NORM)
             .ablation(RCA_STEPS, 0)
             .build(Crane::new);
 
@@ -149,8 +162,12 @@ public final class Crane extends GraphRecommender {
             v[m] = proj[m].forward(features[m]);
         }
         if (attention != null) {
-            Var j = joint.forward(mods == 1 ? v[0] : ShapeOps.concatCols(v));
+            boolean recursive = opts.get(JOINT) == Joint.RECURSIVE;
+            Var j = null;
             for (int step = 0; step < opts.get(RCA_STEPS); step++) {
+                if (j == null || recursive) {
+                    j = joint.forward(mods == 1 ? v[0] : ShapeOps.concatCols(v));   // J(step), or J(0) once
+                }
                 Var[] next = new Var[mods];
                 for (int m = 0; m < mods; m++) {
                     List<Var> keys = new ArrayList<>();

@@ -14,6 +14,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import weft.autograd.GradCheck;
+import weft.autograd.NoGrad;
 import weft.autograd.Var;
 import weft.models.data.Dataset;
 import weft.models.options.OptionException;
@@ -38,7 +39,58 @@ class CraneTest {
 
     @Test
     void gradientOfTheWholeLossMatchesFiniteDifferences() {
-        Crane model = tiny(2, tinyOptions());
+        gradientMatches(tiny(2, tinyOptions()));
+    }
+
+    @Test
+    void gradientMatchesUnderBothReadingsOfTheJointVector() {
+        // R = 3, so that J(1) and J(2) are rebuilt from refined modalities under the recursive
+        // reading, and J(0) is reused twice under the fixed one; the default reading is covered above.
+        for (Crane.Joint j : Crane.Joint.values()) {
+            gradientMatches(tiny(2, tinyOptions().with(Crane.JOINT, j).with(Crane.RCA_STEPS, 3)));
+        }
+    }
+
+    @Test
+    void theTwoReadingsOfTheJointVectorDifferFromTwoStepsOnAndAgreeBelow() {
+        // Step 0 builds J from v(0) under both readings, so R = 0 and R = 1 are the same model; from
+        // R = 2 the recursive J(1) is built from v(1), the fixed one stays J(0).
+        for (int modalities = 1; modalities <= 2; modalities++) {
+            for (int steps = 0; steps <= 3; steps++) {
+                Options base = tinyOptions().with(Crane.RCA_STEPS, steps);
+                Crane rec = tiny(modalities, base.with(Crane.JOINT, Crane.Joint.RECURSIVE));
+                Crane fix = tiny(modalities, base.with(Crane.JOINT, Crane.Joint.FIXED));
+                float[] sr, sf;
+                try (NoGrad g = NoGrad.scope()) {
+                    sr = rec.semantics().value.toArray();
+                    sf = fix.semantics().value.toArray();
+                }
+                String what = modalities + " modalities, R = " + steps;
+                if (steps < 2) {
+                    assertArrayEquals(sf, sr, 0f, what + ": the readings must agree");
+                    assertEquals(Fixtures.lossAt(fix, Fixtures.TINY_BATCH), Fixtures.lossAt(rec, Fixtures.TINY_BATCH), 0f, what);
+                } else {
+                    double diff = 0;
+                    for (int i = 0; i < sr.length; i++) {
+                        diff = Math.max(diff, Math.abs(sr[i] - sf[i]));
+                    }
+                    assertTrue(diff > 1e-4, what + ": the readings must differ, max |s_rec - s_fix| " + diff);
+                    assertNotEquals(Fixtures.lossAt(fix, Fixtures.TINY_BATCH), Fixtures.lossAt(rec, Fixtures.TINY_BATCH), 1e-7, what);
+                }
+            }
+        }
+    }
+
+    @Test
+    void jointReadingFlagReachesTheModelAndTheReport() {
+        assertEquals(Crane.Joint.RECURSIVE, Options.parse(Crane.SPEC.options(), Map.of("joint", "recursive")).get(Crane.JOINT));
+        Options fixed = Options.parse(Crane.SPEC.options(), Map.of("joint", "fixed"));
+        assertEquals("fixed", Crane.SPEC.config(new ModelConfig(), fixed).get("joint"));
+        OptionException e = assertThrows(OptionException.class, () -> Options.parse(Crane.SPEC.options(), Map.of("joint", "once")));
+        assertTrue(e.getMessage().contains("--joint"), e.getMessage());
+    }
+
+    private static void gradientMatches(Crane model) {
         // the ID table, the two modality projections (weight, bias each), joint (2), attention (8),
         // LayerNorm (2), output (2)
         assertEquals(1 + 4 + 2 + 8 + 2 + 2, model.parameters().size());
@@ -62,6 +114,8 @@ class CraneTest {
         List<Options> variants = new ArrayList<>();
         Crane.SPEC.ablations().forEach(v -> variants.add(v.options()));
         variants.add(Options.defaults().with(Crane.RCA_STEPS, 1));
+        Crane.Joint other = Crane.JOINT.defaultValue() == Crane.Joint.FIXED ? Crane.Joint.RECURSIVE : Crane.Joint.FIXED;
+        variants.add(Options.defaults().with(Crane.JOINT, other));   // the reading that is not the default
         float full = Fixtures.lossAt(tiny(2, tinyOptions()), Fixtures.TINY_BATCH);
         Dataset data = Fixtures.data();
         ModelConfig small = new ModelConfig();   // d = 32 keeps five trainings short
