@@ -42,16 +42,18 @@ import weft.models.options.Options;
  *   alpha^s  = softmax_m( (e_i W_q^T) . (F^m_{s,i} W_k^T) / sqrt(d) )           [I, M]; the item's ID embedding is the query
  *   f^s_i    = sum_m alpha^{s,m}_i F^m_{s,i}                                     step 1 is the early-step fusion
  *   f        = mean_s f^s                                                        multi-step fusion
- *   h        = S_c^Lc (f + e_i)                  (Lc = --item-graph-layers)      fused embedding over the item feature graph
+ *   h        = S_c^Lc f                          (Lc = --item-graph-layers)      fused embedding over the item feature graph
  *   E        = mean(E^(0), A_hat E^(0), ..., A_hat^L E^(0))                     LightGCN on the ID embeddings
  *   user     = E_u + Rbar h,    item = E_i + h_i          (Rbar = D_u^-1 R: the mean over the user's items)
  *   loss     = BPR + reg (||e_u||_F + ||e_p||_F + ||e_n||_F) / B
  *              + lambda_cl sum_m InfoNCE(v^m_i, f_i)  over the batch's distinct positive items,
  *                v^m = mean_s F^m_s (modality m's own multi-step view)
+ *   training: each positive p is scored against its user with h_p left out of Rbar h (--leave-one-out)
  * </pre>
  * The query and key projections are shared by all steps. Switched off, early fusion gives
  * alpha = 1/M (the mean) in every step, the item graph gives h = f, and the contrast term goes.
- * {@code --item-graph-ids false} drops e_i from h, {@code --user-content false} drops Rbar h from
+ * {@code --item-graph-ids true} adds e_i to what the item graph propagates (h = S_c^Lc (f + e_i)),
+ * {@code --user-content false} drops Rbar h from
  * the users, and {@code --propagate-content true} feeds h into LightGCN's input (items' layer 0 =
  * e_i + h) instead of adding it after. How the abstract was read, and how the defaults were
  * chosen: docs/models.md.
@@ -66,7 +68,7 @@ public final class Tmfun extends GraphRecommender {
     public static final Option<Integer> KNN_K = SharedOptions.KNN_K;
     public static final Option<Integer> ITEM_GRAPH_LAYERS = Option.integer("item-graph-layers", 1,
             "hops over the item feature graph").min(1).search(1, 2);
-    public static final Option<Boolean> ITEM_GRAPH_IDS = Option.bool("item-graph-ids", true,
+    public static final Option<Boolean> ITEM_GRAPH_IDS = Option.bool("item-graph-ids", false,
             "the item feature graph also propagates the item ID embeddings");
     public static final Option<Boolean> USER_CONTENT = Option.bool("user-content", true,
             "users also get content: the mean of their items' h");

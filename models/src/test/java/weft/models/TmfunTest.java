@@ -88,7 +88,7 @@ class TmfunTest {
         }
         Map<String, Options> other = new LinkedHashMap<>();
         other.put("--fusion-steps 2", Options.defaults().with(Tmfun.FUSION_STEPS, 2));
-        other.put("--item-graph-ids false", Options.defaults().with(Tmfun.ITEM_GRAPH_IDS, false));
+        other.put("--item-graph-ids true", Options.defaults().with(Tmfun.ITEM_GRAPH_IDS, true));
         other.put("--user-content false", Options.defaults().with(Tmfun.USER_CONTENT, false));
         other.put("--propagate-content true", Options.defaults().with(Tmfun.PROPAGATE_CONTENT, true));
         other.put("--item-graph-layers 2", Options.defaults().with(Tmfun.ITEM_GRAPH_LAYERS, 2));
