@@ -6,8 +6,10 @@ MMRec form: Frobenius norms of the batch's layer-0 rows, not squared, divided by
 same sampler (one negative per positive, uniform over the items seen in training and not in the
 user's training set), Adam lr 1e-3, batch 2048, Xavier uniform (LightGCN) / normal (BPR-MF)
 initialisation, full-ranking evaluation on valid every epoch with training items masked, early
-stopping after `--patience` epochs without a better valid Recall@20, test metrics of the best
-epoch. Prints one line per epoch with train and eval seconds, and writes a JSON report.
+stopping after `--patience` epochs without a better valid Recall@20 (as weft's --patience; MMRec's
+early_stopping stops only when that count exceeds stopping_step = 20, which is --patience 21 here),
+test metrics of the best epoch. Checked against MMRec's code (enoche/MMRec: models/lightgcn.py,
+common/loss.py, common/trainer.py, utils/dataloader.py, utils/utils.py) in docs/models.md, section 2. Prints one line per epoch with train and eval seconds, and writes a JSON report.
 
 Usage: /usr/bin/python3 benchmarks/pytorch/lightgcn.py --data ../shared/data/amazon-baby \
            [--model lightgcn|bprmf] [--threads 2] [--epochs 1000] [--patience 20] [--report out.json]

@@ -4,56 +4,99 @@ import weft.engine.Parallel;
 import weft.engine.Rng;
 
 /**
- * Draws, for a user, one item uniformly from the items NOT in the user's training set (BPR's
- * negative).
+ * Draws, for a user, one item uniformly from the <em>candidates</em> NOT in the user's training
+ * set (BPR's negative). The candidates are the items that occur in training, MMRec's
+ * {@code TrainDataLoader.all_items} (the unique item ids of the training split): an item seen only
+ * in valid or test, or nowhere, is never drawn. When every item occurs in training (Last.fm-2K)
+ * the candidates are all items and the draws are those of sampling over the whole catalogue, to
+ * the bit; Amazon Baby has 3 such items of 7,050.
  *
- * <p>Two strategies, both exactly uniform over the complement:
+ * <p>Two strategies, both exactly uniform over the user's free candidates:
  * <ul>
- *   <li>rejection: draw any item, retry while it is a training item. When the user has at most
- *       half the items the expected number of draws is at most 2;</li>
- *   <li>complement indexing, for heavier users: draw r uniform in [0, I - n_u) and return the
- *       r-th item not in the sorted training list (walk the list, bumping r past each training
- *       item at or below it). O(n_u) but never loops, however dense the user.</li>
+ *   <li>rejection: draw any candidate, retry while it is a training item of the user. When the
+ *       user has at most half the candidates the expected number of draws is at most 2;</li>
+ *   <li>complement indexing, for heavier users: draw r uniform in [0, C - n_u) and return the
+ *       r-th candidate not in the user's sorted training list (walk the list, bumping r past each
+ *       training item whose candidate index is at or below it). O(n_u) but never loops, however
+ *       dense the user.</li>
  * </ul>
- * A user whose training set covers every item has no negative; asking for one is an error.
+ * A user whose training set covers every candidate has no negative; asking for one is an error.
  */
 public final class NegativeSampler {
     /** Positives per independently seeded chunk in {@link #sampleAll}: results do not depend on how chunks map to threads. */
     static final int CHUNK = 4096;
 
     private final UserItems train;
-    private final int numItems;
+    /** Candidate index -> item, ascending; null when every item is a candidate (the identity). */
+    private final int[] candidates;
+    /** Item -> candidate index (-1: not a candidate); null with {@link #candidates}. */
+    private final int[] rank;
+    private final int numCandidates;
 
     public NegativeSampler(UserItems train) {
         this.train = train;
-        this.numItems = train.numItems();
+        int numItems = train.numItems();
+        boolean[] seen = new boolean[numItems];
+        int c = 0;
+        for (int p = 0, n = train.size(); p < n; p++) {
+            int i = train.itemAt(p);
+            if (!seen[i]) {
+                seen[i] = true;
+                c++;
+            }
+        }
+        numCandidates = c;
+        if (c == numItems) {
+            candidates = null;
+            rank = null;
+        } else {
+            candidates = new int[c];
+            rank = new int[numItems];
+            for (int i = 0, k = 0; i < numItems; i++) {
+                rank[i] = seen[i] ? k : -1;
+                if (seen[i]) {
+                    candidates[k++] = i;
+                }
+            }
+        }
+    }
+
+    /** How many items can be drawn at all: those that occur in training. */
+    public int numCandidates() {
+        return numCandidates;
+    }
+
+    private int item(int candidate) {
+        return candidates == null ? candidate : candidates[candidate];
     }
 
     /** One negative item for {@code user}, drawn with {@code rng}. */
     public int sample(int user, Rng rng) {
         int s = train.start(user), e = train.end(user), n = e - s;
-        if (n * 2 <= numItems) {
+        if (n * 2 <= numCandidates) {
             while (true) {
-                int i = rng.nextInt(numItems);
+                int i = item(rng.nextInt(numCandidates));
                 if (!train.contains(user, i)) {
                     return i;
                 }
             }
         }
-        if (n >= numItems) {
-            throw new IllegalStateException("user " + user + " has all " + numItems
-                    + " items in training: there is no negative item to sample");
+        if (n >= numCandidates) {
+            throw new IllegalStateException("user " + user + " has all " + numCandidates
+                    + (numCandidates == train.numItems() ? "" : " candidate") + " items in training: there is no negative item to sample");
         }
-        int r = rng.nextInt(numItems - n);
-        // The training items are sorted; each one at or below the candidate pushes it up by one.
+        int r = rng.nextInt(numCandidates - n);
+        // The training items are sorted, and so are their candidate indices; each one at or below
+        // the candidate index pushes it up by one.
         for (int k = s; k < e; k++) {
-            if (train.itemAt(k) <= r) {
+            int ck = rank == null ? train.itemAt(k) : rank[train.itemAt(k)];
+            if (ck <= r) {
                 r++;
             } else {
                 break;
             }
         }
-        return r;
+        return item(r);
     }
 
     /**
