@@ -129,7 +129,8 @@ class TmfunTest {
         assertEquals(0.1, (double) c.get("cl_weight"));
         assertEquals(false, c.get("item_graph"));
         assertEquals(false, c.get("user_content"));
-        assertEquals(true, c.get("item_graph_ids"));
+        assertEquals(false, c.get("item_graph_ids"));
+        assertEquals(true, c.get("leave_one_out"));
         assertEquals(false, c.get("propagate_content"));
         assertEquals(true, c.get("early_fusion"));
         assertEquals(1, c.get("item_graph_layers"));
