@@ -268,14 +268,18 @@ public final class DpRec extends GraphRecommender {
                 int usedCount = 0;
                 for (boolean u : used) usedCount += u ? 1 : 0;
                 Map<String, Object> m = new LinkedHashMap<>();
-                m.put("entropy", n == 1 ? 0.0 : entropy / h.rows / Math.log(n));
-                m.put("max", max / h.rows);
+                m.put("entropy", round4(n == 1 ? 0.0 : entropy / h.rows / Math.log(n)));
+                m.put("max", round4(max / h.rows));
                 m.put("used", usedCount);
                 out.put(name, m);
                 j++;
             }
         }
         return out;
+    }
+
+    private static double round4(double v) {
+        return Math.round(v * 1e4) / 1e4;
     }
 
     @Override
