@@ -64,9 +64,7 @@ public final class HmaRec extends GraphRecommender {
     public static final Option<Double> CL_TEMP = SharedOptions.CL_TEMP;
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
-    /** Off by default here until measured on Last.fm-2K and the sparse regimes (docs/models.md, HMA-Rec). */
-    public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", false,
-            "in training, score each positive against the user's content profile without that item");
+    public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
 
     public static final ModelSpec SPEC = ModelSpec.builder("hmarec",
                     "HMA-Rec: intra-modal, cross-modal and gated attention over modality tokens + LightGCN")
