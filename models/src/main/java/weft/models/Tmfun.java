@@ -180,10 +180,7 @@ public final class Tmfun extends GraphRecommender {
         Forward fw = forward();
         Var loss;
         if (fw.userContent() != null && opts.get(LEAVE_ONE_OUT)) {
-            // u+ = u - Rbar h + (Rbar h without the positive)
-            Var u = ShapeOps.gatherRows(fw.all(), b.users());
-            Var full = ShapeOps.gatherRows(fw.userContent(), b.users());
-            Var positiveUsers = Ops.add(Ops.sub(u, full), Bpr.leaveOneOutMean(fw.userContent(), fw.h(), b, userCounts));
+            Var positiveUsers = Bpr.leaveOneOutUsers(fw.all(), fw.userContent(), fw.h(), b, userCounts);
             loss = Bpr.withEmbLoss(fw.all(), emb, b, numUsers, reg, positiveUsers);
         } else {
             loss = Bpr.withEmbLoss(fw.all(), emb, b, numUsers, reg);

@@ -19,12 +19,7 @@ public final class Bpr {
      * MMRec's EmbLoss on the batch's layer-0 rows of {@code emb} (same layout).
      */
     public static Var withEmbLoss(Var all, Var emb, TrainBatches.Batch b, int numUsers, float reg) {
-        int[] pos = Index.offset(b.pos(), numUsers);
-        int[] neg = Index.offset(b.neg(), numUsers);
-        Var u = ShapeOps.gatherRows(all, b.users());
-        Var loss = Losses.bpr(Ops.rowDot(u, ShapeOps.gatherRows(all, pos)), Ops.rowDot(u, ShapeOps.gatherRows(all, neg)));
-        return Ops.add(loss, Losses.embLoss(reg, b.size(), ShapeOps.gatherRows(emb, b.users()), ShapeOps.gatherRows(emb, pos),
-                ShapeOps.gatherRows(emb, neg)));
+        return withEmbLoss(all, emb, b, numUsers, reg, ShapeOps.gatherRows(all, b.users()));
     }
 
     /**
@@ -40,6 +35,16 @@ public final class Bpr {
         Var loss = Losses.bpr(Ops.rowDot(positiveUsers, ShapeOps.gatherRows(all, pos)), Ops.rowDot(u, ShapeOps.gatherRows(all, neg)));
         return Ops.add(loss, Losses.embLoss(reg, b.size(), ShapeOps.gatherRows(emb, b.users()), ShapeOps.gatherRows(emb, pos),
                 ShapeOps.gatherRows(emb, neg)));
+    }
+
+    /**
+     * The batch's user rows of {@code all} with the positive left out of the profile they hold:
+     * {@code u - means_u + leaveOneOutMean(...)}, for models whose user rows are
+     * {@code graph part + means} ({@code means = Rbar items}).
+     */
+    public static Var leaveOneOutUsers(Var all, Var means, Var items, TrainBatches.Batch b, int[] counts) {
+        Var u = ShapeOps.gatherRows(all, b.users());
+        return Ops.add(Ops.sub(u, ShapeOps.gatherRows(means, b.users())), leaveOneOutMean(means, items, b, counts));
     }
 
     /**
