@@ -376,13 +376,32 @@ public final class Main {
     }
 
     static Seeded trainSeeds(ModelSpec spec, Setup s, Args a, Options opts, PrintStream out) {
+        return trainSeeds(spec, s, a, opts, out, null);
+    }
+
+    /**
+     * {@code spec} trained once per seed of the setup, on {@code dataFor.apply(seed)} when given
+     * (data perturbed with that seed), else on the setup's data. With several seeds each run ends
+     * with one line of its own test metrics, so a long multi-seed run's log holds every finished run.
+     */
+    static Seeded trainSeeds(ModelSpec spec, Setup s, Args a, Options opts, PrintStream out,
+            java.util.function.LongFunction<Dataset> dataFor) {
         List<TrainResult> runs = new ArrayList<>();
         List<Map<String, Object>> reports = new ArrayList<>();
         for (long seed : s.seedList()) {
-            Setup one = s.seeds() == 1 ? s : s.withSeed(seed);
+            Setup one = s.seeds() == 1 && dataFor == null ? s : s.withSeed(seed);
+            if (dataFor != null) {
+                one = one.on(dataFor.apply(seed));
+            }
             TrainResult r = trainOne(spec, one, a, opts, out);
             runs.add(r);
             reports.add(runReport(r, one.data()));
+            if (s.seeds() > 1) {
+                out.println(String.format(Locale.ROOT, "%s seed %d: best epoch %d of %d, valid Recall@20 %.4f, test Recall@20 %.4f NDCG@20 %.4f%s",
+                        spec.name(), seed, r.bestEpoch, r.epochs.size(), r.valid.get("Recall@20"), r.test.get("Recall@20"),
+                        r.test.get("NDCG@20"), r.collapsed() ? " (collapse)" : ""));
+                out.flush();
+            }
         }
         return new Seeded(new SeedRuns(spec.name(), s.seedList(), runs), reports);
     }
@@ -664,15 +683,7 @@ public final class Main {
 
     /** {@code m} trained once per seed on data perturbed with that seed. */
     private static Seeded perturbed(ModelSpec m, Setup s, Args a, PrintStream out, java.util.function.LongFunction<Dataset> data) {
-        List<TrainResult> runs = new ArrayList<>();
-        List<Map<String, Object>> reports = new ArrayList<>();
-        for (long seed : s.seedList()) {
-            Setup one = s.withSeed(seed).on(data.apply(seed));
-            TrainResult r = trainOne(m, one, a, modelOptions(m, a), out);
-            runs.add(r);
-            reports.add(runReport(r, one.data()));
-        }
-        return new Seeded(new SeedRuns(m.name(), s.seedList(), runs), reports);
+        return trainSeeds(m, s, a, modelOptions(m, a), out, data);
     }
 
     @SuppressWarnings("unchecked")
