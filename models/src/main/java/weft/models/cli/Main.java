@@ -376,7 +376,7 @@ public final class Main {
     }
 
     static Seeded trainSeeds(ModelSpec spec, Setup s, Args a, Options opts, PrintStream out) {
-        return trainSeeds(spec, s, a, opts, out, null);
+        return trainSeeds(spec, s, a, opts, out, null, null);
     }
 
     /**
@@ -385,7 +385,7 @@ public final class Main {
      * with one line of its own test metrics, so a long multi-seed run's log holds every finished run.
      */
     static Seeded trainSeeds(ModelSpec spec, Setup s, Args a, Options opts, PrintStream out,
-            java.util.function.LongFunction<Dataset> dataFor) {
+            java.util.function.LongFunction<Dataset> dataFor, Resume resume) {
         List<TrainResult> runs = new ArrayList<>();
         List<Map<String, Object>> reports = new ArrayList<>();
         for (long seed : s.seedList()) {
@@ -393,9 +393,21 @@ public final class Main {
             if (dataFor != null) {
                 one = one.on(dataFor.apply(seed));
             }
-            TrainResult r = trainOne(spec, one, a, opts, out);
+            Map<String, Object> key = resume == null ? null : resume.finished().key(spec, one, a, opts);
+            TrainResult r = key == null ? null : resume.finished().get(key);
+            Map<String, Object> report;
+            if (r != null) {
+                out.println(String.format(Locale.ROOT, "%s seed %d: taken from the report (finished in an earlier run)", spec.name(), seed));
+                report = runReport(r, one.data());
+            } else {
+                r = trainOne(spec, one, a, opts, out);
+                report = runReport(r, one.data());
+                if (key != null) {
+                    resume.finished().add(key, report, resume.partial().get());
+                }
+            }
             runs.add(r);
-            reports.add(runReport(r, one.data()));
+            reports.add(report);
             if (s.seeds() > 1) {
                 out.println(String.format(Locale.ROOT, "%s seed %d: best epoch %d of %d, valid Recall@20 %.4f, test Recall@20 %.4f NDCG@20 %.4f%s",
                         spec.name(), seed, r.bestEpoch, r.epochs.size(), r.valid.get("Recall@20"), r.test.get("Recall@20"),
@@ -492,10 +504,21 @@ public final class Main {
         String dataName = drop == null ? s.data().name() : s.data().name() + " with " + drop + " of training interactions dropped";
         List<SeedRuns> runs = new ArrayList<>();
         List<Object> rs = new ArrayList<>();
+        FinishedRuns finished = FinishedRuns.open(s.report());
+        if (finished.size() > 0) {
+            out.println("resuming from " + s.report() + ": " + finished.size() + " finished run" + (finished.size() == 1 ? "" : "s")
+                    + " there; runs with the same model, configuration, seed, training settings and data are taken from it");
+        }
+        Resume resume = s.report() == null ? null : new Resume(finished, () -> {
+            Map<String, Object> p = new LinkedHashMap<>();
+            p.put("dataset", s.data().name());
+            p.put("status", "partial: " + rs.size() + " of " + models.size() + " models finished");
+            return p;
+        });
         for (ModelSpec m : models) {
             Args am = perModel.get(m);
             Setup sm = RunConfig.reconfigure(s, am);
-            Seeded r = drop == null ? trainSeeds(m, sm, am, modelOptions(m, am), out) : perturbed(m, sm, am, out, dropFor);
+            Seeded r = trainSeeds(m, sm, am, modelOptions(m, am), out, drop == null ? null : dropFor, resume);
             runs.add(r.runs());
             rs.add(r.report());
         }
@@ -523,7 +546,7 @@ public final class Main {
             rep.put("baseline", baseline.name());
         }
         rep.put("runs", rs);
-        writeReports(s, rep, out);
+        writeReports(s, finished.into(rep), out);
         return 0;
     }
 
@@ -683,8 +706,11 @@ public final class Main {
 
     /** {@code m} trained once per seed on data perturbed with that seed. */
     private static Seeded perturbed(ModelSpec m, Setup s, Args a, PrintStream out, java.util.function.LongFunction<Dataset> data) {
-        return trainSeeds(m, s, a, modelOptions(m, a), out, data);
+        return trainSeeds(m, s, a, modelOptions(m, a), out, data, null);
     }
+
+    /** Where a compare keeps its finished runs, and the report so far to write beside them. */
+    record Resume(FinishedRuns finished, java.util.function.Supplier<Map<String, Object>> partial) {}
 
     @SuppressWarnings("unchecked")
     private static void writeRuns(Setup s, List<String> labels, List<Object> runs, String key, PrintStream out) {
@@ -830,6 +856,7 @@ public final class Main {
                 "  compare    train several models with the same seed and print one table of test metrics",
                 "             --models lightgcn,vbpr,freedom [--baseline lightgcn (mean relative difference, wins per seed)] [train's flags]",
                 "             [--config MODEL=FILE.json]... [--drop-interactions F (seeded, training interactions only, same for all)]",
+                "             [--report FILE.json (rewritten after every run; a rerun with it trains only the runs it lacks)]",
                 "  tune       hyperparameter search on the valid set; test metrics of the chosen configuration only",
                 "             --model NAME [--grid NAME=V1,V2,...]... (default: the model's declared grid) [--trials N (sampled)]",
                 "             [--seeds N (each trial averaged)] [--out best.json] [--report FILE.json (rerun resumes)] [train's flags]",

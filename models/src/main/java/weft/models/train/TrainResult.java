@@ -75,6 +75,88 @@ public final class TrainResult {
         return epochs.stream().mapToDouble(Epoch::evalSeconds).average().orElse(Double.NaN);
     }
 
+    /**
+     * A result read back from its report object ({@link #toJsonObject}'s keys; others ignored), e.g.
+     * a finished run that a rerun of {@code compare} takes from its report instead of training it
+     * again. The metrics' user counts are not in the report: they read back as 0.
+     *
+     * @throws IllegalArgumentException naming the key that is missing or of the wrong type
+     */
+    @SuppressWarnings("unchecked")
+    public static TrainResult fromJsonObject(Map<String, Object> m) {
+        List<Epoch> epochs = new ArrayList<>();
+        for (Object o : list(m, "epochs")) {
+            if (!(o instanceof Map<?, ?> e)) {
+                throw new IllegalArgumentException("run report: an item of \"epochs\" is not an object");
+            }
+            Map<String, Object> em = (Map<String, Object>) e;
+            epochs.add(new Epoch((int) number(em, "epoch"), number(em, "loss"), number(em, "train_seconds"),
+                    number(em, "eval_seconds"), metrics(em, "valid")));
+        }
+        Object cfg = m.get("config"), heap = m.get("heap");
+        return new TrainResult(string(m, "model"), string(m, "dataset"), (int) number(m, "best_epoch"), metrics(m, "valid"),
+                metrics(m, "test"), epochs, cfg instanceof Map<?, ?> c ? (Map<String, Object>) c : Map.of(),
+                heap instanceof Map<?, ?> h ? (Map<String, Object>) h : Map.of());
+    }
+
+    private static Object required(Map<String, Object> m, String key) {
+        Object v = m.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("run report: no \"" + key + "\"");
+        }
+        return v;
+    }
+
+    private static String string(Map<String, Object> m, String key) {
+        return String.valueOf(required(m, key));
+    }
+
+    private static double number(Map<String, Object> m, String key) {
+        if (!(required(m, key) instanceof Number n)) {
+            throw new IllegalArgumentException("run report: \"" + key + "\" is not a number");
+        }
+        return n.doubleValue();
+    }
+
+    private static List<?> list(Map<String, Object> m, String key) {
+        if (!(required(m, key) instanceof List<?> l)) {
+            throw new IllegalArgumentException("run report: \"" + key + "\" is not a list");
+        }
+        return l;
+    }
+
+    /** Metrics keyed "Recall@20", ... back into an {@link EvalResult}: every metric at the cut-offs found. */
+    private static EvalResult metrics(Map<String, Object> m, String key) {
+        if (!(required(m, key) instanceof Map<?, ?> mm)) {
+            throw new IllegalArgumentException("run report: \"" + key + "\" is not an object");
+        }
+        java.util.TreeSet<Integer> ks = new java.util.TreeSet<>();
+        for (Object k : mm.keySet()) {
+            String s = String.valueOf(k);
+            int at = s.indexOf('@');
+            if (at > 0) {
+                try {
+                    ks.add(Integer.parseInt(s.substring(at + 1)));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("run report: metric key \"" + s + "\" in \"" + key + "\" should look like Recall@20");
+                }
+            }
+        }
+        int[] kk = ks.stream().mapToInt(Integer::intValue).toArray();
+        weft.models.eval.Metric[] metrics = weft.models.eval.Metric.values();
+        double[][] values = new double[metrics.length][kk.length];
+        for (weft.models.eval.Metric metric : metrics) {
+            for (int j = 0; j < kk.length; j++) {
+                Object v = mm.get(metric.key(kk[j]));
+                if (!(v instanceof Number n)) {
+                    throw new IllegalArgumentException("run report: \"" + key + "\" has no number for " + metric.key(kk[j]));
+                }
+                values[metric.ordinal()][j] = n.doubleValue();
+            }
+        }
+        return EvalResult.of(kk, values, mm.get("users") instanceof Number n ? n.intValue() : 0);
+    }
+
     /** The report object: {model, dataset, best_epoch, valid, test, epochs, config, heap}. */
     public Map<String, Object> toJsonObject() {
         Map<String, Object> m = new LinkedHashMap<>();
