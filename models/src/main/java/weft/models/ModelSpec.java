@@ -179,6 +179,22 @@ public final class ModelSpec {
     }
 
     /** {@code cfg} with the model's defaults for the shared values the user did not give. */
+    /**
+     * The value this model trains with when {@code o} is not given: its own default for
+     * {@code --reg} and {@code --layers} where it declares one (BPR-MF's reg, FREEDOM's layers),
+     * else the option's declared default.
+     */
+    public Object defaultOf(weft.models.options.Option<?> o) {
+        // by name: a searched setting is a copy of the shared declaration carrying its values
+        if (o.name().equals(weft.models.options.SharedParams.REG.name()) && reg != null) {
+            return Double.parseDouble(Float.toString(reg));
+        }
+        if (o.name().equals(weft.models.options.SharedParams.LAYERS.name()) && layers != null) {
+            return layers;
+        }
+        return o.defaultValue();
+    }
+
     public ModelConfig withDefaults(ModelConfig cfg, boolean regGiven, boolean layersGiven) {
         ModelConfig c = cfg.copy();
         if (reg != null && !regGiven) {

@@ -97,14 +97,41 @@ class TuneTest {
         assertEquals(a, b, "same seed, same trials");
         assertNotEquals(a, c, "another seed draws other trials");
         assertEquals(12, new HashSet<>(a).size(), "distinct");
+        assertEquals(crane.defaultPoint(), a.get(0), "the defaults first");
         for (int i = 0; i < a.size(); i++) {
             assertTrue(a.get(i) >= 0 && a.get(i) < crane.size());
-            assertTrue(i == 0 || a.get(i) > a.get(i - 1), "ascending");
+            assertTrue(i <= 1 || a.get(i) > a.get(i - 1), "the sampled points ascending");
         }
         SearchSpace small = SearchSpace.parse(LightGcn.SPEC, List.of("layers=1,2,3"));
         assertEquals(List.of(0L, 1L, 2L), small.trials(null, 1));
         assertEquals(List.of(0L, 1L, 2L), small.trials(10, 1), "more trials than points: the whole grid");
         assertEquals(2, small.trials(2, 1).size());
+    }
+
+    /** A sampled search starts from the configuration the model trains with by default, so it never chooses worse on valid. */
+    @Test
+    void sampledTrialsStartFromTheModelsDefaults() {
+        for (ModelSpec spec : Models.all()) {
+            if (spec.searchSpace().isEmpty()) {
+                continue;
+            }
+            SearchSpace s = SearchSpace.declared(spec);
+            long d = s.defaultPoint();
+            assertTrue(d >= 0, spec.name() + ": its defaults are a point of its declared grid");
+            s.config(d).forEach((name, value) -> assertEquals(SearchSpace.canonical(SearchSpace.setting(spec, name),
+                    String.valueOf(spec.defaultOf(SearchSpace.setting(spec, name)))), value, spec.name() + " --" + name));
+            List<Long> t = s.trials(3, 11);
+            assertEquals(d, t.get(0), spec.name());
+            assertEquals(3, new HashSet<>(t).size(), spec.name());
+        }
+        // The model's own defaults, not the protocol's: BPR-MF trains with reg 0.1.
+        assertEquals("0.1", SearchSpace.declared(BprMf.SPEC).config(SearchSpace.declared(BprMf.SPEC).defaultPoint()).get("reg"));
+        assertEquals(Map.of("reg", "1e-4", "layers", "3"), SearchSpace.declared(LightGcn.SPEC).config(
+                SearchSpace.declared(LightGcn.SPEC).defaultPoint()));
+        // A grid without the default value: nothing to start from, all points drawn.
+        SearchSpace g = SearchSpace.parse(LightGcn.SPEC, List.of("layers=1,2", "reg=1e-3,1e-2"));
+        assertEquals(-1, g.defaultPoint());
+        assertEquals(2, g.trials(2, 5).size());
     }
 
     @Test

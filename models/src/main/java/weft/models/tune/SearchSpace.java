@@ -195,8 +195,28 @@ public final class SearchSpace {
     }
 
     /**
-     * The grid points to train, ascending: all of them when {@code trials} is null or at least the
-     * grid's size, else {@code trials} distinct points drawn uniformly with {@code seed}.
+     * The grid point at which every searched setting has the value the model trains with when the
+     * setting is not given ({@link ModelSpec#defaultOf}), or -1 when some default is not among
+     * the grid's values.
+     */
+    public long defaultPoint() {
+        long index = 0;
+        for (Param p : params) {
+            int at = p.values().indexOf(formatAny(p.option(), spec.defaultOf(p.option())));
+            if (at < 0) {
+                return -1;
+            }
+            index = index * p.values().size() + at;
+        }
+        return index;
+    }
+
+    /**
+     * The grid points to train: all of them, ascending, when {@code trials} is null or at least
+     * the grid's size; else {@code trials} distinct points, the first of them the model's
+     * defaults when they lie on the grid ({@link #defaultPoint}) and the others drawn uniformly
+     * with {@code seed}, ascending. Starting from the defaults means a search never chooses a
+     * configuration worse on valid than the one the model would train with anyway.
      */
     public List<Long> trials(Integer trials, long seed) {
         long size = size();
@@ -210,10 +230,17 @@ public final class SearchSpace {
             }
             return out;
         }
+        long dflt = defaultPoint();
+        if (dflt >= 0) {
+            out.add(dflt);
+        }
         Rng r = new Rng(Seeds.mix(seed, 0x7E11EL));
         TreeSet<Long> chosen = new TreeSet<>();
-        while (chosen.size() < trials) {
-            chosen.add(Math.min(size - 1, (long) (r.nextDouble() * size)));
+        while (chosen.size() + out.size() < trials) {
+            long i = Math.min(size - 1, (long) (r.nextDouble() * size));
+            if (i != dflt) {
+                chosen.add(i);
+            }
         }
         out.addAll(chosen);
         return out;
