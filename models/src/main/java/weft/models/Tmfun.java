@@ -43,6 +43,7 @@ import weft.models.options.Options;
  *   f^s_i    = sum_m alpha^{s,m}_i F^m_{s,i}                                     step 1 is the early-step fusion
  *   f        = mean_s f^s                                                        multi-step fusion
  *   h        = S_c^Lc f                          (Lc = --item-graph-layers)      fused embedding over the item feature graph
+ *              (--item-graph-mean: h = mean(f, S_c f, ..., S_c^Lc f), hop 0 kept as in LightGCN's layer combination)
  *   E        = mean(E^(0), A_hat E^(0), ..., A_hat^L E^(0))                     LightGCN on the ID embeddings
  *   user     = E_u + Rbar h,    item = E_i + h_i          (Rbar = D_u^-1 R: the mean over the user's items)
  *   loss     = BPR + reg (||e_u||_F + ||e_p||_F + ||e_n||_F) / B
@@ -70,6 +71,8 @@ public final class Tmfun extends GraphRecommender {
             "hops over the item feature graph").min(1).search(1, 2);
     public static final Option<Boolean> ITEM_GRAPH_IDS = Option.bool("item-graph-ids", false,
             "the item feature graph also propagates the item ID embeddings");
+    public static final Option<Boolean> ITEM_GRAPH_MEAN = Option.bool("item-graph-mean", false,
+            "h is the mean of f and its hops over the item feature graph (hop 0 kept), not the last hop");
     public static final Option<Boolean> USER_CONTENT = Option.bool("user-content", true,
             "users also get content: the mean of their items' h");
     public static final Option<Boolean> PROPAGATE_CONTENT = Option.bool("propagate-content", false,
@@ -79,7 +82,7 @@ public final class Tmfun extends GraphRecommender {
     public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
     public static final ModelSpec SPEC = ModelSpec.builder("tmfun",
                     "TMFUN: attention-guided multi-step fusion over modality and item feature graphs + LightGCN")
-            .options(EARLY_FUSION, ITEM_GRAPH, CONTRAST, FUSION_STEPS, KNN_K, ITEM_GRAPH_LAYERS, ITEM_GRAPH_IDS, USER_CONTENT,
+            .options(EARLY_FUSION, ITEM_GRAPH, CONTRAST, FUSION_STEPS, KNN_K, ITEM_GRAPH_LAYERS, ITEM_GRAPH_IDS, ITEM_GRAPH_MEAN, USER_CONTENT,
                     PROPAGATE_CONTENT, CL_WEIGHT, CL_TEMP, LEAVE_ONE_OUT)
             .ablation(FUSION_STEPS, 1)
             .build(Tmfun::new);
@@ -165,7 +168,10 @@ public final class Tmfun extends GraphRecommender {
         for (Var v : viewSums) {
             views.add(opts.get(FUSION_STEPS) == 1 ? v : Ops.scale(v, inv));
         }
-        Var h = !opts.get(ITEM_GRAPH) ? fused : Graphs.hops(itemGraph, opts.get(ITEM_GRAPH_IDS) ? Ops.add(fused, ids) : fused, opts.get(ITEM_GRAPH_LAYERS));
+        Var hIn = opts.get(ITEM_GRAPH_IDS) ? Ops.add(fused, ids) : fused;
+        Var h = !opts.get(ITEM_GRAPH) ? fused
+                : opts.get(ITEM_GRAPH_MEAN) ? Graphs.layerMean(itemGraph, hIn, opts.get(ITEM_GRAPH_LAYERS))
+                : Graphs.hops(itemGraph, hIn, opts.get(ITEM_GRAPH_LAYERS));
         Var users = ShapeOps.sliceRows(emb, 0, numUsers);
         Var gcn = Graphs.layerMean(adj, opts.get(PROPAGATE_CONTENT) ? ShapeOps.concatRows(users, Ops.add(ids, h)) : emb, layers);
         Var gu = ShapeOps.sliceRows(gcn, 0, numUsers);
