@@ -80,10 +80,13 @@ public final class Tmfun extends GraphRecommender {
     public static final Option<Double> CL_WEIGHT = SharedOptions.CL_WEIGHT;
     public static final Option<Double> CL_TEMP = SharedOptions.CL_TEMP;
     public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
+    public static final Option<Double> CONTENT_STEP = Option.real("content-step", 1.0,
+            "size of the feature projections' Adam steps relative to the ID embeddings' (W kept divided by it, its output"
+                    + " multiplied by it: same initial embeddings)").above(0);
     public static final ModelSpec SPEC = ModelSpec.builder("tmfun",
                     "TMFUN: attention-guided multi-step fusion over modality and item feature graphs + LightGCN")
             .options(EARLY_FUSION, ITEM_GRAPH, CONTRAST, FUSION_STEPS, KNN_K, ITEM_GRAPH_LAYERS, ITEM_GRAPH_IDS, ITEM_GRAPH_MEAN, USER_CONTENT,
-                    PROPAGATE_CONTENT, CL_WEIGHT, CL_TEMP, LEAVE_ONE_OUT)
+                    PROPAGATE_CONTENT, CL_WEIGHT, CL_TEMP, LEAVE_ONE_OUT, CONTENT_STEP)
             .ablation(FUSION_STEPS, 1)
             .build(Tmfun::new);
 
@@ -94,6 +97,8 @@ public final class Tmfun extends GraphRecommender {
     final Var emb;
     /** Per modality: the feature projection W_m. */
     final Linear[] proj;
+    /** --content-step s: the projections' weights are stored divided by s and their outputs multiplied by s. */
+    private final float contentStep;
     /** The attention's query and key projections W_q and W_k ([d, d]), shared by all steps. */
     final Var query, key;
 
@@ -113,6 +118,7 @@ public final class Tmfun extends GraphRecommender {
         // is the mean of the per-modality cosines rather than dominated by the widest modality.
         itemGraph = KnnGraph.freedom(Features.concatColumns(normalised), k);
 
+        contentStep = opts.getFloat(CONTENT_STEP);
         Rng rng = new Rng(cfg.seed);
         emb = Embeddings.idTable(rng, numUsers, numItems, cfg.dim);
         params.add(emb);
@@ -120,6 +126,12 @@ public final class Tmfun extends GraphRecommender {
         int j = 0;
         for (Tensor x : mods.values()) {
             proj[j] = new Linear(x.cols, cfg.dim, true, rng);
+            if (contentStep != 1f) {
+                Tensor w = proj[j].weight.value;
+                for (int i = 0; i < w.size(); i++) {
+                    w.data[w.offset + i] /= contentStep;
+                }
+            }
             params.addAll(proj[j++].parameters());
         }
         query = Var.param("attention.query", rng.xavierUniform(new Tensor(cfg.dim, cfg.dim)));
@@ -145,7 +157,8 @@ public final class Tmfun extends GraphRecommender {
         List<Var> step = new ArrayList<>();
         List<Var> viewSums = new ArrayList<>();
         for (int j = 0; j < m; j++) {
-            step.add(proj[j].forward(features.get(j)));
+            Var f = proj[j].forward(features.get(j));
+            step.add(contentStep == 1f ? f : Ops.scale(f, contentStep));
             viewSums.add(step.get(j));
         }
         Var wq = opts.get(EARLY_FUSION) ? query : null;
