@@ -93,6 +93,7 @@ class TmfunTest {
         other.put("--propagate-content true", Options.defaults().with(Tmfun.PROPAGATE_CONTENT, true));
         other.put("--item-graph-layers 2", Options.defaults().with(Tmfun.ITEM_GRAPH_LAYERS, 2));
         other.put("--leave-one-out false", Options.defaults().with(Tmfun.LEAVE_ONE_OUT, false));
+        other.put("--item-graph-mean true", Options.defaults().with(Tmfun.ITEM_GRAPH_MEAN, true));
         other.forEach((label, o) -> assertNotEquals(full, tinyLoss(d, tinyOptions().with(o)), label + " should change the loss"));
 
         // Brief training on the bundled data: every ablation variant still learns beyond popularity.
@@ -102,6 +103,22 @@ class TmfunTest {
             assertTrue(r.test.get("Recall@20") > Fixtures.popularityRecall(),
                     v.label() + ": " + r.test.get("Recall@20") + " vs popularity " + Fixtures.popularityRecall());
         }
+    }
+
+    /**
+     * --content-step s is a reparametrisation: the same initial model (s = 0.25 scales by powers
+     * of two, so to the bit), but Adam's steps on the projections are s times smaller, so training
+     * takes another path.
+     */
+    @Test
+    void contentStepKeepsTheInitialModelAndChangesTraining() {
+        Dataset d = Fixtures.tiny(2);
+        Options quarter = tinyOptions().with(Tmfun.CONTENT_STEP, 0.25);
+        assertEquals(tinyLoss(d, tinyOptions()), tinyLoss(d, quarter), 0f, "same initial embeddings, same loss");
+        TrainResult a = Fixtures.fit(new Tmfun(Fixtures.data(), Tmfun.SPEC.config(), Options.defaults()), Fixtures.data(), 2);
+        TrainResult b = Fixtures.fit(new Tmfun(Fixtures.data(), Tmfun.SPEC.config(), Options.defaults().with(Tmfun.CONTENT_STEP, 0.25)),
+                Fixtures.data(), 2);
+        assertNotEquals(a.epochs.get(1).loss(), b.epochs.get(1).loss(), "smaller projection steps, another second epoch");
     }
 
     @Test

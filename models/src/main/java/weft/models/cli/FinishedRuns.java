@@ -1,7 +1,5 @@
 package weft.models.cli;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,14 +49,7 @@ final class FinishedRuns {
         if (file == null || !Files.exists(file)) {
             return f;
         }
-        Object parsed;
-        try {
-            parsed = Json.parse(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw DataFormatException.io(file, e);
-        } catch (Json.ParseException e) {
-            throw DataFormatException.inFile(file, "not a compare report (" + e.getMessage() + "); give another --report or remove the file");
-        }
+        Object parsed = Json.readFile(file, "not a compare report (give another --report or remove the file)");
         if (!(parsed instanceof Map<?, ?> m) || !"compare".equals(m.get("command"))) {
             throw DataFormatException.inFile(file, "not a report of weft compare (a rerun resumes from its own report only);"
                     + " give another --report or remove the file");

@@ -1,8 +1,5 @@
 package weft.models.cli;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -37,14 +34,7 @@ final class RunConfig {
 
     /** Reads and checks {@code path}; every defect is a {@link DataFormatException} naming the file and the setting. */
     static File read(Path path) {
-        Object parsed;
-        try {
-            parsed = Json.parse(Files.readString(path, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw DataFormatException.io(path, e);
-        } catch (Json.ParseException e) {
-            throw DataFormatException.inFile(path, "not JSON: " + e.getMessage());
-        }
+        Object parsed = Json.readFile(path, "not JSON");
         if (!(parsed instanceof Map<?, ?> m) || !(m.get("model") instanceof String name)) {
             throw DataFormatException.inFile(path, "not a model configuration: needs {\"model\": NAME, \"config\": {...}}");
         }

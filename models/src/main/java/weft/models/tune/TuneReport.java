@@ -1,7 +1,5 @@
 package weft.models.tune;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,14 +39,7 @@ public final class TuneReport {
         if (file == null || !Files.exists(file)) {
             return r;
         }
-        Object parsed;
-        try {
-            parsed = Json.parse(Files.readString(file, StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw DataFormatException.io(file, e);
-        } catch (Json.ParseException e) {
-            throw DataFormatException.inFile(file, "not a tune report (" + e.getMessage() + ")");
-        }
+        Object parsed = Json.readFile(file, "not a tune report");
         if (!(parsed instanceof Map<?, ?> m) || !"tune".equals(m.get("command")) || !(m.get("search") instanceof Map<?, ?> old)
                 || !(m.get("trials") instanceof List<?> done)) {
             throw DataFormatException.inFile(file, "not a tune report; give another --report or remove the file");

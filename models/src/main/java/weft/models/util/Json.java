@@ -50,6 +50,21 @@ public final class Json {
     }
 
     /** Writes {@code value} as JSON to {@code file} atomically (see {@link AtomicFiles}). */
+    /**
+     * The JSON value held by {@code file}. A read error, or text that is not JSON, is a
+     * {@link weft.models.data.DataFormatException} naming the file: "{@code notWhat}: the parser's
+     * message" (e.g. "not a tune report: ...").
+     */
+    public static Object readFile(Path file, String notWhat) {
+        try {
+            return parse(java.nio.file.Files.readString(file, StandardCharsets.UTF_8));
+        } catch (java.io.IOException e) {
+            throw weft.models.data.DataFormatException.io(file, e);
+        } catch (ParseException e) {
+            throw weft.models.data.DataFormatException.inFile(file, notWhat + ": " + e.getMessage());
+        }
+    }
+
     public static void writeFile(Path file, Object value) {
         byte[] bytes = write(value).getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(file, out -> out.write(bytes));
