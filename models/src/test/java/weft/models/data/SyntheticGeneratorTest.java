@@ -142,6 +142,92 @@ class SyntheticGeneratorTest {
         assertTrue(txt < 0.8, "text is weak: " + txt);
     }
 
+    /** Mean cosine similarity over all pairs of distinct rows. */
+    private static double meanPairwiseCosine(Tensor x) {
+        double[][] n = new double[x.rows][x.cols];
+        for (int i = 0; i < x.rows; i++) {
+            double sq = 0;
+            for (int d = 0; d < x.cols; d++) sq += (double) x.get(i, d) * x.get(i, d);
+            for (int d = 0; d < x.cols; d++) n[i][d] = x.get(i, d) / Math.sqrt(sq);
+        }
+        double sum = 0;
+        long pairs = 0;
+        for (int i = 0; i < x.rows; i++) {
+            for (int j = i + 1; j < x.rows; j++) {
+                double dot = 0;
+                for (int d = 0; d < x.cols; d++) dot += n[i][d] * n[j][d];
+                sum += dot;
+                pairs++;
+            }
+        }
+        return sum / pairs;
+    }
+
+    @Test
+    void offsetGivesRowsASharedDirectionAndDecayConcentratesTheVariance() {
+        SyntheticGenerator.Config c = small(5);
+        c.imageDim = 64;
+        SyntheticGenerator.write(c, dir.resolve("plain"));
+        c.featureOffset = 2.0;
+        SyntheticGenerator.write(c, dir.resolve("offset"));
+        c.featureOffset = 0;
+        c.featureDecay = 1.0;
+        SyntheticGenerator.write(c, dir.resolve("decay"));
+        Tensor plain = Npy.read(dir.resolve("plain/image_feat.npy"));
+        Tensor offset = Npy.read(dir.resolve("offset/image_feat.npy"));
+        Tensor decay = Npy.read(dir.resolve("decay/image_feat.npy"));
+        // Isotropic rows around 4 centroids at signal 1: same-cluster cosine ~1/2, others ~0, mean ~1/8.
+        double cPlain = meanPairwiseCosine(plain), cOffset = meanPairwiseCosine(offset);
+        assertTrue(cPlain < 0.25, "plain mean cosine " + cPlain);
+        // Offset 2 per dimension (norm^2 4d) over signal + noise (norm^2 2d): cosine ~4/6 + (1/8)(2/6).
+        assertTrue(cOffset > 0.6 && cOffset < 0.85, "offset mean cosine " + cOffset);
+        // The offset is the same vector for every row: row differences are the plain ones to float rounding.
+        for (int d = 0; d < c.imageDim; d++) {
+            float dPlain = plain.get(1, d) - plain.get(0, d), dOffset = offset.get(1, d) - offset.get(0, d);
+            assertEquals(dPlain, dOffset, 1e-5 * (1 + Math.abs(offset.get(0, d))), "dimension " + d);
+        }
+        // Decay 1: dimension j scaled by 1/(j+1), normalised to mean square 1; variance per dimension follows.
+        double[] s = SyntheticGenerator.spectrum(c.imageDim, 1.0);
+        double ms = 0;
+        for (double v : s) ms += v * v;
+        assertEquals(1.0, ms / s.length, 1e-12);
+        assertEquals(s[0] / s[9], 10.0, 1e-9);
+        for (int d = 0; d < c.imageDim; d++) {
+            assertEquals(plain.get(7, d) * s[d], decay.get(7, d), 1e-5 * (1 + Math.abs(decay.get(7, d))), "dimension " + d);
+        }
+        double top = 0, total = 0;
+        for (int d = 0; d < c.imageDim; d++) {
+            for (int i = 0; i < decay.rows; i++) {
+                double v = decay.get(i, d);
+                total += v * v;
+                if (d < 4) top += v * v;
+            }
+        }
+        assertTrue(top / total > 0.5, "the first 4 of 64 dimensions carry most of the energy: " + top / total);
+        // The text modality gets its own offset direction.
+        Tensor text = Npy.read(dir.resolve("offset/text_feat.npy"));
+        assertTrue(meanPairwiseCosine(text) > 0.6, "text rows share an offset too");
+    }
+
+    @Test
+    void presetsAreNamedAndTheCalibratedOneKeepsSparseWeaksInteractions() {
+        for (String p : SyntheticGenerator.PRESETS) assertNotNull(SyntheticGenerator.preset(p), p);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> SyntheticGenerator.preset("dense"));
+        assertTrue(e.getMessage().contains("sparse-calibrated") && e.getMessage().contains("'dense'"), e.getMessage());
+        SyntheticGenerator.Config weak = SyntheticGenerator.preset("sparse-weak");
+        SyntheticGenerator.Config cal = SyntheticGenerator.preset("sparse-calibrated");
+        for (SyntheticGenerator.Config c : new SyntheticGenerator.Config[] {weak, cal}) { // smaller, same recipe
+            c.users = 300;
+            c.items = 200;
+        }
+        SyntheticGenerator.Interactions a = SyntheticGenerator.interactions(weak);
+        SyntheticGenerator.Interactions b = SyntheticGenerator.interactions(cal);
+        assertArrayEquals(a.users, b.users);
+        assertArrayEquals(a.items, b.items);
+        assertArrayEquals(a.labels, b.labels);
+        assertTrue(cal.imageSignal > weak.imageSignal && cal.featureOffset > 0 && cal.featureDecay > 0);
+    }
+
     @Test
     void commandLineWritesFilesAndRejectsBadArguments() {
         Path out = dir.resolve("cli");
@@ -154,6 +240,8 @@ class SyntheticGeneratorTest {
         assertUsageError("--out DIR is required", "--users", "10");
         assertUsageError("--users expects an integer, got 'ten'", "--out", out.toString(), "--users", "ten");
         assertUsageError("unknown option --bogus", "--out", out.toString(), "--bogus", "1");
+        assertUsageError("--feature-decay must be in [0, 4]", "--out", out.toString(), "--feature-decay", "-1");
+        assertUsageError("--feature-offset must be a finite number >= 0", "--out", out.toString(), "--feature-offset", "NaN");
         assertUsageError("--max-inter must be at most half the items (10)", "--out", out.toString(), "--items", "20", "--max-inter", "15");
     }
 
