@@ -64,19 +64,21 @@ public final class HmaRec extends GraphRecommender {
     public static final Option<Double> CL_TEMP = SharedOptions.CL_TEMP;
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
+    public static final Option<Double> CONTENT_STEP = SharedOptions.CONTENT_STEP;
     /** Off by default: measured on Last.fm-2K with one seed only (docs/models.md, HMA-Rec). */
     public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", false,
             "in training, score each positive against the user's content profile without that item");
 
     public static final ModelSpec SPEC = ModelSpec.builder("hmarec",
                     "HMA-Rec: intra-modal, cross-modal and gated attention over modality tokens + LightGCN")
-            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, INPUT_NORM, LEAVE_ONE_OUT)
+            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, INPUT_NORM, LEAVE_ONE_OUT, CONTENT_STEP)
             .build(HmaRec::new);
 
     /** The fused content c [I, d] and each modality's c^m [I, d]. */
     record Content(Var fused, Var[] perModality) {}
 
     private final int dim, tokens;
+    private final float contentStep;
     private final List<String> modalityNames;
     private final Var[] features;
     // The layers, per modality; a switched-off layer is null (its values are still drawn, so the
@@ -94,6 +96,7 @@ public final class HmaRec extends GraphRecommender {
         int heads = heads(HEADS, cfg.dim);
         dim = cfg.dim;
         tokens = opts.get(TOKENS);
+        contentStep = opts.getFloat(CONTENT_STEP);
 
         modalityNames = List.copyOf(mods.keySet());
         int m = modalityNames.size();
@@ -111,6 +114,10 @@ public final class HmaRec extends GraphRecommender {
             Tensor x = mods.get(modalityNames.get(k));
             features[k] = Var.constant(opts.get(INPUT_NORM).apply(x));
             tokenize[k] = new Linear(x.cols, tokens * dim, false, rng);
+            if (contentStep != 1f) { // W / s stored, s * (W / s) x computed: same tokens, Adam steps s times smaller
+                Tensor w = tokenize[k].weight.value;
+                for (int i = 0; i < w.size(); i++) w.data[w.offset + i] /= contentStep;
+            }
             pos[k] = Var.param("position", rng.normal(new Tensor(1, tokens * dim), 0f, 0.02f));
             MultiHeadAttention in = new MultiHeadAttention(dim, heads, rng);
             MultiHeadAttention cr = new MultiHeadAttention(dim, heads, rng);
@@ -149,7 +156,8 @@ public final class HmaRec extends GraphRecommender {
         Var idToken = ShapeOps.sliceRows(emb, numUsers, numItems);
         Var[] h = new Var[mods];
         for (int m = 0; m < mods; m++) {
-            Var z = Ops.add(tokenize[m].forward(features[m]), pos[m]);           // [I, T*d]
+            Var proj = tokenize[m].forward(features[m]);
+            Var z = Ops.add(contentStep == 1f ? proj : Ops.scale(proj, contentStep), pos[m]);  // [I, T*d]
             Var tok = ShapeOps.reshape(z, numItems * tokens, dim);                 // [I*T, d]
             if (intra[m] != null) {
                 tok = intraNorm[m].forward(Ops.add(tok, intra[m].forward(tok, tokens, null)));

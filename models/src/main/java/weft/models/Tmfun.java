@@ -80,9 +80,7 @@ public final class Tmfun extends GraphRecommender {
     public static final Option<Double> CL_WEIGHT = SharedOptions.CL_WEIGHT;
     public static final Option<Double> CL_TEMP = SharedOptions.CL_TEMP;
     public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
-    public static final Option<Double> CONTENT_STEP = Option.real("content-step", 1.0,
-            "size of the feature projections' Adam steps relative to the ID embeddings' (W kept divided by it, its output"
-                    + " multiplied by it: same initial embeddings)").above(0);
+    public static final Option<Double> CONTENT_STEP = SharedOptions.CONTENT_STEP;
     public static final ModelSpec SPEC = ModelSpec.builder("tmfun",
                     "TMFUN: attention-guided multi-step fusion over modality and item feature graphs + LightGCN")
             .options(EARLY_FUSION, ITEM_GRAPH, CONTRAST, FUSION_STEPS, KNN_K, ITEM_GRAPH_LAYERS, ITEM_GRAPH_IDS, ITEM_GRAPH_MEAN, USER_CONTENT,

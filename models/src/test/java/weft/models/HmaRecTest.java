@@ -138,9 +138,13 @@ class HmaRecTest {
     }
 
     private static float trainedLoss(long seed) {
+        return trainedLoss(seed, tinyOptions());
+    }
+
+    private static float trainedLoss(long seed, Options o) {
         ModelConfig cfg = Fixtures.tinyConfig();
         cfg.seed = seed;
-        HmaRec m = new HmaRec(Fixtures.tiny(2), cfg, tinyOptions());
+        HmaRec m = new HmaRec(Fixtures.tiny(2), cfg, o);
         Adam opt = new Adam(m.parameters(), 0.05f);
         for (int s = 0; s < 5; s++) {
             opt.zeroGrad();
@@ -148,6 +152,19 @@ class HmaRecTest {
             opt.step();
         }
         return Fixtures.lossAt(m, Fixtures.TINY_BATCH);
+    }
+
+    /**
+     * --content-step s is a reparametrisation of the token projections: the same initial model
+     * (s = 0.25 scales by powers of two, so to the bit), but Adam's steps on the projections are s
+     * times smaller, so training takes another path.
+     */
+    @Test
+    void contentStepKeepsTheInitialModelAndChangesTraining() {
+        Options quarter = tinyOptions().with(HmaRec.CONTENT_STEP, 0.25);
+        assertEquals(Fixtures.lossAt(tiny(2, tinyOptions()), Fixtures.TINY_BATCH),
+                Fixtures.lossAt(tiny(2, quarter), Fixtures.TINY_BATCH), 0f, "same initial tokens, same loss");
+        assertNotEquals(trainedLoss(3, tinyOptions()), trainedLoss(3, quarter), "smaller projection steps, another path");
     }
 
     @Test

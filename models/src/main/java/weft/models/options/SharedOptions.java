@@ -22,6 +22,9 @@ public final class SharedOptions {
             "norm a of the content vector added to the ID embeddings").min(0).search(0.3, 1.0, 3.0);
     public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", true,
             "in training, score each positive against the user's content profile without that item");
+    public static final Option<Double> CONTENT_STEP = Option.real("content-step", 1.0,
+            "size of the feature projections' Adam steps relative to the ID embeddings' (W kept divided by it, its output"
+                    + " multiplied by it: same initial embeddings)").above(0);
     public static final Option<FeatureNorm> INPUT_NORM = Option.choice("input-norm", FeatureNorm.class, FeatureNorm.STANDARDIZE,
             "rescaling of each modality's features before the model reads them").aliases(FeatureNorm.ALIASES);
 }
