@@ -49,6 +49,7 @@ import weft.models.options.Options;
  *   loss     = BPR + reg (||e_u||_F + ||e_p||_F + ||e_n||_F) / B
  *              + lambda_cl sum_m InfoNCE(v^m_i, f_i)  over the batch's distinct positive items,
  *                v^m = mean_s F^m_s (modality m's own multi-step view)
+ *              + w_id BPR(E)                       (--id-bpr w_id, default 0: the ID part alone)
  *   training: each positive p is scored against its user with h_p left out of Rbar h (--leave-one-out)
  * </pre>
  * The query and key projections are shared by all steps. Switched off, early fusion gives
@@ -81,10 +82,13 @@ public final class Tmfun extends GraphRecommender {
     public static final Option<Double> CL_TEMP = SharedOptions.CL_TEMP;
     public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
     public static final Option<Double> CONTENT_STEP = SharedOptions.CONTENT_STEP;
+    public static final Option<Double> ID_BPR = Option.real("id-bpr", 0.0,
+            "weight of a second BPR term on LightGCN's ID embeddings alone (no content), so the IDs learn"
+                    + " whatever content already fits").min(0);
     public static final ModelSpec SPEC = ModelSpec.builder("tmfun",
                     "TMFUN: attention-guided multi-step fusion over modality and item feature graphs + LightGCN")
             .options(EARLY_FUSION, ITEM_GRAPH, CONTRAST, FUSION_STEPS, KNN_K, ITEM_GRAPH_LAYERS, ITEM_GRAPH_IDS, ITEM_GRAPH_MEAN, USER_CONTENT,
-                    PROPAGATE_CONTENT, CL_WEIGHT, CL_TEMP, LEAVE_ONE_OUT, CONTENT_STEP)
+                    PROPAGATE_CONTENT, CL_WEIGHT, CL_TEMP, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR)
             .ablation(FUSION_STEPS, 1)
             .build(Tmfun::new);
 
@@ -147,7 +151,7 @@ public final class Tmfun extends GraphRecommender {
      * The pieces of one forward pass: all final embeddings (users then items), the fused view f,
      * each modality's own view v^m, and the attention weights of each step ([I, M]).
      */
-    record Forward(Var all, Var fused, List<Var> views, List<Var> alphas, Var h, Var userContent) {}
+    record Forward(Var all, Var fused, List<Var> views, List<Var> alphas, Var h, Var userContent, Var gcn) {}
 
     Forward forward() {
         Var ids = ShapeOps.sliceRows(emb, numUsers, numItems);
@@ -189,7 +193,7 @@ public final class Tmfun extends GraphRecommender {
         Var gi = ShapeOps.sliceRows(gcn, numUsers, numItems);
         Var userContent = opts.get(USER_CONTENT) ? SpMM.apply(userMean, h) : null;
         Var all = ShapeOps.concatRows(userContent != null ? Ops.add(gu, userContent) : gu, opts.get(PROPAGATE_CONTENT) ? gi : Ops.add(gi, h));
-        return new Forward(all, fused, views, alphas, h, userContent);
+        return new Forward(all, fused, views, alphas, h, userContent, gcn);
     }
 
     @Override
@@ -201,6 +205,12 @@ public final class Tmfun extends GraphRecommender {
             loss = Bpr.withEmbLoss(fw.all(), emb, b, numUsers, reg, positiveUsers);
         } else {
             loss = Bpr.withEmbLoss(fw.all(), emb, b, numUsers, reg);
+        }
+        float idBpr = opts.getFloat(ID_BPR);
+        if (idBpr > 0) {
+            Var g = fw.gcn();
+            loss = Ops.add(loss, Ops.scale(Bpr.of(ShapeOps.gatherRows(g, b.users()), ShapeOps.gatherRows(g, Index.offset(b.pos(), numUsers)),
+                    ShapeOps.gatherRows(g, Index.offset(b.neg(), numUsers))), idBpr));
         }
         if (opts.get(CONTRAST) && opts.getFloat(CL_WEIGHT) > 0) {
             int[] items = Index.distinct(b.pos());
