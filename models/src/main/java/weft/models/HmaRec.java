@@ -46,6 +46,7 @@ import weft.models.options.Options;
  *                    item_i  = E_i + a * c_i / ||c_i||,    user_u = E_u + mean_{j in N(u)} a * c_j / ||c_j||
  *   loss             BPR(user, item) + reg * (||e_u||_F + ||e_p||_F + ||e_n||_F) / B
  *                    + lambda_cl * mean_{m < m'} (InfoNCE(c^m, c^m') + InfoNCE(c^m', c^m)) / 2   (batch's distinct positives)
+ *                    + w_id * BPR(E)                  (--id-bpr w_id, default 0: LightGCN's ID embeddings alone)
  * </pre>
  * n(.) is {@link #INPUT_NORM}, a is {@link #CONTENT_SCALE}. Switched off, a level is the identity
  * (H^m = Z^m, C^m = H^m, c_i = mean_m c_i^m) and {@code --no-align} drops the InfoNCE term. With one
@@ -65,13 +66,14 @@ public final class HmaRec extends GraphRecommender {
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
     public static final Option<Double> CONTENT_STEP = SharedOptions.CONTENT_STEP;
+    public static final Option<Double> ID_BPR = SharedOptions.ID_BPR;
     /** Off by default: measured on Last.fm-2K with one seed only (docs/models.md, HMA-Rec). */
     public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", false,
             "in training, score each positive against the user's content profile without that item");
 
     public static final ModelSpec SPEC = ModelSpec.builder("hmarec",
                     "HMA-Rec: intra-modal, cross-modal and gated attention over modality tokens + LightGCN")
-            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, INPUT_NORM, LEAVE_ONE_OUT, CONTENT_STEP)
+            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, INPUT_NORM, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR)
             .build(HmaRec::new);
 
     /** The fused content c [I, d] and each modality's c^m [I, d]. */
@@ -194,13 +196,13 @@ public final class HmaRec extends GraphRecommender {
     }
 
     /** The final embeddings, and the content terms they hold: items' a n(c) and users' mean of their items'. */
-    record Embedded(Var all, Var itemContent, Var userContent) {}
+    record Embedded(Var all, Var itemContent, Var userContent, Var gcn) {}
 
     Embedded embeddings(Var content) {
         Var gcn = Graphs.layerMean(adj, emb, layers);
         Var itemContent = Ops.scale(RowOps.rowL2Normalize(content, 1e-12f), opts.getFloat(CONTENT_SCALE));
         Var userContent = SpMM.apply(userMean, itemContent);
-        return new Embedded(Ops.add(gcn, ShapeOps.concatRows(userContent, itemContent)), itemContent, userContent);
+        return new Embedded(Ops.add(gcn, ShapeOps.concatRows(userContent, itemContent)), itemContent, userContent, gcn);
     }
 
     @Override
@@ -213,6 +215,9 @@ public final class HmaRec extends GraphRecommender {
             loss = Bpr.withEmbLoss(e.all(), emb, b, numUsers, reg, positiveUsers);
         } else {
             loss = Bpr.withEmbLoss(e.all(), emb, b, numUsers, reg);
+        }
+        if (opts.getFloat(ID_BPR) > 0) {
+            loss = Ops.add(loss, Ops.scale(Bpr.ofRows(e.gcn(), b, numUsers), opts.getFloat(ID_BPR)));
         }
         Var[] per = c.perModality();
         if (opts.get(ALIGN) && opts.getFloat(CL_WEIGHT) > 0 && per.length > 1) {

@@ -82,9 +82,7 @@ public final class Tmfun extends GraphRecommender {
     public static final Option<Double> CL_TEMP = SharedOptions.CL_TEMP;
     public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
     public static final Option<Double> CONTENT_STEP = SharedOptions.CONTENT_STEP;
-    public static final Option<Double> ID_BPR = Option.real("id-bpr", 0.0,
-            "weight of a second BPR term on LightGCN's ID embeddings alone (no content), so the IDs learn"
-                    + " whatever content already fits").min(0);
+    public static final Option<Double> ID_BPR = SharedOptions.ID_BPR;
     public static final ModelSpec SPEC = ModelSpec.builder("tmfun",
                     "TMFUN: attention-guided multi-step fusion over modality and item feature graphs + LightGCN")
             .options(EARLY_FUSION, ITEM_GRAPH, CONTRAST, FUSION_STEPS, KNN_K, ITEM_GRAPH_LAYERS, ITEM_GRAPH_IDS, ITEM_GRAPH_MEAN, USER_CONTENT,
@@ -208,9 +206,7 @@ public final class Tmfun extends GraphRecommender {
         }
         float idBpr = opts.getFloat(ID_BPR);
         if (idBpr > 0) {
-            Var g = fw.gcn();
-            loss = Ops.add(loss, Ops.scale(Bpr.of(ShapeOps.gatherRows(g, b.users()), ShapeOps.gatherRows(g, Index.offset(b.pos(), numUsers)),
-                    ShapeOps.gatherRows(g, Index.offset(b.neg(), numUsers))), idBpr));
+            loss = Ops.add(loss, Ops.scale(Bpr.ofRows(fw.gcn(), b, numUsers), idBpr));
         }
         if (opts.get(CONTRAST) && opts.getFloat(CL_WEIGHT) > 0) {
             int[] items = Index.distinct(b.pos());

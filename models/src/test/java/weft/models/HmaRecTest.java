@@ -167,6 +167,17 @@ class HmaRecTest {
         assertNotEquals(trainedLoss(3, tinyOptions()), trainedLoss(3, quarter), "smaller projection steps, another path");
     }
 
+    /** --id-bpr w adds w times BPR on LightGCN's ID embeddings alone, with a correct gradient. */
+    @Test
+    void idBprAddsTheIdOnlyTermAndKeepsTheGradient() {
+        HmaRec plain = tiny(2, tinyOptions());
+        HmaRec withId = tiny(2, tinyOptions().with(HmaRec.ID_BPR, 0.5));
+        var b = Fixtures.TINY_BATCH;
+        Var idOnly = weft.models.blocks.Bpr.ofRows(plain.embeddings(plain.content().fused()).gcn(), b, Fixtures.tiny(2).numUsers());
+        assertEquals(0.5 * idOnly.value.get(0, 0), Fixtures.lossAt(withId, b) - Fixtures.lossAt(plain, b), 1e-5);
+        GradCheck.checkLoss("hmarec loss with --id-bpr", () -> withId.loss(b), List.of(withId.emb, withId.tokenize[0].weight));
+    }
+
     @Test
     void withoutFeatureVectorsSaysWhatItNeeds() {
         Dataset none = Fixtures.data().withModalities(Map.of());

@@ -75,6 +75,16 @@ public final class Bpr {
                 Ops.mul(ShapeOps.gatherRows(items, b.pos()), Var.constant(dropItem)));
     }
 
+    /**
+     * BPR alone on the batch's rows of {@code all} ([U + I, d], users then items), without EmbLoss:
+     * the auxiliary ID-only term of models whose final embeddings add content to LightGCN's
+     * ({@code --id-bpr}).
+     */
+    public static Var ofRows(Var all, TrainBatches.Batch b, int numUsers) {
+        return of(ShapeOps.gatherRows(all, b.users()), ShapeOps.gatherRows(all, Index.offset(b.pos(), numUsers)),
+                ShapeOps.gatherRows(all, Index.offset(b.neg(), numUsers)));
+    }
+
     /** BPR alone: {@code mean -log sigmoid(u . p - u . n)} over the batch's rows of the user and item views. */
     public static Var of(Var users, Var pos, Var neg) {
         return Losses.bpr(Ops.rowDot(users, pos), Ops.rowDot(users, neg));

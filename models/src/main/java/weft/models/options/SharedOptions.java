@@ -25,6 +25,9 @@ public final class SharedOptions {
     public static final Option<Double> CONTENT_STEP = Option.real("content-step", 1.0,
             "size of the feature projections' Adam steps relative to the ID embeddings' (W kept divided by it, its output"
                     + " multiplied by it: same initial embeddings)").above(0);
+    public static final Option<Double> ID_BPR = Option.real("id-bpr", 0.0,
+            "weight of a second BPR term on LightGCN's ID embeddings alone (no content), so the IDs learn"
+                    + " whatever content already fits").min(0);
     public static final Option<FeatureNorm> INPUT_NORM = Option.choice("input-norm", FeatureNorm.class, FeatureNorm.STANDARDIZE,
             "rescaling of each modality's features before the model reads them").aliases(FeatureNorm.ALIASES);
 }
