@@ -49,7 +49,7 @@ import weft.models.options.Options;
  *   loss     = BPR + reg (||e_u||_F + ||e_p||_F + ||e_n||_F) / B
  *              + lambda_cl sum_m InfoNCE(v^m_i, f_i)  over the batch's distinct positive items,
  *                v^m = mean_s F^m_s (modality m's own multi-step view)
- *              + w_id BPR(E)                       (--id-bpr w_id, default 0: the ID part alone)
+ *              + w_id BPR(E)                       (--id-bpr w_id, default 1: the ID part alone, LightGCN's E)
  *   training: each positive p is scored against its user with h_p left out of Rbar h (--leave-one-out)
  * </pre>
  * The query and key projections are shared by all steps. Switched off, early fusion gives
@@ -82,7 +82,8 @@ public final class Tmfun extends GraphRecommender {
     public static final Option<Double> CL_TEMP = SharedOptions.CL_TEMP;
     public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
     public static final Option<Double> CONTENT_STEP = SharedOptions.CONTENT_STEP;
-    public static final Option<Double> ID_BPR = SharedOptions.ID_BPR;
+    /** 1 by default: chosen on valid over four regimes x three seeds (docs/models.md, section 4). */
+    public static final Option<Double> ID_BPR = SharedOptions.ID_BPR.withDefault(1.0);
     public static final ModelSpec SPEC = ModelSpec.builder("tmfun",
                     "TMFUN: attention-guided multi-step fusion over modality and item feature graphs + LightGCN")
             .options(EARLY_FUSION, ITEM_GRAPH, CONTRAST, FUSION_STEPS, KNN_K, ITEM_GRAPH_LAYERS, ITEM_GRAPH_IDS, ITEM_GRAPH_MEAN, USER_CONTENT,

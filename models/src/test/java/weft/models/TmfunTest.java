@@ -68,7 +68,9 @@ class TmfunTest {
     @Test
     void idBprAddsTheIdOnlyTermAndKeepsTheGradient() {
         Dataset d = Fixtures.tiny(2);
-        Tmfun plain = new Tmfun(d, tinyConfig(), tinyOptions());
+        assertEquals(1.0, Options.defaults().get(Tmfun.ID_BPR), "TMFUN's default");
+        assertEquals(0.0, Options.defaults().get(HmaRec.ID_BPR), "HMA-Rec keeps the shared default");
+        Tmfun plain = new Tmfun(d, tinyConfig(), tinyOptions().with(Tmfun.ID_BPR, 0.0));
         Tmfun withId = new Tmfun(d, tinyConfig(), tinyOptions().with(Tmfun.ID_BPR, 0.5));
         var b = Fixtures.REPEATS;
         Var g = plain.forward().gcn();
@@ -126,7 +128,7 @@ class TmfunTest {
         other.put("--item-graph-layers 2", Options.defaults().with(Tmfun.ITEM_GRAPH_LAYERS, 2));
         other.put("--leave-one-out false", Options.defaults().with(Tmfun.LEAVE_ONE_OUT, false));
         other.put("--item-graph-mean true", Options.defaults().with(Tmfun.ITEM_GRAPH_MEAN, true));
-        other.put("--id-bpr 1", Options.defaults().with(Tmfun.ID_BPR, 1.0));
+        other.put("--id-bpr 0", Options.defaults().with(Tmfun.ID_BPR, 0.0));
         other.forEach((label, o) -> assertNotEquals(full, tinyLoss(d, tinyOptions().with(o)), label + " should change the loss"));
 
         // Brief training on the bundled data: every ablation variant still learns beyond popularity.

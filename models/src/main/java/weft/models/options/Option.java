@@ -219,6 +219,13 @@ public final class Option<T> {
         return copy(new Option<>(newName, kind, dflt, newHelp, p, reported, checks, search, choices));
     }
 
+    /** The same option with another default (a model that shares an option but not its default). */
+    public Option<T> withDefault(T newDefault) {
+        Option<T> o = new Option<>(name, kind, newDefault, help, parser, reported, checks, search, choices);
+        o.validate(newDefault);
+        return o;
+    }
+
     /** Other names the parser accepts for some values, e.g. {@code standardise} for {@code standardize}. */
     public Option<T> aliases(Map<String, T> aliases) {
         Function<String, T> base = parser;
