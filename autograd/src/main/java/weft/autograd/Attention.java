@@ -22,11 +22,14 @@ import weft.engine.UnaryOp;
  * context.
  *
  * <p>Written for short sequences (T of a few tokens, a few heads, dh of a few dozen): a head's
- * work is a handful of dot products of length dh, too short for vector registers to pay off
- * through a kernel call and a lane reduction each. So the dot products are plain loops with four
- * partial sums ({@code ((s0 + s1) + (s2 + s3))}, then the tail); the updates {@code y += a x}
- * (a whole head's dh values) are the provider's axpy, and the exponentials of a whole range of
- * sequences go through the provider's exp at once.
+ * work is a handful of dot products and updates of length dh, too short to pay for a kernel call
+ * each. So every call covers all heads of a row: the scores of a (query, key) pair for all heads
+ * ({@link Kernels#blockDots}: four partial sums per head, {@code ((s0 + s1) + (s2 + s3))}, then
+ * the tail), and the updates {@code Y_i += sum_j w_hij X_j} of a row over all keys and heads
+ * ({@link Kernels#blockAxpy}: axpy's roundings, keys in order, the row kept in registers); the
+ * exponentials of a whole range of sequences go through the provider's exp at once. Each
+ * element sees the same operations in the same order as one dot product or axpy per head and
+ * key, so the bits are those of that per-head formulation.
  * Sequences are independent, so they are split over the pool ({@link Parallel}); each sequence is
  * computed by one task in a fixed order, and the bits do not depend on the split or the thread
  * count. The values differ from the composition of head split, {@code bmm}, softmax and merge
@@ -61,46 +64,49 @@ public final class Attention {
         float[] a = att.data, o = out.data, qd = qv.data, kd = kv.data, vd = vv.data;
         Kernels kr = KernelProvider.base();
         Parallel.forRange(batch, grain(tq, tk, d), (b0, b1) -> {
-            // scores, minus each row's max (masked keys -inf), for the sequences of this task
+            // scores of all heads of a (query, key) pair per call, times c, minus each row's max (masked keys -inf)
             for (int b = b0; b < b1; b++) {
-                int q0 = qv.offset + b * tq * d, k0 = kv.offset + b * tk * d;
+                int q0 = qv.offset + b * tq * d, k0 = kv.offset + b * tk * d, base = b * heads * blk;
                 int mi = keyMask == null ? -1 : keyMask.offset + b * tk;
-                for (int h = 0; h < heads; h++) {
-                    int hc = h * dh, ab = (b * heads + h) * blk;
-                    for (int i = 0; i < tq; i++) {
-                        int ai = ab + i * tk;
-                        float m = Float.NEGATIVE_INFINITY;
-                        for (int j = 0; j < tk; j++) {
-                            float sc = mi >= 0 && keyMask.data[mi + j] == 0f
-                                    ? Float.NEGATIVE_INFINITY : dot(qd, q0 + i * d + hc, kd, k0 + j * d + hc, dh) * c;
-                            a[ai + j] = sc;
-                            m = Math.max(m, sc);
+                for (int i = 0; i < tq; i++) {
+                    for (int j = 0; j < tk; j++) {
+                        if (mi >= 0 && keyMask.data[mi + j] == 0f) {
+                            for (int h = 0; h < heads; h++) a[base + h * blk + i * tk + j] = Float.NEGATIVE_INFINITY;
+                        } else {
+                            kr.blockDots(heads, dh, qd, q0 + i * d, kd, k0 + j * d, a, base + i * tk + j, blk);
                         }
-                        for (int j = 0; j < tk; j++) a[ai + j] = m == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : a[ai + j] - m;
                     }
+                }
+                for (int r = base; r < base + heads * blk; r += tk) {   // the rows (h, i) of this sequence
+                    float m = Float.NEGATIVE_INFINITY;
+                    for (int j = 0; j < tk; j++) {
+                        float sc = a[r + j] * c;   // -inf stays -inf
+                        a[r + j] = sc;
+                        m = Math.max(m, sc);
+                    }
+                    for (int j = 0; j < tk; j++) a[r + j] = m == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : a[r + j] - m;
                 }
             }
             int from = b0 * heads * blk, n = (b1 - b0) * heads * blk;
             kr.unary(UnaryOp.EXP, a, from, a, from, n, 0f);   // exp(-inf) = 0
             for (int b = b0; b < b1; b++) {
-                int v0 = vv.offset + b * tk * d, o0 = b * tq * d;
-                for (int h = 0; h < heads; h++) {
-                    int hc = h * dh, ab = (b * heads + h) * blk;
-                    for (int i = 0; i < tq; i++) {
-                        int ai = ab + i * tk;
-                        float sum = 0f;
-                        for (int j = 0; j < tk; j++) sum += a[ai + j];
-                        if (sum == 0f) {   // every key masked: zero weights, zero context
-                            continue;
-                        }
-                        float inv = 1f / sum;
-                        int oi = o0 + i * d + hc;
-                        for (int j = 0; j < tk; j++) {
-                            float w = a[ai + j] * inv;
-                            a[ai + j] = w;
-                            kr.axpy(w, vd, v0 + j * d + hc, o, oi, dh);
-                        }
+                int v0 = vv.offset + b * tk * d, o0 = b * tq * d, base = b * heads * blk;
+                boolean none = false;   // every key masked: zero weights, zero context (the mask is per key, so for all heads and queries)
+                for (int r = base; r < base + heads * blk; r += tk) {
+                    float sum = 0f;
+                    for (int j = 0; j < tk; j++) sum += a[r + j];
+                    if (sum == 0f) {
+                        none = true;
+                        continue;
                     }
+                    float inv = 1f / sum;
+                    for (int j = 0; j < tk; j++) a[r + j] *= inv;
+                }
+                if (none) {
+                    continue;
+                }
+                for (int i = 0; i < tq; i++) {   // O_i += A[i, j] V_j over the keys in order, all heads per call
+                    kr.blockAxpy(tk, heads, dh, a, base + i * tk, blk, 1, vd, v0, d, o, o0 + i * d);
                 }
             }
         });
@@ -110,22 +116,6 @@ public final class Attention {
     private static int grain(int tq, int tk, int d) {
         return Math.max(1, TASK_WORK / Math.max(1, 2 * tq * tk * d));
     }
-
-    /** {@code sum_c x[c] y[c]} over n values, four partial sums. */
-    private static float dot(float[] x, int xo, float[] y, int yo, int n) {
-        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
-        int c = 0;
-        for (; c + 4 <= n; c += 4) {
-            s0 = Math.fma(x[xo + c], y[yo + c], s0);
-            s1 = Math.fma(x[xo + c + 1], y[yo + c + 1], s1);
-            s2 = Math.fma(x[xo + c + 2], y[yo + c + 2], s2);
-            s3 = Math.fma(x[xo + c + 3], y[yo + c + 3], s3);
-        }
-        float s = (s0 + s1) + (s2 + s3);
-        for (; c < n; c++) s = Math.fma(x[xo + c], y[yo + c], s);
-        return s;
-    }
-
 
     private static void backward(Tensor g, Var q, int tq, Var k, Var v, int tk, int heads, Tensor att, float c) {
         Tensor qv = q.value, kv = k.value, vv = v.value;
@@ -138,46 +128,37 @@ public final class Attention {
         Kernels kr = KernelProvider.base();
         // about twice the forward's work per sequence: ranges of half as many sequences
         Parallel.forRange(batch, Math.max(1, grain(tq, tk, d) / 2), (b0, b1) -> {
-            float[] dS = new float[blk];
+            float[] dS = new float[heads * blk];   // per head h, [Tq, Tk] at h * blk
             for (int b = b0; b < b1; b++) {
                 int q0 = qv.offset + b * tq * d, k0 = kv.offset + b * tk * d, v0 = vv.offset + b * tk * d;
-                int g0 = g.offset + b * tq * d, r0 = b * tq * d, s0 = b * tk * d;
-                for (int h = 0; h < heads; h++) {
-                    int hc = h * dh, ab = (b * heads + h) * blk;
-                    if (gv) {   // dV[j] = sum_p A[p, j] G[p]
-                        for (int j = 0; j < tk; j++) {
-                            for (int p = 0; p < tq; p++) {
-                                kr.axpy(a[ab + p * tk + j], gd, g0 + p * d + hc, dv.data, s0 + j * d + hc, dh);
-                            }
-                        }
+                int g0 = g.offset + b * tq * d, r0 = b * tq * d, s0 = b * tk * d, base = b * heads * blk;
+                if (gv) {   // dV[j] = sum_p A[p, j] G[p], all heads per call
+                    for (int j = 0; j < tk; j++) {
+                        kr.blockAxpy(tq, heads, dh, a, base + j, blk, tk, gd, g0, d, dv.data, s0 + j * d);
                     }
-                    if (!gq && !gk) {
-                        continue;
+                }
+                if (!gq && !gk) {
+                    continue;
+                }
+                // dA = G V^T; dS = c A (dA - rowsum(dA A))
+                for (int i = 0; i < tq; i++) {
+                    for (int j = 0; j < tk; j++) {
+                        kr.blockDots(heads, dh, gd, g0 + i * d, vd, v0 + j * d, dS, i * tk + j, blk);
                     }
-                    // dA = G V^T; dS = c A (dA - rowsum(dA A))
+                }
+                for (int r = 0; r < heads * blk; r += tk) {   // the rows (h, i)
+                    float rs = 0f;
+                    for (int j = 0; j < tk; j++) rs = Math.fma(dS[r + j], a[base + r + j], rs);
+                    for (int j = 0; j < tk; j++) dS[r + j] = c * (a[base + r + j] * (dS[r + j] - rs));
+                }
+                if (gq) {   // dQ[i] = sum_p dS[i, p] K[p]
                     for (int i = 0; i < tq; i++) {
-                        int ri = i * tk;
-                        float rs = 0f;
-                        for (int j = 0; j < tk; j++) {
-                            float da = dot(gd, g0 + i * d + hc, vd, v0 + j * d + hc, dh);
-                            dS[ri + j] = da;
-                            rs = Math.fma(da, a[ab + ri + j], rs);
-                        }
-                        for (int j = 0; j < tk; j++) dS[ri + j] = c * (a[ab + ri + j] * (dS[ri + j] - rs));
+                        kr.blockAxpy(tk, heads, dh, dS, i * tk, blk, 1, kd, k0, d, dq.data, r0 + i * d);
                     }
-                    if (gq) {   // dQ[i] = sum_p dS[i, p] K[p]
-                        for (int i = 0; i < tq; i++) {
-                            for (int p = 0; p < tk; p++) {
-                                kr.axpy(dS[i * tk + p], kd, k0 + p * d + hc, dq.data, r0 + i * d + hc, dh);
-                            }
-                        }
-                    }
-                    if (gk) {   // dK[j] = sum_p dS[p, j] Q[p]
-                        for (int j = 0; j < tk; j++) {
-                            for (int p = 0; p < tq; p++) {
-                                kr.axpy(dS[p * tk + j], qd, q0 + p * d + hc, dk.data, s0 + j * d + hc, dh);
-                            }
-                        }
+                }
+                if (gk) {   // dK[j] = sum_p dS[p, j] Q[p]
+                    for (int j = 0; j < tk; j++) {
+                        kr.blockAxpy(tq, heads, dh, dS, j, blk, tk, qd, q0, d, dk.data, s0 + j * d);
                     }
                 }
             }

@@ -59,6 +59,49 @@ public interface Kernels {
         for (int e = from; e < to; e++) axpy(val[e], x, xOff + col[e] * d, y, yOff, d);
     }
 
+    /**
+     * Axpys with one weight per column block, the row kept in registers: for e = 0, ..., entries - 1
+     * in order, and each block h in [0, blocks),
+     * {@code y[yOff + h*bw + c] += w[wOff + h*wBlock + e*wEntry] * x[xOff + e*xStride + h*bw + c]}
+     * for c in [0, bw), each step rounded as {@link #axpy} rounds it (product, then sum). So the
+     * result is bit-identical to one axpy per (entry, block) in entry order. Attention's
+     * {@code O_i += A[i, j] V_j} over the heads of a row (blocks = heads, bw = head width) is the
+     * use: one call per row instead of one axpy per key and head.
+     */
+    default void blockAxpy(int entries, int blocks, int bw, float[] w, int wOff, int wBlock, int wEntry,
+                           float[] x, int xOff, int xStride, float[] y, int yOff) {
+        for (int e = 0; e < entries; e++) {
+            for (int h = 0; h < blocks; h++) {
+                axpy(w[wOff + h * wBlock + e * wEntry], x, xOff + e * xStride + h * bw, y, yOff + h * bw, bw);
+            }
+        }
+    }
+
+    /**
+     * Dot products of column blocks: {@code out[oOff + h*oStride] = sum_c x[xOff + h*bw + c] *
+     * y[yOff + h*bw + c]} over c in [0, bw), for each block h in [0, blocks), each summed in one
+     * fixed order: four partial sums {@code s_r} (a fused multiply-add chain over c = r, r + 4, ...
+     * below the largest multiple of 4), then {@code (s_0 + s_1) + (s_2 + s_3)}, then the rest
+     * of c in order, again by fused multiply-add. Every provider gives the same bits. Attention's
+     * scores {@code Q_i . K_j} per head are the use.
+     */
+    default void blockDots(int blocks, int bw, float[] x, int xOff, float[] y, int yOff, float[] out, int oOff, int oStride) {
+        for (int h = 0; h < blocks; h++) {
+            int xo = xOff + h * bw, yo = yOff + h * bw;
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+            int c = 0;
+            for (; c + 4 <= bw; c += 4) {
+                s0 = Math.fma(x[xo + c], y[yo + c], s0);
+                s1 = Math.fma(x[xo + c + 1], y[yo + c + 1], s1);
+                s2 = Math.fma(x[xo + c + 2], y[yo + c + 2], s2);
+                s3 = Math.fma(x[xo + c + 3], y[yo + c + 3], s3);
+            }
+            float s = (s0 + s1) + (s2 + s3);
+            for (; c < bw; c++) s = Math.fma(x[xo + c], y[yo + c], s);
+            out[oOff + h * oStride] = s;
+        }
+    }
+
     /** {@code out[i] = a[i] * b[i] + c[i]} (fused multiply-add). */
     void fma(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float[] out, int outOff, int n);
 

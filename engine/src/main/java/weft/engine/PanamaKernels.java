@@ -2,6 +2,7 @@ package weft.engine;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -253,6 +254,68 @@ final class PanamaKernels extends ScalarKernels {
             load(x, xOff + i).mul(alpha).add(load(y, yOff + i)).intoArray(y, yOff + i);
         }
         for (; i < n; i++) y[yOff + i] += alpha * x[xOff + i];
+    }
+
+    @Override
+    public void blockAxpy(int entries, int blocks, int bw, float[] w, int wOff, int wBlock, int wEntry,
+                          float[] x, int xOff, int xStride, float[] y, int yOff) {
+        if (bw % L != 0) {   // a vector would straddle two blocks: one axpy per (entry, block)
+            super.blockAxpy(entries, blocks, bw, w, wOff, wBlock, wEntry, x, xOff, xStride, y, yOff);
+            return;
+        }
+        // Up to four vectors of the row stay in registers across the entries (mul, then add:
+        // axpy's roundings, in entry order); a vector lies inside one block, whose weight it takes.
+        int d = blocks * bw;
+        int j = 0;
+        for (; j + 4 * L <= d; j += 4 * L) {
+            int w0 = wOff + (j / bw) * wBlock, w1 = wOff + ((j + L) / bw) * wBlock;
+            int w2 = wOff + ((j + 2 * L) / bw) * wBlock, w3 = wOff + ((j + 3 * L) / bw) * wBlock;
+            FloatVector a0 = load(y, yOff + j), a1 = load(y, yOff + j + L), a2 = load(y, yOff + j + 2 * L), a3 = load(y, yOff + j + 3 * L);
+            for (int e = 0; e < entries; e++) {
+                int xr = xOff + e * xStride + j, we = e * wEntry;
+                a0 = load(x, xr).mul(w[w0 + we]).add(a0);
+                a1 = load(x, xr + L).mul(w[w1 + we]).add(a1);
+                a2 = load(x, xr + 2 * L).mul(w[w2 + we]).add(a2);
+                a3 = load(x, xr + 3 * L).mul(w[w3 + we]).add(a3);
+            }
+            a0.intoArray(y, yOff + j);
+            a1.intoArray(y, yOff + j + L);
+            a2.intoArray(y, yOff + j + 2 * L);
+            a3.intoArray(y, yOff + j + 3 * L);
+        }
+        for (; j < d; j += L) {
+            int w0 = wOff + (j / bw) * wBlock;
+            FloatVector a0 = load(y, yOff + j);
+            for (int e = 0; e < entries; e++) a0 = load(x, xOff + e * xStride + j).mul(w[w0 + e * wEntry]).add(a0);
+            a0.intoArray(y, yOff + j);
+        }
+    }
+
+    /** Lane l takes lane l - 4 (mod L): the four dot-product chains move up one group of four lanes per step. */
+    private static final VectorShuffle<Float> UP4 = VectorShuffle.fromOp(S, l -> (l + L - 4) % L);
+
+    @Override
+    public void blockDots(int blocks, int bw, float[] x, int xOff, float[] y, int yOff, float[] out, int oOff, int oStride) {
+        if (L % 4 != 0 || bw % L != 0) {
+            super.blockDots(blocks, bw, x, xOff, y, yOff, out, oOff, oStride);
+            return;
+        }
+        // The reference's four chains s_r (c = r, r + 4, ...) in the lanes of one vector: step t
+        // of a vector of L channels advances the chains in lanes 4t .. 4t + 3 (acc = fma(x, y,
+        // acc moved up four lanes)); the other lanes hold values nobody reads. After the last
+        // vector, lanes L - 4 .. L - 1 hold s_0 .. s_3: the same fused multiply-adds on the same
+        // values as the reference, so the same bits. Only the preferred species is used: a
+        // 128-bit species in the same JVM made C2 give up vector intrinsics in other kernels.
+        int steps = L / 4;
+        for (int h = 0; h < blocks; h++) {
+            int xo = xOff + h * bw, yo = yOff + h * bw;
+            FloatVector acc = FloatVector.zero(S);
+            for (int c = 0; c < bw; c += L) {
+                FloatVector xv = load(x, xo + c), yv = load(y, yo + c);
+                for (int t = 0; t < steps; t++) acc = xv.fma(yv, acc.rearrange(UP4));
+            }
+            out[oOff + h * oStride] = (acc.lane(L - 4) + acc.lane(L - 3)) + (acc.lane(L - 2) + acc.lane(L - 1));
+        }
     }
 
     @Override

@@ -93,6 +93,17 @@ final class ParallelKernels implements Kernels {
     }
 
     @Override
+    public void blockAxpy(int entries, int blocks, int bw, float[] w, int wOff, int wBlock, int wEntry,
+                          float[] x, int xOff, int xStride, float[] y, int yOff) {
+        k.blockAxpy(entries, blocks, bw, w, wOff, wBlock, wEntry, x, xOff, xStride, y, yOff);
+    }
+
+    @Override
+    public void blockDots(int blocks, int bw, float[] x, int xOff, float[] y, int yOff, float[] out, int oOff, int oStride) {
+        k.blockDots(blocks, bw, x, xOff, y, yOff, out, oOff, oStride);
+    }
+
+    @Override
     public void fma(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float[] out, int outOff, int n) {
         elements(n, (f, t) -> k.fma(a, aOff + f, b, bOff + f, c, cOff + f, out, outOff + f, t - f));
     }

@@ -278,6 +278,63 @@ class KernelEquivalenceTest {
     }
 
     @Test
+    void blockAxpyMatchesReferenceAndOneAxpyPerEntryAndBlock() {
+        // block widths below, at, off and several times the vector length; 0 to 6 entries; the
+        // weights strided as attention stores them (per block, then per entry) and the reverse
+        for (int bw : new int[] {1, 3, 4, 8, 12, 16, 17, 24, 32, 48, 64}) {
+            for (int blocks = 1; blocks <= 5; blocks++) {
+                int d = blocks * bw, xStride = d + 3;
+                for (int entries = 0; entries <= 6; entries++) {
+                    for (boolean perBlockFirst : new boolean[] {true, false}) {
+                        int wBlock = perBlockFirst ? entries + 2 : 1, wEntry = perBlockFirst ? 1 : blocks;
+                        final int n = entries, nb = blocks, width = bw;
+                        float[] w = rand(2, Math.max(1, blocks * wBlock + entries * wEntry), -1.5f, 1.5f);
+                        if (w.length > 4) w[3] = 0f;
+                        float[] x = rand(5, Math.max(1, entries) * xStride, -2f, 2f);
+                        float[] y0 = rand(4, d, -2f, 2f);
+                        float[][] r = both(y0, (k, y) -> k.blockAxpy(n, nb, width, w, 2, wBlock, wEntry, x, 5, xStride, y, 4));
+                        String what = "blockAxpy bw=" + bw + " blocks=" + blocks + " entries=" + entries + " perBlockFirst=" + perBlockFirst;
+                        assertBitwise(what, r[0], r[1]);
+                        float[] perStep = y0.clone();
+                        for (int e = 0; e < entries; e++) {
+                            for (int h = 0; h < blocks; h++) {
+                                ScalarKernels.INSTANCE.axpy(w[2 + h * wBlock + e * wEntry], x, 5 + e * xStride + h * bw, perStep, 4 + h * bw, bw);
+                            }
+                        }
+                        assertBitwise(what + " = one axpy per (entry, block)", perStep, r[1]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void blockDotsMatchReferenceAndTheFourChainOrder() {
+        // the documented order, written out here: four fma chains over c = r, r + 4, ..., then
+        // (s0 + s1) + (s2 + s3), then the tail; both providers must give exactly that
+        for (int bw : new int[] {1, 2, 3, 4, 5, 7, 8, 12, 15, 16, 17, 24, 32, 33, 48, 64, 128}) {
+            for (int blocks = 1; blocks <= 5; blocks++) {
+                int d = blocks * bw;
+                float[] x = rand(3, d, -2f, 2f), y = rand(6, d, -2f, 2f);
+                final int nb = blocks, width = bw;
+                float[][] r = both(rand(1, 2 * blocks, -1f, 1f), (k, out) -> k.blockDots(nb, width, x, 3, y, 6, out, 1, 2));
+                String what = "blockDots bw=" + bw + " blocks=" + blocks;
+                assertBitwise(what, r[0], r[1]);
+                for (int h = 0; h < blocks; h++) {
+                    float[] s = new float[4];
+                    int c = 0;
+                    for (; c + 4 <= bw; c += 4) {
+                        for (int q = 0; q < 4; q++) s[q] = Math.fma(x[3 + h * bw + c + q], y[6 + h * bw + c + q], s[q]);
+                    }
+                    float e = (s[0] + s[1]) + (s[2] + s[3]);
+                    for (; c < bw; c++) e = Math.fma(x[3 + h * bw + c], y[6 + h * bw + c], e);
+                    assertEquals(Float.floatToRawIntBits(e), Float.floatToRawIntBits(r[1][1 + 2 * h]), what + " block " + h);
+                }
+            }
+        }
+    }
+
+    @Test
     void axpyFmaLinearMatchReference() {
         for (int n : SIZES) {
             float[] x = rand(3, n, -2f, 2f);

@@ -112,6 +112,19 @@ public final class KernelFingerprints {
                 fp.put("scatterAddRows." + s, mix(17, dst, rows * cols));
             }
 
+            // Attention's per-head kernels: n blocks of width 16 (one AVX-512 vector, two AVX2
+            // ones) and of width n + 3 (vector body and tail, or tail only), 3 entries.
+            for (int bw : new int[] {16, n + 3}) {
+                int blocks = Math.max(1, Math.min(n, 4)), d = blocks * bw;
+                float[] bx = uniform(rng, 3 * d, -2f, 2f), by = uniform(rng, d, -2f, 2f);
+                float[] bwts = uniform(rng, 3 * blocks, -1.5f, 1.5f);
+                k.blockAxpy(3, blocks, bw, bwts, 0, 3, 1, bx, 0, d, by, 0);
+                fp.put("blockAxpy.bw" + bw + ".n" + n, mix(17, by, d));
+                float[] dots = new float[blocks];
+                k.blockDots(blocks, bw, bx, 0, bx, d, dots, 0, 1);
+                fp.put("blockDots.bw" + bw + ".n" + n, mix(17, dots, blocks));
+            }
+
             // GEMM, small enough for the interpreter; k = n makes the dot products of the
             // transposed cases run their vector loop and tail.
             int gm = 7, gn = 9;
