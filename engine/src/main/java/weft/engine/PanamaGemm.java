@@ -66,12 +66,35 @@ final class PanamaGemm {
             c51 = av.fma(b1, c51);
         }
         if (rows == MR && cols == NR) {
-            store(c00, c01, c, co + 0 * ldc, addC);
-            store(c10, c11, c, co + 1 * ldc, addC);
-            store(c20, c21, c, co + 2 * ldc, addC);
-            store(c30, c31, c, co + 3 * ldc, addC);
-            store(c40, c41, c, co + 4 * ldc, addC);
-            store(c50, c51, c, co + 5 * ldc, addC);
+            // Written out, not a helper taking vectors: a helper that C2 declines to inline (it judged the call
+            // sites cold when warm-up saw mostly edge tiles) receives boxed vectors and runs without intrinsics,
+            // which made whole trainings 3x slower in some JVM runs and not others.
+            if (addC) {
+                c00 = c00.add(FloatVector.fromArray(S, c, co + 0 * ldc));
+                c01 = c01.add(FloatVector.fromArray(S, c, co + 0 * ldc + L));
+                c10 = c10.add(FloatVector.fromArray(S, c, co + 1 * ldc));
+                c11 = c11.add(FloatVector.fromArray(S, c, co + 1 * ldc + L));
+                c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+                c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
+                c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+                c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
+                c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+                c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
+                c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+                c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
+            }
+            c00.intoArray(c, co + 0 * ldc);
+            c01.intoArray(c, co + 0 * ldc + L);
+            c10.intoArray(c, co + 1 * ldc);
+            c11.intoArray(c, co + 1 * ldc + L);
+            c20.intoArray(c, co + 2 * ldc);
+            c21.intoArray(c, co + 2 * ldc + L);
+            c30.intoArray(c, co + 3 * ldc);
+            c31.intoArray(c, co + 3 * ldc + L);
+            c40.intoArray(c, co + 4 * ldc);
+            c41.intoArray(c, co + 4 * ldc + L);
+            c50.intoArray(c, co + 5 * ldc);
+            c51.intoArray(c, co + 5 * ldc + L);
         } else {
             c00.intoArray(tmp, 0 * NR);
             c01.intoArray(tmp, 0 * NR + L);
@@ -120,12 +143,35 @@ final class PanamaGemm {
                 c51 = av.fma(b1, c51);
         }
             if (cols == NR) {
-                store(c00, c01, c, co + 0 * ldc, addC);
-                store(c10, c11, c, co + 1 * ldc, addC);
-                store(c20, c21, c, co + 2 * ldc, addC);
-                store(c30, c31, c, co + 3 * ldc, addC);
-                store(c40, c41, c, co + 4 * ldc, addC);
-                store(c50, c51, c, co + 5 * ldc, addC);
+                // Written out, not a helper taking vectors: a helper that C2 declines to inline (it judged the call
+                // sites cold when warm-up saw mostly edge tiles) receives boxed vectors and runs without intrinsics,
+                // which made whole trainings 3x slower in some JVM runs and not others.
+                if (addC) {
+                    c00 = c00.add(FloatVector.fromArray(S, c, co + 0 * ldc));
+                    c01 = c01.add(FloatVector.fromArray(S, c, co + 0 * ldc + L));
+                    c10 = c10.add(FloatVector.fromArray(S, c, co + 1 * ldc));
+                    c11 = c11.add(FloatVector.fromArray(S, c, co + 1 * ldc + L));
+                    c20 = c20.add(FloatVector.fromArray(S, c, co + 2 * ldc));
+                    c21 = c21.add(FloatVector.fromArray(S, c, co + 2 * ldc + L));
+                    c30 = c30.add(FloatVector.fromArray(S, c, co + 3 * ldc));
+                    c31 = c31.add(FloatVector.fromArray(S, c, co + 3 * ldc + L));
+                    c40 = c40.add(FloatVector.fromArray(S, c, co + 4 * ldc));
+                    c41 = c41.add(FloatVector.fromArray(S, c, co + 4 * ldc + L));
+                    c50 = c50.add(FloatVector.fromArray(S, c, co + 5 * ldc));
+                    c51 = c51.add(FloatVector.fromArray(S, c, co + 5 * ldc + L));
+                }
+                c00.intoArray(c, co + 0 * ldc);
+                c01.intoArray(c, co + 0 * ldc + L);
+                c10.intoArray(c, co + 1 * ldc);
+                c11.intoArray(c, co + 1 * ldc + L);
+                c20.intoArray(c, co + 2 * ldc);
+                c21.intoArray(c, co + 2 * ldc + L);
+                c30.intoArray(c, co + 3 * ldc);
+                c31.intoArray(c, co + 3 * ldc + L);
+                c40.intoArray(c, co + 4 * ldc);
+                c41.intoArray(c, co + 4 * ldc + L);
+                c50.intoArray(c, co + 5 * ldc);
+                c51.intoArray(c, co + 5 * ldc + L);
             } else {
                 c00.intoArray(tmp, 0 * NR);
                 c01.intoArray(tmp, 0 * NR + L);
@@ -141,15 +187,6 @@ final class PanamaGemm {
                 c51.intoArray(tmp, 5 * NR + L);
                 copyCorner(tmp, NR, c, co, ldc, addC, MR, cols);
         }
-        }
-
-        private static void store(FloatVector lo, FloatVector hi, float[] c, int at, boolean addC) {
-            if (addC) {
-                lo = lo.add(FloatVector.fromArray(S, c, at));
-                hi = hi.add(FloatVector.fromArray(S, c, at + L));
-            }
-            lo.intoArray(c, at);
-            hi.intoArray(c, at + L);
         }
 
         @Override
