@@ -214,9 +214,11 @@ public final class Ops {
         Kernels k = k();
         Tensor bv = b.value;
         int rows = out.rows, cols = out.cols;
-        for (int r = 0; r < rows; r++) {
-            k.binary(BinaryOp.ADD, out.data, r * cols, bv.data, bv.offset, out.data, r * cols, cols);
-        }
+        Parallel.forWork(rows, cols, (r0, r1) -> {   // rows are independent: same bits for any split
+            for (int r = r0; r < r1; r++) {
+                k.binary(BinaryOp.ADD, out.data, r * cols, bv.data, bv.offset, out.data, r * cols, cols);
+            }
+        });
         return Var.op("linear", out, g -> {
             if (b.requiresGrad()) {   // the add's backward: the bias's part (the product's is g itself)
                 if (g.rows == 1) {

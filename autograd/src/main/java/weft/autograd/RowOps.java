@@ -206,30 +206,36 @@ public final class RowOps {
         Tensor xhat = new Tensor(rows, cols);
         Tensor y = new Tensor(rows, cols);
         float[] invStd = new float[rows];
-        for (int r = 0; r < rows; r++) {
-            int xi = xv.offset + r * cols, hi = r * cols;
-            float mean = k.sum(xv.data, xi, cols) / cols;
-            k.binaryScalar(BinaryOp.SUB, xv.data, xi, mean, xhat.data, hi, cols);
-            float var = k.sumSquares(xhat.data, hi, cols) / cols;
-            invStd[r] = (float) (1.0 / Math.sqrt(var + eps));
-            k.binaryScalar(BinaryOp.MUL, xhat.data, hi, invStd[r], xhat.data, hi, cols);
-            k.fma(xhat.data, hi, gamma.value.data, gamma.value.offset, beta.value.data, beta.value.offset, y.data, hi, cols);
-        }
+        // Rows are independent and each is computed as in one sequential loop: same bits for any split.
+        Parallel.forWork(rows, 5L * cols, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int xi = xv.offset + r * cols, hi = r * cols;
+                float mean = k.sum(xv.data, xi, cols) / cols;
+                k.binaryScalar(BinaryOp.SUB, xv.data, xi, mean, xhat.data, hi, cols);
+                float var = k.sumSquares(xhat.data, hi, cols) / cols;
+                invStd[r] = (float) (1.0 / Math.sqrt(var + eps));
+                k.binaryScalar(BinaryOp.MUL, xhat.data, hi, invStd[r], xhat.data, hi, cols);
+                k.fma(xhat.data, hi, gamma.value.data, gamma.value.offset, beta.value.data, beta.value.offset, y.data, hi, cols);
+            }
+        });
         return Var.op("layerNorm", y, g -> {
             Tensor gh = Ops.broadcast("layerNorm", BinaryOp.MUL, g, gamma.value);   // dxhat
             if (gamma.requiresGrad()) Ops.reduceInto(Ops.broadcast("layerNorm", BinaryOp.MUL, g, xhat), gamma);
             Ops.reduceInto(g, beta);
             if (!x.requiresGrad()) return;
             Tensor gx = x.gradOrZeros();
-            for (int r = 0; r < rows; r++) {
-                int hi = r * cols, xi = gx.offset + r * cols;
-                float m1 = k().sum(gh.data, hi, cols) / cols;
-                float m2 = k().dot(gh.data, hi, xhat.data, hi, cols) / cols;
-                // gx += invStd * (gh - m1 - xhat * m2)
-                k().axpy(invStd[r], gh.data, hi, gx.data, xi, cols);
-                k().axpy(-invStd[r] * m2, xhat.data, hi, gx.data, xi, cols);
-                k().binaryScalar(BinaryOp.SUB, gx.data, xi, invStd[r] * m1, gx.data, xi, cols);
-            }
+            Kernels kb = k();
+            Parallel.forWork(rows, 5L * cols, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    int hi = r * cols, xi = gx.offset + r * cols;
+                    float m1 = kb.sum(gh.data, hi, cols) / cols;
+                    float m2 = kb.dot(gh.data, hi, xhat.data, hi, cols) / cols;
+                    // gx += invStd * (gh - m1 - xhat * m2)
+                    kb.axpy(invStd[r], gh.data, hi, gx.data, xi, cols);
+                    kb.axpy(-invStd[r] * m2, xhat.data, hi, gx.data, xi, cols);
+                    kb.binaryScalar(BinaryOp.SUB, gx.data, xi, invStd[r] * m1, gx.data, xi, cols);
+                }
+            });
         }, x, gamma, beta);
     }
 
