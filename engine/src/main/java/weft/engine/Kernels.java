@@ -125,6 +125,13 @@ public interface Kernels {
     /** {@code out[c] = sum_r a[r, c]}; accumulates into out when {@code accumulate}. */
     void sumCols(float[] a, int aOff, int rows, int cols, float[] out, int outOff, boolean accumulate);
 
+    /**
+     * {@link #sumCols} of the {@code rows x cols} block whose row r starts at {@code aOff + r*lda}:
+     * each column summed from {@code out} (or 0) then row after row, in every provider, so a block
+     * of columns gives the bits the whole matrix gives them.
+     */
+    void sumCols(float[] a, int aOff, int lda, int rows, int cols, float[] out, int outOff, boolean accumulate);
+
     /** {@code out[r] = sum_c a[r, c] * b[r, c]} (row-wise dot products). */
     void rowDot(float[] a, int aOff, float[] b, int bOff, int rows, int cols, float[] out, int outOff);
 

@@ -484,18 +484,42 @@ final class PanamaKernels extends ScalarKernels {
 
     @Override
     public void sumCols(float[] a, int aOff, int rows, int cols, float[] out, int outOff, boolean accumulate) {
+        sumCols(a, aOff, cols, rows, cols, out, outOff, accumulate);
+    }
+
+    @Override
+    public void sumCols(float[] a, int aOff, int lda, int rows, int cols, float[] out, int outOff, boolean accumulate) {
         if (!accumulate) {
             java.util.Arrays.fill(out, outOff, outOff + cols, 0f);
         }
-        // Row after row into out, like the reference (so bitwise equal); out stays in cache
-        // for the widths we use (embedding sizes), and a is read once, sequentially.
-        for (int r = 0; r < rows; r++) {
-            int ai = aOff + r * cols;
-            int c = 0;
-            for (int ub = S.loopBound(cols); c < ub; c += L) {
-                load(a, ai + c).add(load(out, outOff + c)).intoArray(out, outOff + c);
+        // Each column from out, then row after row, like the reference (so bitwise equal). Up to
+        // four vectors of out stay in registers across all rows: no store-to-load chain per row.
+        int ub = S.loopBound(cols);
+        int c = 0;
+        for (; c + 4 * L <= ub; c += 4 * L) {
+            FloatVector s0 = load(out, outOff + c), s1 = load(out, outOff + c + L);
+            FloatVector s2 = load(out, outOff + c + 2 * L), s3 = load(out, outOff + c + 3 * L);
+            for (int r = 0; r < rows; r++) {
+                int ai = aOff + r * lda + c;
+                s0 = s0.add(load(a, ai));
+                s1 = s1.add(load(a, ai + L));
+                s2 = s2.add(load(a, ai + 2 * L));
+                s3 = s3.add(load(a, ai + 3 * L));
             }
-            for (; c < cols; c++) out[outOff + c] += a[ai + c];
+            s0.intoArray(out, outOff + c);
+            s1.intoArray(out, outOff + c + L);
+            s2.intoArray(out, outOff + c + 2 * L);
+            s3.intoArray(out, outOff + c + 3 * L);
+        }
+        for (; c < ub; c += L) {
+            FloatVector s0 = load(out, outOff + c);
+            for (int r = 0; r < rows; r++) s0 = s0.add(load(a, aOff + r * lda + c));
+            s0.intoArray(out, outOff + c);
+        }
+        for (; c < cols; c++) {
+            float s = out[outOff + c];
+            for (int r = 0; r < rows; r++) s += a[aOff + r * lda + c];
+            out[outOff + c] = s;
         }
     }
 

@@ -7,9 +7,9 @@ package weft.engine;
  * <p>The bits do not change with the split. Element-wise ranges are cut at multiples of
  * {@link #ALIGN} elements, a multiple of every vector length, so each element is computed by the
  * same code (a vector body or the one scalar tail at the end of the whole range) as in a single
- * call; row-wise loops are cut between rows, and each row is computed as before. Reductions to
- * one value ({@code sum}, {@code dot}, {@code max}, ...) and {@code sumCols} keep their single
- * sequential order and are not split.
+ * call; row-wise loops are cut between rows, and each row is computed as before; {@code sumCols}
+ * is cut between columns, and each column is summed as before. Reductions to one value
+ * ({@code sum}, {@code dot}, {@code max}, ...) keep their single sequential order and are not split.
  *
  * <p>Why: on a few cores the loops between the products (InfoNCE's {@code [n, n]} log-softmax,
  * gates' sigmoids, residual adds over every item's tokens) otherwise ran on the calling thread
@@ -140,8 +140,27 @@ final class ParallelKernels implements Kernels {
 
     @Override
     public void sumCols(float[] a, int aOff, int rows, int cols, float[] out, int outOff, boolean accumulate) {
-        k.sumCols(a, aOff, rows, cols, out, outOff, accumulate);
+        sumCols(a, aOff, cols, rows, cols, out, outOff, accumulate);
     }
+
+    @Override
+    public void sumCols(float[] a, int aOff, int lda, int rows, int cols, float[] out, int outOff, boolean accumulate) {
+        // Split by columns (blocks of 16, a cache line): each column is summed as in one call.
+        long n = (long) rows * cols;
+        int blocks = (cols + COL_BLOCK - 1) / COL_BLOCK;
+        if (n < 2L * MIN_PER_TASK || blocks < 2 || Parallel.threads() == 1) {
+            k.sumCols(a, aOff, lda, rows, cols, out, outOff, accumulate);
+            return;
+        }
+        int grain = (int) Math.max(1, MIN_PER_TASK / Math.max(1L, (long) rows * COL_BLOCK));
+        Parallel.forRange(blocks, grain, (b0, b1) -> {
+            int c0 = b0 * COL_BLOCK, c1 = Math.min(cols, b1 * COL_BLOCK);
+            k.sumCols(a, aOff + c0, lda, rows, c1 - c0, out, outOff + c0, accumulate);
+        });
+    }
+
+    /** sumCols is split into column blocks of this many floats (one cache line). */
+    static final int COL_BLOCK = 16;
 
     @Override
     public void rowDot(float[] a, int aOff, float[] b, int bOff, int rows, int cols, float[] out, int outOff) {

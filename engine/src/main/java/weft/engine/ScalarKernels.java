@@ -104,11 +104,16 @@ public class ScalarKernels implements Kernels {
 
     @Override
     public void sumCols(float[] a, int aOff, int rows, int cols, float[] out, int outOff, boolean accumulate) {
+        sumCols(a, aOff, cols, rows, cols, out, outOff, accumulate);
+    }
+
+    @Override
+    public void sumCols(float[] a, int aOff, int lda, int rows, int cols, float[] out, int outOff, boolean accumulate) {
         if (!accumulate) {
             java.util.Arrays.fill(out, outOff, outOff + cols, 0f);
         }
         for (int r = 0; r < rows; r++) {
-            axpy(1f, a, aOff + r * cols, out, outOff, cols);
+            axpy(1f, a, aOff + r * lda, out, outOff, cols);
         }
     }
 

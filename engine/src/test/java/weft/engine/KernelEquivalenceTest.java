@@ -405,6 +405,18 @@ class KernelEquivalenceTest {
                     float[][] sr = both(rand(1, rows, -1f, 1f), (k, out) -> k.sumRows(a, 3, rows, cols, out, 1, acc));
                     float[][] sc = both(rand(4, cols, -1f, 1f), (k, out) -> k.sumCols(a, 3, rows, cols, out, 4, acc));
                     assertBitwise("sumCols " + shape + " acc=" + acc, sc[0], sc[1]);
+                    // a block of columns of a wider matrix (leading dimension cols + 5), from column 2
+                    int lda = cols + 5, width = Math.max(1, cols - 2);
+                    float[] wide = rand(3, rows * lda, -1f, 1f);
+                    float[] start = rand(4, width, -1f, 1f);
+                    float[][] sb = both(start, (k, out) -> k.sumCols(wide, 5, lda, rows, width, out, 4, acc));
+                    assertBitwise("sumCols block " + shape + " acc=" + acc, sb[0], sb[1]);
+                    float[] perRow = start.clone();
+                    if (!acc) java.util.Arrays.fill(perRow, 4, 4 + width, 0f);
+                    for (int r = 0; r < rows; r++) {
+                        for (int c = 0; c < width; c++) perRow[4 + c] += wide[5 + r * lda + c];
+                    }
+                    assertBitwise("sumCols block = row after row " + shape + " acc=" + acc, perRow, sb[1]);
                     float[] tol = new float[sr[0].length];
                     for (int r = 0; r < rows; r++) {
                         double abs = acc ? Math.abs(sr[0][1 + r]) : 0;

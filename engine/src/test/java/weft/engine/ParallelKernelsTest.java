@@ -107,7 +107,7 @@ class ParallelKernelsTest {
     @Test
     void rowWiseOpsKeepTheirBits() {
         forEachSetup((w, b, label) -> {
-            for (int[] shape : new int[][] {{7, 5}, {1500, 1499}, {40000, 3}, {3, 70000}}) {
+            for (int[] shape : new int[][] {{7, 5}, {1500, 1499}, {40000, 3}, {3, 70000}, {5700, 64}, {700, 100}}) {
                 int rows = shape[0], cols = shape[1], n = rows * cols, off = 5;
                 float[] a = random(n + off, 4, 8f), bb = random(n + off, 5, 1f);
                 float[] e = new float[n + off], g = new float[n + off];
@@ -132,6 +132,12 @@ class ParallelKernelsTest {
                 b.sumRows(a, off, rows, cols, se, 1, true);
                 w.sumRows(a, off, rows, cols, sg, 1, true);
                 bits(label + " sumRows", se, sg);
+                for (boolean acc : new boolean[] {true, false}) {   // split between columns
+                    float[] ce = random(cols + 3, 7, 1f), cg = ce.clone();
+                    b.sumCols(a, off, rows, cols, ce, 2, acc);
+                    w.sumCols(a, off, rows, cols, cg, 2, acc);
+                    bits(label + " sumCols acc=" + acc, ce, cg);
+                }
                 int[] idx = new int[rows];
                 for (int i = 0; i < rows; i++) idx[i] = (i * 7919) % rows;
                 b.gatherRows(a, off, cols, idx, 0, rows, e, off);
