@@ -1,6 +1,7 @@
 package weft.autograd;
 
 import weft.engine.Kernels;
+import weft.engine.Parallel;
 import weft.engine.Tensor;
 
 /**
@@ -45,13 +46,16 @@ public final class ShapeOps {
             cols += p.cols();
         }
         Tensor out = new Tensor(rows, cols);
-        for (int r = 0, c0 = 0; r < rows; r++, c0 = 0) {
-            for (Var p : parts) {
-                System.arraycopy(p.value.data, p.value.offset + r * p.cols(), out.data, r * cols + c0, p.cols());
-                c0 += p.cols();
-            }
-        }
         int total = cols;
+        Parallel.forWork(rows, total, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                int c0 = 0;
+                for (Var p : parts) {
+                    System.arraycopy(p.value.data, p.value.offset + r * p.cols(), out.data, r * total + c0, p.cols());
+                    c0 += p.cols();
+                }
+            }
+        });
         return Var.op("concatCols", out, g -> {
             int c0 = 0;
             for (Var p : parts) {
@@ -174,8 +178,11 @@ public final class ShapeOps {
 
     /** {@code dst[:, d0 : d0 + n] += src[:, s0 : s0 + n]} row by row. */
     private static void addCols(Tensor src, int s0, Tensor dst, int d0, int n, int srcCols) {
-        for (int r = 0; r < src.rows; r++) {
-            k().axpy(1f, src.data, src.offset + r * srcCols + s0, dst.data, dst.offset + r * dst.cols + d0, n);
-        }
+        Kernels k = k();
+        Parallel.forWork(src.rows, n, (r0, r1) -> {   // rows are independent: same bits for any split
+            for (int r = r0; r < r1; r++) {
+                k.axpy(1f, src.data, src.offset + r * srcCols + s0, dst.data, dst.offset + r * dst.cols + d0, n);
+            }
+        });
     }
 }
