@@ -19,7 +19,7 @@ import jdk.incubator.vector.VectorSpecies;
  * separate methods keep C2 intrinsifying when many ops are warm (see {@link #unary}).
  *
  * <p>Exactness: NEG, ABS, SQUARE, SQRT, RECIPROCAL, RELU, LEAKY_RELU, every {@link BinaryOp},
- * axpy, fma, linear, max, sumCols and scatterAddRows do the same IEEE operations per element
+ * axpy, blockAxpy, blockDots, fma, linear, max, sumCols and scatterAddRows do the same IEEE operations per element
  * as {@link ScalarKernels} and give bitwise-identical results; gatherRows is the reference's own
  * (see the note where it would be). Sums and dot products reorder additions (several vector
  * accumulators), and EXP, LOG, TANH, SIGMOID, SOFTPLUS and

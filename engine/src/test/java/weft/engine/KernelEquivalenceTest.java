@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * <p>Tolerances:
  * <ul>
  * <li>Bitwise identical: NEG, ABS, SQUARE, SQRT, RECIPROCAL, RELU, LEAKY_RELU, every BinaryOp
- *     (also with a scalar operand), axpy, fma, linear, max, sumCols, gatherRows, scatterAddRows.
+ *     (also with a scalar operand), axpy, blockAxpy, blockDots, fma, linear, max, sumCols (also a
+ *     column block), gatherRows, scatterAddRows.
  *     These do the same IEEE operations per element in both providers (gatherRows is the
  *     inherited reference, see KEPT_SCALAR).</li>
  * <li>{@value #TRANSCENDENTAL_ULPS} ulp of the reference for EXP, LOG, TANH, SIGMOID, SOFTPLUS,
