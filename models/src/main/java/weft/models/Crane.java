@@ -53,7 +53,7 @@ import weft.models.options.Options;
  * </pre>
  * S is FREEDOM's graph (per modality the kNN graph of the normalised features, averaged and
  * symmetrically normalised), built once at construction. n(.) is {@link #INPUT_NORM}, a is
- * {@link #CONTENT_SCALE}. {@link #JOINT} {@code recursive} rebuilds J from the refined modalities at
+ * {@link #CONTENT_SCALE} (default 2). {@link #JOINT} {@code recursive} rebuilds J from the refined modalities at
  * every step, as written; {@code fixed} computes J(0) once and keeps it for all steps (the two agree
  * for R = 1). With one modality the keys are J and the modality itself;
  * {@code --rca-steps 0} gives s_i = W_o [v_i(0)]. Switches: without profiles Z^(0)'s users are
@@ -71,7 +71,8 @@ public final class Crane extends GraphRecommender {
     public static final Option<Double> CL_TEMP = SharedOptions.CL_TEMP;
     public static final Option<Integer> KNN_K = SharedOptions.KNN_K;
     public static final Option<Integer> ITEM_LAYERS = Option.integer("item-layers", 1, "item-graph hops L").min(0).search(1, 2);
-    public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
+    /** Default 2, chosen on valid over three regimes and three seeds (docs/models.md, CRANE's content scale). */
+    public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE.withDefault(2.0).search(1.0, 2.0, 3.0);
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
 
     /** How the joint representation J enters the recursion. */

@@ -56,6 +56,7 @@ import weft.models.options.Options;
  *              + w_item  sum_{a<b} InfoNCE(Z^a_i, Z^b_i)   over the batch's distinct positive items
  *              + w_user  sum_{a<b} InfoNCE(Z^a_u, Z^b_u)   over the batch's distinct users
  *              + w_group sum_{a<b} InfoNCE(G^a_h, G^b_h)   over the n_h hyperedges
+ *              + w_id BPR(LightGCN(E))                   (--id-bpr w_id, default 0: the ID embeddings alone)
  * </pre>
  * Without the memory perspective Z = X, without the expansion perspective Z = M (not both);
  * without the hypergraph there is no Y and no group alignment; with one modality there is nothing
@@ -85,10 +86,11 @@ public final class DpRec extends GraphRecommender {
     public static final Option<Double> GROUP_ALIGN = SharedOptions.CL_WEIGHT.as("group-align", "weight of the hyperedge-level alignment");
     public static final Option<Double> ALIGN_TEMP = SharedOptions.CL_TEMP.as("align-temp", "InfoNCE temperature of the alignment terms");
     public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
+    public static final Option<Double> ID_BPR = SharedOptions.ID_BPR;
     public static final ModelSpec SPEC = ModelSpec.builder("dprec",
                     "DPRec: memory + expansion perspectives gated per modality, soft hypergraphs, multi-level alignment")
             .options(MEMORY, EXPANSION, HYPERGRAPH, ALIGN_LEVELS, KNN_K, EXPANSION_LAYERS, HYPEREDGES, HYPER_TEMP, HYPER_WEIGHT,
-                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT)
+                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, ID_BPR)
             .ablation(ALIGN_LEVELS, levels("user", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "user"))
@@ -202,7 +204,16 @@ public final class DpRec extends GraphRecommender {
         if (opts.get(HYPERGRAPH)) {
             loss = addAlign(loss, "group", opts.getFloat(GROUP_ALIGN), fw.groups(), null);
         }
+        float idBpr = opts.getFloat(ID_BPR);
+        if (idBpr > 0) {
+            loss = Ops.add(loss, Ops.scale(Bpr.ofRows(idOnly(), b, numUsers), idBpr));
+        }
         return loss;
+    }
+
+    /** LightGCN over the ID embeddings alone, no content: what {@code --id-bpr} scores. */
+    Var idOnly() {
+        return Graphs.layerMean(adj, emb, layers);
     }
 
     /**

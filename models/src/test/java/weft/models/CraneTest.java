@@ -104,7 +104,10 @@ class CraneTest {
             assertTrue(HmaRecTest.nonZero(p.grad()), p + " must be on the loss's path");
             p.zeroGrad();
         }
-        GradCheck.checkLoss("crane loss", () -> model.loss(Fixtures.TINY_BATCH), checked);
+        // A step of 3e-3, not the default 1e-2: at the default content scale (a = 2) the loss curves
+        // enough over 1e-2 for the central difference to be 4 % off (R = 3), while 3e-3 keeps float32
+        // rounding (about 1e-7 / 3e-3 in the quotient) far below the tolerance.
+        GradCheck.checkLoss("crane loss", () -> model.loss(Fixtures.TINY_BATCH), checked, 3e-3, GradCheck.DEFAULT_ATOL, GradCheck.DEFAULT_RTOL);
     }
 
     @Test

@@ -70,6 +70,19 @@ class DpRecTest {
         return false;
     }
 
+    /** --id-bpr w adds w times BPR on LightGCN's ID embeddings alone, with a correct gradient. */
+    @Test
+    void idBprAddsTheIdOnlyTermAndKeepsTheGradient() {
+        Dataset d = Fixtures.tiny(2);
+        DpRec plain = new DpRec(d, tinyConfig(), tinyOptions());
+        DpRec withId = new DpRec(d, tinyConfig(), tinyOptions().with(DpRec.ID_BPR, 0.5));
+        var b = Fixtures.REPEATS;
+        Var idOnly = weft.models.blocks.Bpr.ofRows(plain.idOnly(), b, d.numUsers());
+        assertTrue(idOnly.value.get(0, 0) > 0, "the ID-only BPR term is a positive loss");
+        assertEquals(0.5 * idOnly.value.get(0, 0), Fixtures.lossAt(withId, b) - Fixtures.lossAt(plain, b), 1e-5);
+        GradCheck.checkLoss("dprec loss with --id-bpr", () -> withId.loss(b), List.of(withId.emb, withId.proj[0].weight));
+    }
+
     @Test
     void everyVariantChangesTheLossAndStillTrains() {
         Dataset d = Fixtures.tiny(2);
