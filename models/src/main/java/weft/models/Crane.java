@@ -43,7 +43,7 @@ import weft.models.options.Options;
  *            J_i(r)   = W_j [v_i^1(r) ; ... ; v_i^M(r)] + b_j                 (joint representation)
  *            v_i^m(r+1) = LN(v_i^m(r) + MHA(q = v_i^m(r), k = v = [J_i(r) ; v_i^m'(r) for m' != m]))
  *                                                                           (W_j, MHA and LN shared by all steps)
- *            s_i      = a * o_i / ||o_i||,   o_i = W_o [v_i^1(R) ; ... ; v_i^M(R)] + b_o
+ *            s_i      = g a * o_i / ||o_i||,   o_i = W_o [v_i^1(R) ; ... ; v_i^M(R)] + b_o
  *   profile  p_u      = mean_{j in N(u)} s_j                                  (D_u^-1 R s, one SpMM)
  *   view 1   Z        = LightGCN layer mean over A_hat from Z^(0) = [E_user + p ; E_item + s]
  *   view 2   H_item   = S^L (E_item + s),   H_user = D_u^-1 R H_item          (S the frozen item kNN graph)
@@ -53,7 +53,7 @@ import weft.models.options.Options;
  * </pre>
  * S is FREEDOM's graph (per modality the kNN graph of the normalised features, averaged and
  * symmetrically normalised), built once at construction. n(.) is {@link #INPUT_NORM}, a is
- * {@link #CONTENT_SCALE} (default 2). {@link #JOINT} {@code recursive} rebuilds J from the refined modalities at
+ * {@link #CONTENT_SCALE}, g a learned scalar starting at 1 with {@link #LEARN_SCALE} (else 1). {@link #JOINT} {@code recursive} rebuilds J from the refined modalities at
  * every step, as written; {@code fixed} computes J(0) once and keeps it for all steps (the two agree
  * for R = 1). With one modality the keys are J and the modality itself;
  * {@code --rca-steps 0} gives s_i = W_o [v_i(0)]. Switches: without profiles Z^(0)'s users are
@@ -71,8 +71,8 @@ public final class Crane extends GraphRecommender {
     public static final Option<Double> CL_TEMP = SharedOptions.CL_TEMP;
     public static final Option<Integer> KNN_K = SharedOptions.KNN_K;
     public static final Option<Integer> ITEM_LAYERS = Option.integer("item-layers", 1, "item-graph hops L").min(0).search(1, 2);
-    /** Default 2, chosen on valid over three regimes and three seeds (docs/models.md, CRANE's content scale). */
-    public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE.withDefault(2.0).search(1.0, 2.0, 3.0);
+    public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
+    public static final Option<Boolean> LEARN_SCALE = SharedOptions.LEARN_SCALE;
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
 
     /** How the joint representation J enters the recursion. */
@@ -88,7 +88,7 @@ public final class Crane extends GraphRecommender {
 
     public static final ModelSpec SPEC = ModelSpec.builder("crane",
                     "CRANE: recursive cross-modal attention, user profiles, user-item + item-item graphs with contrast")
-            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, INPUT_NORM)
+            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, LEARN_SCALE, INPUT_NORM)
             .ablation(RCA_STEPS, 0)
             .build(Crane::new);
 
@@ -106,6 +106,7 @@ public final class Crane extends GraphRecommender {
     final Linear joint, out;                // M*d -> d
     final MultiHeadAttention attention;
     final LayerNorm norm;
+    final Var gain;                         // [1, 1] learned content scale g, null without --learn-scale
 
     public Crane(Dataset data, ModelConfig cfg, Options opts) {
         super(SPEC, data, cfg, opts);
@@ -141,6 +142,7 @@ public final class Crane extends GraphRecommender {
         attention = opts.get(RCA_STEPS) > 0 ? a : null;
         norm = opts.get(RCA_STEPS) > 0 ? new LayerNorm(dim) : null;
         out = new Linear(m * dim, dim, true, rng);
+        gain = opts.get(LEARN_SCALE) ? Var.param("content.gain", Tensor.scalar(1f)) : null;
     }
 
     @Override
@@ -152,6 +154,9 @@ public final class Crane extends GraphRecommender {
             parts.addAll(List.of(joint, attention, norm));
         }
         parts.add(out);
+        if (gain != null) {
+            parts.add(gain);
+        }
         return Module.collect(parts.toArray());
     }
 
@@ -185,7 +190,8 @@ public final class Crane extends GraphRecommender {
             }
         }
         Var s = out.forward(mods == 1 ? v[0] : ShapeOps.concatCols(v));
-        return Ops.scale(RowOps.rowL2Normalize(s, 1e-12f), opts.getFloat(CONTENT_SCALE));
+        Var scaled = Ops.scale(RowOps.rowL2Normalize(s, 1e-12f), opts.getFloat(CONTENT_SCALE));
+        return gain == null ? scaled : Ops.mul(scaled, gain);   // x * 1 = x: at g = 1 the same values as without it
     }
 
     Views views() {
@@ -225,6 +231,12 @@ public final class Crane extends GraphRecommender {
             loss = Ops.add(loss, Ops.scale(cl, opts.getFloat(CL_WEIGHT)));
         }
         return loss;
+    }
+
+    /** The learned content scale g where {@code --learn-scale} is on. */
+    @Override
+    public Map<String, Object> trainedFacts() {
+        return gain == null ? Map.of() : Map.of("content_gain", gain.value.item());
     }
 
     @Override

@@ -43,12 +43,13 @@ import weft.models.options.Options;
  *                    C_i^m   = LN(H_i^m + MHA_cross^m(H_i^m, K_i^m, K_i^m)),    c_i^m = mean_t C_i^m[t]
  *   level 3 (gate)   g_i^m   = sigmoid(W_g^m [c_i^m ; e_i] + b_g^m),            c_i = sum_m g_i^m * c_i^m / M
  *   collaborative    E       = LightGCN layer mean over A_hat from [E_user ; E_item]
- *                    item_i  = E_i + a * c_i / ||c_i||,    user_u = E_u + mean_{j in N(u)} a * c_j / ||c_j||
+ *                    item_i  = E_i + g a * c_i / ||c_i||,  user_u = E_u + mean_{j in N(u)} g a * c_j / ||c_j||
  *   loss             BPR(user, item) + reg * (||e_u||_F + ||e_p||_F + ||e_n||_F) / B
  *                    + lambda_cl * mean_{m < m'} (InfoNCE(c^m, c^m') + InfoNCE(c^m', c^m)) / 2   (batch's distinct positives)
  *                    + w_id * BPR(E)                  (--id-bpr w_id, default 0: LightGCN's ID embeddings alone)
  * </pre>
- * n(.) is {@link #INPUT_NORM}, a is {@link #CONTENT_SCALE}. Switched off, a level is the identity
+ * n(.) is {@link #INPUT_NORM}, a is {@link #CONTENT_SCALE}, g is a learned scalar starting at 1 with
+ * {@link #LEARN_SCALE} (else g = 1). Switched off, a level is the identity
  * (H^m = Z^m, C^m = H^m, c_i = mean_m c_i^m) and {@code --no-align} drops the InfoNCE term. With one
  * modality, level 2 attends to the modality's own tokens plus the ID token, and there is nothing
  * to align. Every batch computes the content of all items at once ({@code [I*T, d]} token rows).
@@ -64,6 +65,7 @@ public final class HmaRec extends GraphRecommender {
     public static final Option<Double> CL_WEIGHT = SharedOptions.CL_WEIGHT;
     public static final Option<Double> CL_TEMP = SharedOptions.CL_TEMP;
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
+    public static final Option<Boolean> LEARN_SCALE = SharedOptions.LEARN_SCALE;
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
     public static final Option<Double> CONTENT_STEP = SharedOptions.CONTENT_STEP;
     public static final Option<Double> ID_BPR = SharedOptions.ID_BPR;
@@ -73,7 +75,7 @@ public final class HmaRec extends GraphRecommender {
 
     public static final ModelSpec SPEC = ModelSpec.builder("hmarec",
                     "HMA-Rec: intra-modal, cross-modal and gated attention over modality tokens + LightGCN")
-            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, INPUT_NORM, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR)
+            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR)
             .build(HmaRec::new);
 
     /** The fused content c [I, d] and each modality's c^m [I, d]. */
@@ -91,6 +93,7 @@ public final class HmaRec extends GraphRecommender {
     final MultiHeadAttention[] intra, cross;
     final LayerNorm[] intraNorm, crossNorm;
     final Gate[] gates;
+    final Var gain;                         // [1, 1] learned content scale g, null without --learn-scale
 
     public HmaRec(Dataset data, ModelConfig cfg, Options opts) {
         super(SPEC, data, cfg, opts);
@@ -134,12 +137,16 @@ public final class HmaRec extends GraphRecommender {
             }
             gates[k] = opts.get(GATE) ? g : null;
         }
+        gain = opts.get(LEARN_SCALE) ? Var.param("content.gain", Tensor.scalar(1f)) : null;
     }
 
     @Override
     public List<Var> parameters() {
         List<Object> parts = new ArrayList<>();
         parts.add(emb);
+        if (gain != null) {
+            parts.add(gain);
+        }
         for (int m = 0; m < tokenize.length; m++) {
             parts.add(tokenize[m]);
             parts.add(pos[m]);
@@ -201,6 +208,9 @@ public final class HmaRec extends GraphRecommender {
     Embedded embeddings(Var content) {
         Var gcn = Graphs.layerMean(adj, emb, layers);
         Var itemContent = Ops.scale(RowOps.rowL2Normalize(content, 1e-12f), opts.getFloat(CONTENT_SCALE));
+        if (gain != null) {
+            itemContent = Ops.mul(itemContent, gain);   // x * 1 = x: at g = 1 the same values as without it
+        }
         Var userContent = SpMM.apply(userMean, itemContent);
         return new Embedded(Ops.add(gcn, ShapeOps.concatRows(userContent, itemContent)), itemContent, userContent, gcn);
     }
@@ -235,6 +245,12 @@ public final class HmaRec extends GraphRecommender {
             loss = Ops.add(loss, Ops.scale(cl, opts.getFloat(CL_WEIGHT) / (2f * pairs)));
         }
         return loss;
+    }
+
+    /** The learned content scale g where {@code --learn-scale} is on. */
+    @Override
+    public Map<String, Object> trainedFacts() {
+        return gain == null ? Map.of() : Map.of("content_gain", gain.value.item());
     }
 
     @Override

@@ -167,6 +167,36 @@ class HmaRecTest {
         assertNotEquals(trainedLoss(3, tinyOptions()), trainedLoss(3, quarter), "smaller projection steps, another path");
     }
 
+    /**
+     * --learn-scale: the content term gets a learned scalar g that starts at 1, so the initial loss
+     * is the fixed-scale model's to the bit; g is a parameter on the loss's path with a correct
+     * gradient, moves in training, and is reported among the trained facts.
+     */
+    @Test
+    void learnedScaleStartsAtOneAndTrains() {
+        HmaRec fixed = tiny(2, tinyOptions());
+        HmaRec learned = tiny(2, tinyOptions().with(HmaRec.LEARN_SCALE, true));
+        assertNull(fixed.gain);
+        assertEquals(fixed.parameters().size() + 1, learned.parameters().size());
+        assertTrue(learned.parameters().contains(learned.gain));
+        var b = Fixtures.TINY_BATCH;
+        assertEquals(Fixtures.lossAt(fixed, b), Fixtures.lossAt(learned, b), 0f, "g = 1: the same loss");
+        learned.loss(b).backward();
+        assertTrue(nonZero(learned.gain.grad()), "g must be on the loss's path");
+        learned.gain.zeroGrad();
+        GradCheck.checkLoss("hmarec loss with --learn-scale", () -> learned.loss(b), List.of(learned.gain, learned.emb, learned.tokenize[0].weight));
+        Adam opt = new Adam(learned.parameters(), 0.05f);
+        for (int s = 0; s < 3; s++) {
+            opt.zeroGrad();
+            learned.loss(b).backward();
+            opt.step();
+        }
+        float g = learned.gain.value.item();
+        assertNotEquals(1f, g, "training moves g");
+        assertEquals(Map.of("content_gain", g), learned.trainedFacts());
+        assertEquals(Map.of(), fixed.trainedFacts());
+    }
+
     /** --id-bpr w adds w times BPR on LightGCN's ID embeddings alone, with a correct gradient. */
     @Test
     void idBprAddsTheIdOnlyTermAndKeepsTheGradient() {

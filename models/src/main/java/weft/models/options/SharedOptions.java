@@ -20,6 +20,9 @@ public final class SharedOptions {
             .above(0).search(0.1, 0.2, 0.5);
     public static final Option<Double> CONTENT_SCALE = Option.real("content-scale", 1.0,
             "norm a of the content vector added to the ID embeddings").min(0).search(0.3, 1.0, 3.0);
+    public static final Option<Boolean> LEARN_SCALE = Option.bool("learn-scale", false,
+            "multiply the content vector by a learned scalar g (starting at 1), so training can shrink or grow the content"
+                    + " term beside the ID embeddings");
     public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", true,
             "in training, score each positive against the user's content profile without that item");
     public static final Option<Double> CONTENT_STEP = Option.real("content-step", 1.0,
