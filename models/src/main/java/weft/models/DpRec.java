@@ -47,7 +47,8 @@ import weft.models.options.Options;
  *   memory     M^m   = mean(N^m, A_hat N^m, ..., A_hat^L N^m),  N^m = [E_u ; T^m]     (L = --layers)
  *   expansion  X^m_I = S_m^Le T^m,   X^m_U = Rbar X^m_I        (S_m: kNN graph of the raw x^m, k = --knn-k, 1/k;
  *                                                               Le = --expansion-layers; Rbar = D_u^-1 R)
- *   gate       Z^m   = g^m * M^m + (1 - g^m) * X^m,  g^m = sigmoid(W_g^m [M^m ; X^m] + b_g^m)   (per node, per feature)
+ *   gate       Z^m   = g^m * M^m + (1 - g^m) * X^m,  g^m = sigmoid(W_g^m [M^m ; X^m] + b_g^m)   (per node, per feature;
+ *                                                   b_g^m starts at --gate-bias, so g^m near sigmoid of it)
  *   hypergraph H^m_I = softmax_rows(X^m W_h^m / tau_h)  [I, n_h],   H^m_U = Rbar H^m_I  [U, n_h]
  *              Hn    = H D_e^-1/2  (D_e: hyperedge degrees, column sums of H)
  *              Y^m_I = Hn_I (Hn_I^T E_i),   Y^m_U = Hn_U (Hn_U^T E_u),   G^m = Hn_I^T E_i  [n_h, d]
@@ -87,10 +88,12 @@ public final class DpRec extends GraphRecommender {
     public static final Option<Double> ALIGN_TEMP = SharedOptions.CL_TEMP.as("align-temp", "InfoNCE temperature of the alignment terms");
     public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
     public static final Option<Double> ID_BPR = SharedOptions.ID_BPR;
+    public static final Option<Double> GATE_BIAS = Option.real("gate-bias", 0,
+            "initial bias of the perspective gate: the gate starts near sigmoid(b) on the memory side, 1 - sigmoid(b) on the expansion side");
     public static final ModelSpec SPEC = ModelSpec.builder("dprec",
                     "DPRec: memory + expansion perspectives gated per modality, soft hypergraphs, multi-level alignment")
             .options(MEMORY, EXPANSION, HYPERGRAPH, ALIGN_LEVELS, KNN_K, EXPANSION_LAYERS, HYPEREDGES, HYPER_TEMP, HYPER_WEIGHT,
-                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, ID_BPR)
+                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, ID_BPR, GATE_BIAS)
             .ablation(ALIGN_LEVELS, levels("user", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "user"))
@@ -132,6 +135,7 @@ public final class DpRec extends GraphRecommender {
             knn.add(KnnGraph.freedom(data.modality(e.getKey()), k));
             proj[j] = new Linear(x.cols, cfg.dim, true, rng);
             gates[j] = new Gate(cfg.dim, cfg.dim, rng);
+            java.util.Arrays.fill(gates[j].proj.bias.value.data, opts.getFloat(GATE_BIAS));   // no draw: the same values otherwise
             hyperedges[j] = Var.param(e.getKey() + ".hyperedges", rng.xavierUniform(new Tensor(opts.get(HYPEREDGES), x.cols)));
             params.addAll(proj[j].parameters());
             params.addAll(gates[j].parameters());

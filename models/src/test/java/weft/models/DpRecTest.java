@@ -70,6 +70,27 @@ class DpRecTest {
         return false;
     }
 
+    /**
+     * --gate-bias b starts every perspective gate's bias at b, drawing nothing (the weights are the
+     * default model's), so the gate starts near sigmoid(b) on the memory side; the loss changes
+     * and its gradient stays correct.
+     */
+    @Test
+    void gateBiasStartsTheGateOnTheMemorySide() {
+        Dataset d = Fixtures.tiny(2);
+        DpRec plain = new DpRec(d, tinyConfig(), tinyOptions());
+        DpRec biased = new DpRec(d, tinyConfig(), tinyOptions().with(DpRec.GATE_BIAS, 2.0));
+        for (int m = 0; m < 2; m++) {
+            assertArrayEquals(new float[plain.gates[m].proj.bias.value.size()], plain.gates[m].proj.bias.value.toArray(), 0f);
+            for (float b : biased.gates[m].proj.bias.value.toArray()) assertEquals(2f, b, 0f);
+            assertArrayEquals(plain.gates[m].proj.weight.value.toArray(), biased.gates[m].proj.weight.value.toArray(), 0f);
+        }
+        assertArrayEquals(plain.emb.value.toArray(), biased.emb.value.toArray(), 0f, "no extra draw");
+        assertNotEquals(Fixtures.lossAt(plain, Fixtures.REPEATS), Fixtures.lossAt(biased, Fixtures.REPEATS));
+        GradCheck.checkLoss("dprec loss with --gate-bias", () -> biased.loss(Fixtures.REPEATS),
+                List.of(biased.emb, biased.gates[0].proj.weight, biased.gates[0].proj.bias));
+    }
+
     /** --id-bpr w adds w times BPR on LightGCN's ID embeddings alone, with a correct gradient. */
     @Test
     void idBprAddsTheIdOnlyTermAndKeepsTheGradient() {
