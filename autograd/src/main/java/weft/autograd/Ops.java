@@ -47,15 +47,15 @@ public final class Ops {
         Tensor out = broadcast("add", BinaryOp.ADD, a.value, b.value);
         return Var.op("add", out, g -> {
             reduceInto(g, a);
-            reduceInto(g, b);
+            reduceIntoOwned(g, b);   // g's last use: b may keep it
         }, a, b);
     }
 
     public static Var sub(Var a, Var b) {
         Tensor out = broadcast("sub", BinaryOp.SUB, a.value, b.value);
         return Var.op("sub", out, g -> {
-            reduceInto(g, a);
             if (b.requiresGrad()) reduceInto(scaled(g, -1f), b);
+            reduceIntoOwned(g, a);   // g's last use: a may keep it
         }, a, b);
     }
 
@@ -169,6 +169,19 @@ public final class Ops {
             k.sumCols(g.data, g.offset, g.rows, g.cols, gv.data, gv.offset, true);
         } else {
             k.sumRows(g.data, g.offset, g.rows, g.cols, gv.data, gv.offset, true);
+        }
+    }
+
+    /**
+     * As {@link #reduceInto}, where {@code g} is the calling node's own gradient and this is its last
+     * use in that node's backward: when the shapes match, {@code v} keeps {@code g} itself as its
+     * gradient instead of a copy ({@link Var#accumulateOwned}). Same values.
+     */
+    static void reduceIntoOwned(Tensor g, Var v) {
+        if (v.requiresGrad() && g.sameShape(v.value)) {
+            v.accumulateOwned(g);
+        } else {
+            reduceInto(g, v);
         }
     }
 

@@ -32,7 +32,7 @@ public final class ShapeOps {
             throw new IllegalArgumentException("reshape: cannot view " + x.shape() + " as [" + rows + ", " + cols + "]");
         }
         Tensor xv = x.value;
-        return Var.op("reshape", xv.view(rows, cols), g -> x.accumulate(g.view(xv.rows, xv.cols)), x);
+        return Var.op("reshape", xv.view(rows, cols), g -> x.accumulateOwned(g.view(xv.rows, xv.cols)), x);   // g's only use
     }
 
     /** Side by side: all parts must have the same number of rows. */
@@ -129,13 +129,13 @@ public final class ShapeOps {
      */
     public static Var splitHeads(Var x, int tokens, int heads) {
         Tensor out = permuteHeads("splitHeads", x.value, tokens, heads, true);
-        return Var.op("splitHeads", out, g -> x.accumulate(permuteHeads("splitHeads", g, tokens, heads, false)), x);
+        return Var.op("splitHeads", out, g -> x.accumulateOwned(permuteHeads("splitHeads", g, tokens, heads, false)), x);
     }
 
     /** The inverse of {@link #splitHeads}: {@code [B*H*T, dh] -> [B*T, H*dh]}. */
     public static Var mergeHeads(Var x, int tokens, int heads) {
         Tensor out = permuteHeads("mergeHeads", x.value, tokens, heads, false);
-        return Var.op("mergeHeads", out, g -> x.accumulate(permuteHeads("mergeHeads", g, tokens, heads, true)), x);
+        return Var.op("mergeHeads", out, g -> x.accumulateOwned(permuteHeads("mergeHeads", g, tokens, heads, true)), x);
     }
 
     private static Tensor permuteHeads(String op, Tensor x, int tokens, int heads, boolean split) {

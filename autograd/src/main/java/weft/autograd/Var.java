@@ -146,9 +146,10 @@ public final class Var {
     }
 
     /**
-     * As {@link #accumulate}, for a gradient tensor that the caller has just allocated and will
-     * not touch again: the first contribution is kept as the gradient itself instead of copied.
-     * Same values as {@code accumulate(g)}.
+     * As {@link #accumulate}, for a gradient tensor that no one else holds and the caller will not
+     * touch again (one it has just allocated, or its own node's gradient at its last use in that
+     * node's backward, which {@link #backward} releases right after): the first contribution is
+     * kept as the gradient itself instead of copied. Same values as {@code accumulate(g)}.
      */
     void accumulateOwned(Tensor g) {
         if (!requiresGrad) {
@@ -179,7 +180,9 @@ public final class Var {
         for (int i = order.size() - 1; i >= 0; i--) {
             Var v = order.get(i);
             if (v.backward != null && v.grad != null) {
-                v.backward.apply(v.grad);
+                // A backward may hand its gradient to a parent (accumulateOwned): every other node's
+                // gradient is released right after, but this node's is kept, so it gets a copy.
+                v.backward.apply(v == this ? v.grad.copy() : v.grad);
             }
             if (v.backward != null && v != this) {
                 v.grad = null; // intermediate gradients are not kept
