@@ -6,7 +6,6 @@ import java.util.Map;
 
 import weft.autograd.NoGrad;
 import weft.autograd.Ops;
-import weft.autograd.RowOps;
 import weft.autograd.ShapeOps;
 import weft.autograd.Var;
 import weft.autograd.nn.LayerNorm;
@@ -20,6 +19,7 @@ import weft.graph.CsrMatrix;
 import weft.graph.KnnGraph;
 import weft.graph.SpMM;
 import weft.models.blocks.Bpr;
+import weft.models.blocks.ContentScale;
 import weft.models.blocks.DotScorer;
 import weft.models.blocks.Embeddings;
 import weft.models.blocks.Features;
@@ -142,7 +142,7 @@ public final class Crane extends GraphRecommender {
         attention = opts.get(RCA_STEPS) > 0 ? a : null;
         norm = opts.get(RCA_STEPS) > 0 ? new LayerNorm(dim) : null;
         out = new Linear(m * dim, dim, true, rng);
-        gain = opts.get(LEARN_SCALE) ? Var.param("content.gain", Tensor.scalar(1f)) : null;
+        gain = ContentScale.gain(opts.get(LEARN_SCALE));
     }
 
     @Override
@@ -190,8 +190,7 @@ public final class Crane extends GraphRecommender {
             }
         }
         Var s = out.forward(mods == 1 ? v[0] : ShapeOps.concatCols(v));
-        Var scaled = Ops.scale(RowOps.rowL2Normalize(s, 1e-12f), opts.getFloat(CONTENT_SCALE));
-        return gain == null ? scaled : Ops.mul(scaled, gain);   // x * 1 = x: at g = 1 the same values as without it
+        return ContentScale.apply(s, opts.getFloat(CONTENT_SCALE), gain);
     }
 
     Views views() {
@@ -236,7 +235,7 @@ public final class Crane extends GraphRecommender {
     /** The learned content scale g where {@code --learn-scale} is on. */
     @Override
     public Map<String, Object> trainedFacts() {
-        return gain == null ? Map.of() : Map.of("content_gain", gain.value.item());
+        return ContentScale.facts(gain);
     }
 
     @Override

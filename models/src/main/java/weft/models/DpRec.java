@@ -135,7 +135,7 @@ public final class DpRec extends GraphRecommender {
             knn.add(KnnGraph.freedom(data.modality(e.getKey()), k));
             proj[j] = new Linear(x.cols, cfg.dim, true, rng);
             gates[j] = new Gate(cfg.dim, cfg.dim, rng);
-            java.util.Arrays.fill(gates[j].proj.bias.value.data, opts.getFloat(GATE_BIAS));   // no draw: the same values otherwise
+            gates[j].proj.bias.value.fill(opts.getFloat(GATE_BIAS));   // no draw: the same values otherwise
             hyperedges[j] = Var.param(e.getKey() + ".hyperedges", rng.xavierUniform(new Tensor(opts.get(HYPEREDGES), x.cols)));
             params.addAll(proj[j].parameters());
             params.addAll(gates[j].parameters());

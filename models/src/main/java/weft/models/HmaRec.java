@@ -6,7 +6,6 @@ import java.util.Map;
 
 import weft.autograd.NoGrad;
 import weft.autograd.Ops;
-import weft.autograd.RowOps;
 import weft.autograd.ShapeOps;
 import weft.autograd.Var;
 import weft.autograd.nn.Gate;
@@ -19,6 +18,7 @@ import weft.engine.Rng;
 import weft.engine.Tensor;
 import weft.graph.SpMM;
 import weft.models.blocks.Bpr;
+import weft.models.blocks.ContentScale;
 import weft.models.blocks.DotScorer;
 import weft.models.blocks.Embeddings;
 import weft.models.blocks.Features;
@@ -137,7 +137,7 @@ public final class HmaRec extends GraphRecommender {
             }
             gates[k] = opts.get(GATE) ? g : null;
         }
-        gain = opts.get(LEARN_SCALE) ? Var.param("content.gain", Tensor.scalar(1f)) : null;
+        gain = ContentScale.gain(opts.get(LEARN_SCALE));
     }
 
     @Override
@@ -207,10 +207,7 @@ public final class HmaRec extends GraphRecommender {
 
     Embedded embeddings(Var content) {
         Var gcn = Graphs.layerMean(adj, emb, layers);
-        Var itemContent = Ops.scale(RowOps.rowL2Normalize(content, 1e-12f), opts.getFloat(CONTENT_SCALE));
-        if (gain != null) {
-            itemContent = Ops.mul(itemContent, gain);   // x * 1 = x: at g = 1 the same values as without it
-        }
+        Var itemContent = ContentScale.apply(content, opts.getFloat(CONTENT_SCALE), gain);
         Var userContent = SpMM.apply(userMean, itemContent);
         return new Embedded(Ops.add(gcn, ShapeOps.concatRows(userContent, itemContent)), itemContent, userContent, gcn);
     }
@@ -250,7 +247,7 @@ public final class HmaRec extends GraphRecommender {
     /** The learned content scale g where {@code --learn-scale} is on. */
     @Override
     public Map<String, Object> trainedFacts() {
-        return gain == null ? Map.of() : Map.of("content_gain", gain.value.item());
+        return ContentScale.facts(gain);
     }
 
     @Override

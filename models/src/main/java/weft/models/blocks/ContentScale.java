@@ -1,0 +1,34 @@
+package weft.models.blocks;
+
+import java.util.Map;
+
+import weft.autograd.Ops;
+import weft.autograd.RowOps;
+import weft.autograd.Var;
+import weft.engine.Tensor;
+
+/**
+ * The content term that HMA-Rec and CRANE add to the ID embeddings: each row L2-normalised, times
+ * the fixed norm a ({@code --content-scale}), times a learned scalar g where {@code
+ * --learn-scale} is on. g is a {@code [1, 1]} parameter that starts at 1, so the initial model is
+ * the fixed-scale one to the bit (x * 1 = x).
+ */
+public final class ContentScale {
+    private ContentScale() {}
+
+    /** The learned scale g, starting at 1, or null when it is off. */
+    public static Var gain(boolean learned) {
+        return learned ? Var.param("content.gain", Tensor.scalar(1f)) : null;
+    }
+
+    /** {@code g * a * x_i / ||x_i||} for every row i of x; g = 1 when {@code gain} is null. */
+    public static Var apply(Var x, float a, Var gain) {
+        Var scaled = Ops.scale(RowOps.rowL2Normalize(x, 1e-12f), a);
+        return gain == null ? scaled : Ops.mul(scaled, gain);
+    }
+
+    /** For a model's trained facts: {@code {"content_gain": g}}, or nothing when g is off. */
+    public static Map<String, Object> facts(Var gain) {
+        return gain == null ? Map.of() : Map.of("content_gain", gain.value.item());
+    }
+}
