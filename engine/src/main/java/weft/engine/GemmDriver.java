@@ -17,9 +17,12 @@ import java.util.Arrays;
  * <p>Threads. One operand is packed once per call into a buffer that all tasks read (the
  * "shared" panel, B when m is large, A when m is small and n large); the tasks are ranges of
  * whole slivers of the other dimension of C, and each packs its own blocks of the other operand.
- * K is never split: every element of C is produced by one task with the arithmetic
- * {@code C = (((C or nothing) + acc_0) + acc_1) ...} over k blocks that start at multiples of
- * {@code kc}, so results are bit-identical for any thread count, split or tile position.
+ * Every element of C gets the arithmetic {@code C = (((C or nothing) + acc_0) + acc_1) ...} over
+ * k blocks that start at multiples of {@code kc}, each {@code acc_b} a register tile's sum from
+ * zero, so results are bit-identical for any thread count, split or tile position. Where C has
+ * few rows and k is long (weight gradients), the k blocks are the tasks instead: each block's
+ * {@code acc_b} goes to its own slot and the slots are added into C in block order afterwards,
+ * the same arithmetic ({@link #byKBlocks}).
  *
  * <p>When the panel has few columns (at most {@link #DIRECT_A_SLIVERS} B slivers; n = 64 in the
  * models) each A element feeds only a few multiply-adds, and packing it would cost about as much
@@ -49,6 +52,15 @@ final class GemmDriver {
     static final int DIRECT_A_SLIVERS = 6;
     /** The limit in force; benchmarks set 0 to measure packing A everywhere. */
     static volatile int directASlivers = DIRECT_A_SLIVERS;
+    /**
+     * Up to this many rows of C, a long k makes its blocks the parallel tasks ({@link #byKBlocks}):
+     * split by rows, every task streams the whole packed B panel (k x n) from memory. Measured at
+     * 2 threads (best of 0.7 s, one JVM, alternating): 64 x 64 weight gradients over k = 1425..7125
+     * 1.7-2.0x faster, m = 128 1.7x, m = 384 1.07x, m = 256 and 512 no gain (n = 384, 512).
+     */
+    static final int K_TASKS_MAX_M = 128;
+    /** Whether the k blocks may be the parallel tasks ({@link #byKBlocks}); benchmarks set false to measure the row split there. */
+    static volatile boolean kBlockTasks = true;
     /** Largest m (resp. n) handled by the unpacked axpy (resp. dot) paths. */
     static final int SKINNY = 3;
 
@@ -57,6 +69,8 @@ final class GemmDriver {
         float[] shared = new float[0];
         float[] local = new float[0];
         float[] tmp = new float[0];
+        float[] kb = new float[0];
+        float[] parts = new float[0];
 
         static float[] grow(float[] a, long need) {
             if (a.length >= need) {
@@ -107,6 +121,11 @@ final class GemmDriver {
         boolean byRows = !parallel || mSlivers >= 4 * threads || mSlivers >= nSlivers;
         Workspace ws = WORKSPACE.get();
         final int cap = sharedCap;
+        int kBlocks = ceilDiv(k, KC);
+        if (kBlockTasks && parallel && m <= K_TASKS_MAX_M && kBlocks >= 2 * threads && (long) kBlocks * m * n <= cap) {
+            byKBlocks(kr, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, ws);
+            return;
+        }
 
         if (byRows) {
             int nPad = nSlivers * NR;
@@ -159,6 +178,47 @@ final class GemmDriver {
                         m, b, bOff, ldb, s0 * NR, Math.min(n, s1 * NR), c, cOff, ldc, accumulate));
             }
         }
+    }
+
+    /**
+     * Few rows of C for the threads and many k blocks (the weight gradients {@code dY^T X}: C is
+     * 64 x 64, k the rows of a batch): the k blocks are the tasks. Task b computes block b's
+     * product {@code acc_b} (B block packed locally, A read in place as in {@link #rowTask}) into
+     * its own m x n slot; then {@code C = (((C or nothing) + acc_0) + acc_1) ...} in block order,
+     * the arithmetic of the other paths, so the bits do not change.
+     */
+    private static void byKBlocks(GemmKernel kr, boolean transA, boolean transB, int m, int n, int k,
+                                  float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
+                                  float[] c, int cOff, int ldc, boolean accumulate, Workspace caller) {
+        final int NR = kr.nr, KC = kr.kc;
+        final int blocks = ceilDiv(k, KC), mn = m * n, nPad = ceilDiv(n, NR) * NR;
+        caller.parts = Workspace.grow(caller.parts, (long) blocks * mn);
+        final float[] parts = caller.parts;
+        Parallel.forRange(blocks, 1, (b0, b1) -> {
+            Workspace ws = WORKSPACE.get();
+            ws.kb = Workspace.grow(ws.kb, (long) KC * nPad);
+            float[] bp = ws.kb;
+            for (int blk = b0; blk < b1; blk++) {
+                int pc = blk * KC, kcb = Math.min(KC, k - pc);
+                packB(transB, b, bOff, ldb, pc, kcb, 0, n, bp, 0, NR);
+                // A shifted to start at column pc of op(A): the block is a product over k in [0, kcb) stored, not added.
+                int ao = transA ? aOff + pc * lda : aOff + pc;
+                rowTask(kr, transA, a, ao, lda, bp, nPad, 0, kcb, 0, n, 0, m, parts, blk * mn, n, false);
+            }
+        });
+        Parallel.forRange(m, grain((long) blocks * n), (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                int ci = cOff + i * ldc;
+                int blk = 0;
+                if (!accumulate) {
+                    System.arraycopy(parts, i * n, c, ci, n);
+                    blk = 1;
+                }
+                for (; blk < blocks; blk++) {
+                    kr.axpy(n, 1f, parts, blk * mn + i * n, c, ci); // fma(1, x, y) rounds x + y once: C + acc_b
+                }
+            }
+        });
     }
 
     private static int grain(long fmasPerUnit) {
