@@ -41,6 +41,10 @@ import weft.engine.Rng;
  * floating-point operations per call, so in ops/ns it is GFLOP/s. Run, e.g.
  * {@code java -jar benchmarks/target/benchmarks.jar GemmBenchmark -p shape=1024x1024x1024:NN -p threads=1,2}.
  * (PyTorch's figure for the same product: {@code benchmarks/pytorch/gemm_bench.py}.)
+ *
+ * <p>Weight gradients (TN, m &le; 128, long k) take the k blocks as their parallel tasks; to
+ * measure the row split they had before, add
+ * {@code -jvmArgsAppend "--add-modules=jdk.incubator.vector -Xmx6g -Dweft.gemm.kBlockTasks=false"}.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -59,8 +59,12 @@ final class GemmDriver {
      * 1.7-2.0x faster, m = 128 1.7x, m = 384 1.07x, m = 256 and 512 no gain (n = 384, 512).
      */
     static final int K_TASKS_MAX_M = 128;
-    /** Whether the k blocks may be the parallel tasks ({@link #byKBlocks}); benchmarks set false to measure the row split there. */
-    static volatile boolean kBlockTasks = true;
+    /**
+     * Whether the k blocks may be the parallel tasks ({@link #byKBlocks}); {@code
+     * -Dweft.gemm.kBlockTasks=false} turns it off, for benchmarks measuring the row split there
+     * (same results either way).
+     */
+    static volatile boolean kBlockTasks = !"false".equals(System.getProperty("weft.gemm.kBlockTasks"));
     /** Largest m (resp. n) handled by the unpacked axpy (resp. dot) paths. */
     static final int SKINNY = 3;
 
