@@ -24,8 +24,8 @@ import java.util.Arrays;
  * {@code acc_b} goes to its own slot and the slots are added into C in block order afterwards,
  * the same arithmetic ({@link #byKBlocks}).
  *
- * <p>When the panel has few columns (at most {@link #DIRECT_A_SLIVERS} B slivers; n = 64 in the
- * models) each A element feeds only a few multiply-adds, and packing it would cost about as much
+ * <p>When the panel has few columns (at most {@link #DIRECT_A_SLIVERS} B slivers; n = 64 to 384 in
+ * the models) each A element feeds only a few multiply-adds, and packing it would cost about as much
  * as they do: full A slivers are then read in place ({@link GemmKernel#tileDirectA}), the same
  * arithmetic on the same values, and only a last partial sliver is packed.
  *
@@ -48,8 +48,14 @@ final class GemmDriver {
     static final long TASK_MIN_FMAS = 1L << 17;
     /** Width of a B block packed by one task when A is the shared panel (kc x 256 floats fits L2). */
     static final int LOCAL_N = 256;
-    /** Up to this many B slivers in a panel, full A slivers are read in place instead of packed. */
-    static final int DIRECT_A_SLIVERS = 6;
+    /**
+     * Up to this many B slivers in a panel, full A slivers are read in place instead of packed.
+     * Measured with AVX-512 (16 slivers = 512 columns; best of 0.7 s, one JVM, alternating): 16
+     * against the earlier 6 made 256- and 384-wide products 5-12 % faster at 1 thread and 3-7 %
+     * at 2 (1425 x 384 x 256 NT, 256 x 1425 x 384 TN, 1425 x 384 x 384 NN), 512-wide ones 1-2 %;
+     * reading in place at 32 slivers (1024 x 1024 x 1024) was 7 % slower. Same bits either way.
+     */
+    static final int DIRECT_A_SLIVERS = 16;
     /** The limit in force; benchmarks set 0 to measure packing A everywhere. */
     static volatile int directASlivers = DIRECT_A_SLIVERS;
     /**
