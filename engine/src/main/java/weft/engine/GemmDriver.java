@@ -22,7 +22,8 @@ import java.util.Arrays;
  * zero, so results are bit-identical for any thread count, split or tile position. Where C has
  * few rows and k is long (weight gradients), the k blocks are the tasks instead: each block's
  * {@code acc_b} goes to its own slot and the slots are added into C in block order afterwards,
- * the same arithmetic ({@link #byKBlocks}).
+ * the same arithmetic ({@link #byKBlocks}; taken with more than one thread only, which cannot
+ * change the bits since the arithmetic is the same).
  *
  * <p>When the panel has few columns (at most {@link #DIRECT_A_SLIVERS} B slivers; n = 64 to 384 in
  * the models) each A element feeds only a few multiply-adds, and packing it would cost about as much
