@@ -53,7 +53,7 @@ final class GemmDriver {
      * Up to this many B slivers in a panel, full A slivers are read in place instead of packed.
      * Measured with AVX-512 (16 slivers = 512 columns; best of 0.7 s, one JVM, alternating): 16
      * against the earlier 6 made 256- and 384-wide products 5-12 % faster at 1 thread and 3-7 %
-     * at 2 (1425 x 384 x 256 NT, 256 x 1425 x 384 TN, 1425 x 384 x 384 NN), 512-wide ones 1-2 %;
+     * at 2 (1425 x 384 x 256 NT, 256 x 1425 x 384 TN, 1425 x 384 x 384 NN), a 512-wide one 0.5-1.5 %;
      * reading in place at 32 slivers (1024 x 1024 x 1024) was 7 % slower. Same bits either way.
      */
     static final int DIRECT_A_SLIVERS = 16;
@@ -132,8 +132,7 @@ final class GemmDriver {
         boolean byRows = !parallel || mSlivers >= 4 * threads || mSlivers >= nSlivers;
         Workspace ws = WORKSPACE.get();
         final int cap = sharedCap;
-        int kBlocks = ceilDiv(k, KC);
-        if (kBlockTasks && parallel && m <= K_TASKS_MAX_M && kBlocks >= 2 * threads && (long) kBlocks * m * n <= cap) {
+        if (takesKBlocks(kr, m, n, k, threads)) {
             byKBlocks(kr, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, ws);
             return;
         }
@@ -189,6 +188,17 @@ final class GemmDriver {
                         m, b, bOff, ldb, s0 * NR, Math.min(n, s1 * NR), c, cOff, ldc, accumulate));
             }
         }
+    }
+
+    /**
+     * Whether a packed product takes {@link #byKBlocks}: more than one thread and enough work to
+     * split, at most {@link #K_TASKS_MAX_M} rows of C, at least two k blocks per thread, and the
+     * blocks' results within the shared cap.
+     */
+    static boolean takesKBlocks(GemmKernel kr, int m, int n, int k, int threads) {
+        long blocks = ceilDiv((long) k, kr.kc);
+        return kBlockTasks && threads > 1 && (long) m * n * k >= 2 * TASK_MIN_FMAS
+                && m <= K_TASKS_MAX_M && blocks >= 2L * threads && blocks * m * n <= sharedCap;
     }
 
     /**

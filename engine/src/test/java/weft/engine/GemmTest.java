@@ -241,6 +241,45 @@ class GemmTest {
     }
 
     @Test
+    void kBlockTasksKeepTheBitsInEveryForm() {
+        // The weight-gradient path (k blocks as the tasks): every transposition form, storing and
+        // accumulating, full and ragged edges, offsets; 2 and 3 threads against 1 (the row split).
+        int[][] shapes = {{64, 64, 5000}, {70, 33, 1600}, {128, 40, 3000}};
+        for (int[] s : shapes) {
+            for (int t : new int[] {2, 3}) {
+                String why = "shape " + java.util.Arrays.toString(s) + " at " + t + " threads no longer takes the k-block path: the test would not cover it";
+                assertTrue(GemmDriver.takesKBlocks(ScalarGemm.KERNEL, s[0], s[1], s[2], t), "scalar: " + why);
+                if (KernelProvider.panamaOrNull() != null) {   // PanamaGemm loads only with the vector module
+                    assertTrue(GemmDriver.takesKBlocks(PanamaGemm.KERNEL, s[0], s[1], s[2], t), "panama: " + why);
+                }
+            }
+        }
+        for (Kernels kern : providers()) {
+            long seed = 500;
+            for (int[] s : shapes) {
+                for (int form = 0; form < 4; form++) {
+                    for (boolean acc : new boolean[] {false, true}) {
+                        Case cs = new Case(seed++, (form & 2) != 0, (form & 1) != 0, s[0], s[1], s[2], acc, (int) (seed % 3) * 4);
+                        Parallel.setThreads(1);
+                        float[] one = cs.run(kern);
+                        cs.check(one, cs.reference(), kern.name() + " " + cs);
+                        for (int t : new int[] {2, 3}) {
+                            Parallel.setThreads(t);
+                            float[] many = cs.run(kern);
+                            for (int x = 0; x < one.length; x++) {
+                                if (Float.floatToRawIntBits(one[x]) != Float.floatToRawIntBits(many[x])) {
+                                    fail(kern.name() + " " + cs + ": " + t + " threads differ from 1 thread at index " + x
+                                            + " (" + many[x] + " vs " + one[x] + ")");
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void repeatedCallsGiveTheSameResult() {
         // Packing buffers are reused across calls: a stale buffer from a larger call must not leak in.
         for (Kernels kern : providers()) {
