@@ -42,8 +42,8 @@ import weft.engine.Rng;
  * {@code java -jar benchmarks/target/benchmarks.jar GemmBenchmark -p shape=1024x1024x1024:NN -p threads=1,2}.
  * (PyTorch's figure for the same product: {@code benchmarks/pytorch/gemm_bench.py}.)
  *
- * <p>Weight gradients (TN, m &le; 128, long k) take the k blocks as their parallel tasks; to
- * measure the row split they had before, add
+ * <p>Products with at most 128 rows of C and a long k (the weight gradients, TN) take the k blocks
+ * as their parallel tasks at 2 threads or more; to measure the row split they had before, add
  * {@code -jvmArgsAppend "--add-modules=jdk.incubator.vector -Xmx6g -Dweft.gemm.kBlockTasks=false"}.
  */
 @BenchmarkMode(Mode.Throughput)
