@@ -50,6 +50,7 @@ import weft.models.options.Options;
  *   final    user_u   = Z_u,   item_i = Z_i + H_i
  *   loss     BPR(user, item) + reg * (||e_u||_F + ||e_p||_F + ||e_n||_F) / B
  *            + lambda_cl * (InfoNCE(Z_U, H_U) + InfoNCE(Z_I, H_I))          (batch's distinct users / positives)
+ *   training each positive p scored against Z_u + (mean_{N(u) without p} s - p_u) / (L + 1)  (--leave-one-out)
  * </pre>
  * S is FREEDOM's graph (per modality the kNN graph of the normalised features, averaged and
  * symmetrically normalised), built once at construction. n(.) is {@link #INPUT_NORM}, a is
@@ -74,6 +75,9 @@ public final class Crane extends GraphRecommender {
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<Boolean> LEARN_SCALE = SharedOptions.LEARN_SCALE;
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
+    /** Off by default until measured over the regimes (docs/models.md, CRANE, "Leave-one-out profiles"). */
+    public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", false,
+            "in training, score each positive against the user's profile (its layer-0 term) without that item");
 
     /** How the joint representation J enters the recursion. */
     public enum Joint {
@@ -88,12 +92,15 @@ public final class Crane extends GraphRecommender {
 
     public static final ModelSpec SPEC = ModelSpec.builder("crane",
                     "CRANE: recursive cross-modal attention, user profiles, user-item + item-item graphs with contrast")
-            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, LEARN_SCALE, INPUT_NORM)
+            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT)
             .ablation(RCA_STEPS, 0)
             .build(Crane::new);
 
-    /** Both views of all nodes, [U+I, d] each; h is null without the semantic graph. */
-    record Views(Var z, Var h) {}
+    /**
+     * Both views of all nodes, [U+I, d] each; h is null without the semantic graph. s is the items'
+     * semantic vectors and p the users' profiles (null without them).
+     */
+    record Views(Var z, Var h, Var s, Var p) {}
 
     private final int dim;
     private final List<String> modalityNames;
@@ -197,19 +204,20 @@ public final class Crane extends GraphRecommender {
         Var s = semantics();
         Var users = ShapeOps.sliceRows(emb, 0, numUsers);
         Var items = Ops.add(ShapeOps.sliceRows(emb, numUsers, numItems), s);
-        if (opts.get(PROFILE)) {
-            users = Ops.add(users, SpMM.apply(userMean, s));
+        Var p = opts.get(PROFILE) ? SpMM.apply(userMean, s) : null;
+        if (p != null) {
+            users = Ops.add(users, p);
         }
         Var z = Graphs.layerMean(adj, ShapeOps.concatRows(users, items), layers);
         if (itemGraph == null) {
-            return new Views(z, null);
+            return new Views(z, null, s, p);
         }
         Var hi = Graphs.hops(itemGraph, items, opts.get(ITEM_LAYERS));
-        return new Views(z, ShapeOps.concatRows(SpMM.apply(userMean, hi), hi));
+        return new Views(z, ShapeOps.concatRows(SpMM.apply(userMean, hi), hi), s, p);
     }
 
     /** Final embeddings of all nodes: users Z_u, items Z_i + H_i. */
-    private Var combine(Views v) {
+    Var combine(Views v) {
         if (v.h() == null) {
             return v.z();
         }
@@ -220,7 +228,10 @@ public final class Crane extends GraphRecommender {
     @Override
     public Var loss(TrainBatches.Batch b) {
         Views v = views();
-        Var loss = Bpr.withEmbLoss(combine(v), emb, b, numUsers, reg);
+        Var all = combine(v);
+        Var loss = v.p() != null && opts.get(LEAVE_ONE_OUT)
+                ? Bpr.withEmbLoss(all, emb, b, numUsers, reg, leaveOneOutUsers(all, v, b))
+                : Bpr.withEmbLoss(all, emb, b, numUsers, reg);
         if (v.h() != null && opts.get(CONTRAST) && opts.getFloat(CL_WEIGHT) > 0) {
             int[] us = Index.distinct(b.users());
             int[] is = Index.offset(Index.distinct(b.pos()), numUsers);
@@ -230,6 +241,19 @@ public final class Crane extends GraphRecommender {
             loss = Ops.add(loss, Ops.scale(cl, opts.getFloat(CL_WEIGHT)));
         }
         return loss;
+    }
+
+    /**
+     * The batch's user rows with the positive left out of the profile's layer-0 term. Z is the mean
+     * of L + 1 layers, linear in Z^(0), so p_u enters Z_u at layer 0 as p_u / (L + 1); that term is
+     * replaced by the leave-one-out mean over N(u) without the positive ({@link Bpr#leaveOneOutMean}).
+     * The profile's paths back to u through the graph (A_hat^2 and beyond) stay, as the positive's own
+     * ID embedding stays in u's layer 1: they are the propagation's, not the profile's.
+     */
+    private Var leaveOneOutUsers(Var all, Views v, TrainBatches.Batch b) {
+        Var u = ShapeOps.gatherRows(all, b.users());
+        Var delta = Ops.sub(Bpr.leaveOneOutMean(v.p(), v.s(), b, userCounts), ShapeOps.gatherRows(v.p(), b.users()));
+        return Ops.add(u, Ops.scale(delta, 1f / (layers + 1)));
     }
 
     /** The learned content scale g where {@code --learn-scale} is on. */

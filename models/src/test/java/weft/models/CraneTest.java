@@ -70,6 +70,47 @@ class CraneTest {
         assertEquals(java.util.Map.of("content_gain", g), learned.trainedFacts());
     }
 
+    /**
+     * --leave-one-out: each positive is scored against Z_u + (mean of s over N(u) without p, minus p_u) / (L + 1), the
+     * profile's layer-0 term without the positive, and nothing else changes. Checked against that
+     * formula in doubles on the tiny data (every user has two items, so the left-out mean is the other
+     * item's s), and its gradient against finite differences.
+     */
+    @Test
+    void leaveOneOutReplacesTheProfilesLayerZeroTerm() {
+        Crane plain = tiny(2, tinyOptions());
+        Crane loo = tiny(2, tinyOptions().with(Crane.LEAVE_ONE_OUT, true));
+        var b = Fixtures.TINY_BATCH;
+        float lossPlain = Fixtures.lossAt(plain, b), lossLoo = Fixtures.lossAt(loo, b);
+        int[][] train = {{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 0}, {0, 2}};   // Fixtures.tiny's training items
+        int users = 6, layers = Fixtures.tinyConfig().layers, d = Fixtures.tinyConfig().dim;
+        double expected = 0;
+        try (NoGrad g = NoGrad.scope()) {
+            Crane.Views v = loo.views();
+            float[] all = loo.combine(v).value.toArray(), s = v.s().value.toArray(), p = v.p().value.toArray();
+            for (int r = 0; r < b.size(); r++) {
+                int u = b.users()[r], pos = b.pos()[r], neg = b.neg()[r];
+                int other = train[u][0] == pos ? train[u][1] : train[u][0];
+                double sPlain = 0, sLoo = 0, sNeg = 0;
+                for (int c = 0; c < d; c++) {
+                    double zu = all[u * d + c];
+                    double zLoo = zu + (s[other * d + c] - p[u * d + c]) / (layers + 1);
+                    sPlain += zu * all[(users + pos) * d + c];
+                    sLoo += zLoo * all[(users + pos) * d + c];
+                    sNeg += zu * all[(users + neg) * d + c];
+                }
+                expected += (Math.log1p(Math.exp(-(sLoo - sNeg))) - Math.log1p(Math.exp(-(sPlain - sNeg)))) / b.size();
+            }
+        }
+        assertTrue(Math.abs(expected) > 1e-4, "the tiny batch must show the difference: " + expected);
+        assertEquals(expected, lossLoo - lossPlain, 1e-5, "loss with --leave-one-out minus the loss without");
+        GradCheck.checkLoss("crane loss with --leave-one-out", () -> loo.loss(b), List.of(loo.emb, loo.proj[0].weight, loo.out.weight));
+        Crane noProfile = tiny(2, tinyOptions().with(Crane.PROFILE, false));
+        assertEquals(Fixtures.lossAt(noProfile, b),
+                Fixtures.lossAt(tiny(2, tinyOptions().with(Crane.PROFILE, false).with(Crane.LEAVE_ONE_OUT, true)), b), 0f,
+                "without profiles there is nothing to leave out");
+    }
+
     @Test
     void gradientMatchesUnderBothReadingsOfTheJointVector() {
         // R = 3, so that J(1) and J(2) are rebuilt from refined modalities under the recursive
