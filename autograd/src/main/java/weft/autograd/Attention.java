@@ -59,8 +59,8 @@ public final class Attention {
         float c = (float) (1.0 / Math.sqrt(dh));
         int blk = tq * tk;
         // Attention weights, [B*H, Tq, Tk]: the backward needs them.
-        Tensor att = new Tensor(batch * heads * tq, tk);
-        Tensor out = new Tensor(qv.rows, d);
+        Tensor att = Tensor.uninitialized(batch * heads * tq, tk);   // every score is written
+        Tensor out = Tensor.recycledZeros(qv.rows, d);               // contexts are accumulated
         float[] a = att.data, o = out.data, qd = qv.data, kd = kv.data, vd = vv.data;
         Kernels kr = KernelProvider.base();
         Parallel.forRange(batch, grain(tq, tk, d), (b0, b1) -> {
@@ -121,9 +121,9 @@ public final class Attention {
         Tensor qv = q.value, kv = k.value, vv = v.value;
         int d = qv.cols, dh = d / heads, batch = qv.rows / tq, blk = tq * tk;
         boolean gq = q.requiresGrad(), gk = k.requiresGrad(), gv = v.requiresGrad();
-        Tensor dq = gq ? new Tensor(qv.rows, d) : null;
-        Tensor dk = gk ? new Tensor(kv.rows, d) : null;
-        Tensor dv = gv ? new Tensor(vv.rows, d) : null;
+        Tensor dq = gq ? Tensor.recycledZeros(qv.rows, d) : null;   // accumulated over keys or queries
+        Tensor dk = gk ? Tensor.recycledZeros(kv.rows, d) : null;
+        Tensor dv = gv ? Tensor.recycledZeros(vv.rows, d) : null;
         float[] a = att.data, gd = g.data, qd = qv.data, kd = kv.data, vd = vv.data;
         Kernels kr = KernelProvider.base();
         // about twice the forward's work per sequence: ranges of half as many sequences

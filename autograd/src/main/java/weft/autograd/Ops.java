@@ -107,7 +107,7 @@ public final class Ops {
     static Tensor broadcast(String name, BinaryOp op, Tensor a, Tensor b) {
         int[] s = broadcastShape(name, a, b);
         int rows = s[0], cols = s[1];
-        Tensor out = new Tensor(rows, cols);
+        Tensor out = Tensor.uninitialized(rows, cols);
         Kernels k = k();
         if (a.sameShape(b)) {
             k.binary(op, a.data, a.offset, b.data, b.offset, out.data, 0, rows * cols);
@@ -186,7 +186,7 @@ public final class Ops {
     }
 
     static Tensor scaled(Tensor a, float c) {
-        Tensor out = new Tensor(a.rows, a.cols);
+        Tensor out = Tensor.uninitialized(a.rows, a.cols);
         k().binaryScalar(BinaryOp.MUL, a.data, a.offset, c, out.data, 0, a.size());
         return out;
     }
@@ -283,7 +283,7 @@ public final class Ops {
             throw new IllegalArgumentException(name + ": shape mismatch " + a.shape() + (transA ? "^T" : "") + " x "
                     + b.shape() + (transB ? "^T" : "") + " in " + blocks + " blocks (inner dimensions " + kA + " vs " + kB + ")");
         }
-        Tensor out = new Tensor(blocks * m, n);
+        Tensor out = Tensor.recycledZeros(blocks * m, n);   // some forms accumulate
         int kk = kA;
         Parallel.forRange(blocks, Math.max(1, 4096 / Math.max(1, m * n * kk)), (from, to) -> {
             Kernels k = k();
@@ -458,7 +458,7 @@ public final class Ops {
     }
 
     static Tensor unary(UnaryOp op, Tensor a, float param) {
-        Tensor out = new Tensor(a.rows, a.cols);
+        Tensor out = Tensor.uninitialized(a.rows, a.cols);
         k().unary(op, a.data, a.offset, out.data, 0, a.size(), param);
         return out;
     }

@@ -32,7 +32,7 @@ public final class RowOps {
 
     public static Var rowSoftmax(Var x) {
         Tensor xv = x.value;
-        Tensor y = new Tensor(xv.rows, xv.cols);
+        Tensor y = Tensor.uninitialized(xv.rows, xv.cols);
         k().rowSoftmax(xv.data, xv.offset, xv.rows, xv.cols, y.data, 0);
         return Var.op("rowSoftmax", y, g -> softmaxBackward(g, y, x), x);
     }
@@ -51,7 +51,7 @@ public final class RowOps {
                     + " rows per mask row does not fit scores " + xv.shape());
         }
         int cols = xv.cols;
-        Tensor y = new Tensor(xv.rows, cols);
+        Tensor y = Tensor.uninitialized(xv.rows, cols);
         for (int r = 0; r < xv.rows; r++) {
             int mi = mask.offset + (r / rowsPerMaskRow) * cols, yi = r * cols;
             boolean any = false;
@@ -83,7 +83,7 @@ public final class RowOps {
 
     public static Var rowLogSoftmax(Var x) {
         Tensor xv = x.value;
-        Tensor y = new Tensor(xv.rows, xv.cols);
+        Tensor y = Tensor.uninitialized(xv.rows, xv.cols);
         k().rowLogSoftmax(xv.data, xv.offset, xv.rows, xv.cols, y.data, 0);
         return Var.op("rowLogSoftmax", y, g -> {
             Tensor gx = Ops.gradBuf(x);
@@ -123,7 +123,7 @@ public final class RowOps {
         }
         Kernels k = KernelProvider.base();
         boolean scaled = c != 1f;
-        Tensor e = new Tensor(rows, cols);   // exp(z - m) per row
+        Tensor e = Tensor.uninitialized(rows, cols);   // exp(z - m) per row
         float[] picked = new float[rows], invSum = new float[rows];
         float[] ed = e.data;
         Parallel.forWork(rows, 4L * cols, (r0, r1) -> {
@@ -151,7 +151,7 @@ public final class RowOps {
             if (!x.requiresGrad()) return;
             float v = -g.item() * inv;          // the gradient of each picked log-probability
             float a = -v;
-            Tensor gx = new Tensor(rows, cols);
+            Tensor gx = Tensor.uninitialized(rows, cols);
             float[] gxd = gx.data;
             Parallel.forWork(rows, 2L * cols, (r0, r1) -> {
                 for (int r = r0; r < r1; r++) {
@@ -172,7 +172,7 @@ public final class RowOps {
     public static Var rowL2Normalize(Var x, float eps) {
         Tensor xv = x.value;
         int rows = xv.rows, cols = xv.cols;
-        Tensor y = new Tensor(rows, cols);
+        Tensor y = Tensor.uninitialized(rows, cols);
         float[] norms = new float[rows];
         k().rowL2Normalize(xv.data, xv.offset, rows, cols, eps, y.data, 0, norms, 0);
         return Var.op("rowL2Normalize", y, g -> {
@@ -203,8 +203,8 @@ public final class RowOps {
                     + " must be [1, " + cols + "] for input " + xv.shape());
         }
         Kernels k = k();
-        Tensor xhat = new Tensor(rows, cols);
-        Tensor y = new Tensor(rows, cols);
+        Tensor xhat = Tensor.uninitialized(rows, cols);
+        Tensor y = Tensor.uninitialized(rows, cols);
         float[] invStd = new float[rows];
         // Rows are independent and each is computed as in one sequential loop: same bits for any split.
         Parallel.forWork(rows, 5L * cols, (r0, r1) -> {

@@ -45,7 +45,7 @@ public final class ShapeOps {
             }
             cols += p.cols();
         }
-        Tensor out = new Tensor(rows, cols);
+        Tensor out = Tensor.uninitialized(rows, cols);
         int total = cols;
         Parallel.forWork(rows, total, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
@@ -71,7 +71,7 @@ public final class ShapeOps {
         if (start < 0 || count < 0 || start + count > xv.cols) {
             throw new IllegalArgumentException("sliceCols: columns [" + start + ", " + (start + count) + ") out of " + xv.shape());
         }
-        Tensor out = new Tensor(xv.rows, count);
+        Tensor out = Tensor.uninitialized(xv.rows, count);
         for (int r = 0; r < xv.rows; r++) System.arraycopy(xv.data, xv.offset + r * xv.cols + start, out.data, r * count, count);
         return Var.op("sliceCols", out, g -> {
             Tensor gx = Ops.gradBuf(x);
@@ -101,7 +101,7 @@ public final class ShapeOps {
             }
             rows += p.rows();
         }
-        Tensor out = new Tensor(rows, cols);
+        Tensor out = Tensor.uninitialized(rows, cols);
         for (int i = 0, o = 0; i < parts.length; o += parts[i].value.size(), i++) {
             System.arraycopy(parts[i].value.data, parts[i].value.offset, out.data, o, parts[i].value.size());
         }
@@ -146,7 +146,7 @@ public final class ShapeOps {
                     + ", " + (split ? "H*dh" : "dh") + "] for T = " + tokens + ", H = " + heads);
         }
         int batch = x.rows / seqRows;
-        Tensor out = split ? new Tensor(batch * heads * tokens, dh) : new Tensor(batch * tokens, heads * dh);
+        Tensor out = split ? Tensor.uninitialized(batch * heads * tokens, dh) : Tensor.uninitialized(batch * tokens, heads * dh);
         for (int b = 0; b < batch; b++) {
             for (int h = 0; h < heads; h++) {
                 for (int t = 0; t < tokens; t++) {
@@ -168,7 +168,7 @@ public final class ShapeOps {
                 throw new IllegalArgumentException("gatherRows: index " + i + " out of range for table " + tv.shape());
             }
         }
-        Tensor out = new Tensor(idx.length, tv.cols);
+        Tensor out = Tensor.uninitialized(idx.length, tv.cols);
         k().gatherRows(tv.data, tv.offset, tv.cols, idx, 0, idx.length, out.data, 0);
         return Var.op("gatherRows", out, g -> {
             Tensor gt = Ops.gradBuf(table);

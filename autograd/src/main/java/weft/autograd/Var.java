@@ -6,6 +6,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
+import weft.engine.Arena;
 import weft.engine.Kernels;
 import weft.engine.Tensor;
 
@@ -121,7 +122,8 @@ public final class Var {
     /** The gradient, allocated as zeros if absent. */
     public Tensor gradOrZeros() {
         if (grad == null) {
-            grad = new Tensor(value.rows, value.cols);
+            // an op's gradient is released within the step; a parameter's outlives it (Arena)
+            grad = backward != null ? Tensor.recycledZeros(value.rows, value.cols) : new Tensor(value.rows, value.cols);
         }
         return grad;
     }
@@ -139,7 +141,7 @@ public final class Var {
             throw new IllegalArgumentException("gradient of " + op + ": shape " + g.shape() + " does not match value " + value.shape());
         }
         if (grad == null) {
-            grad = g.copy();
+            grad = backward != null ? recycledCopy(g) : g.copy();
         } else {
             Kernels.get().axpy(1f, g.data, g.offset, grad.data, grad.offset, g.size());
         }
@@ -155,11 +157,19 @@ public final class Var {
         if (!requiresGrad) {
             return;
         }
-        if (grad == null && g.sameShape(value) && g.offset == 0 && g.data.length == g.size()) {
+        // a parameter keeps its gradient after the step, so not an array the step's Arena lent
+        if (grad == null && g.sameShape(value) && g.offset == 0 && g.data.length == g.size()
+                && (backward != null || !Arena.lends(g.data))) {
             grad = g;
         } else {
             accumulate(g);
         }
+    }
+
+    private static Tensor recycledCopy(Tensor g) {
+        Tensor c = Tensor.uninitialized(g.rows, g.cols);
+        System.arraycopy(g.data, g.offset, c.data, 0, g.size());
+        return c;
     }
 
     /** Backpropagates from this scalar ([1, 1]) node with seed gradient 1. */

@@ -2,10 +2,13 @@ package weft.autograd;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 
+import weft.engine.Arena;
 import weft.engine.Rng;
 import weft.engine.Tensor;
 
@@ -18,6 +21,60 @@ import weft.engine.Tensor;
 class GradientHandoffTest {
     private static Var param(long seed, int r, int c) {
         return Var.param(new Rng(seed).normal(new Tensor(r, c), 0f, 1f));
+    }
+
+    /**
+     * Inside a training step (engine Arena) the ops' outputs and gradients may be recycled arrays,
+     * but a parameter keeps its gradient past the step, so it must never hold one: not through
+     * the first-use copy, the zero-filled buffer, or the handoff (here reshape and add's second
+     * operand, both handing their own recycled gradient on). The values are those of a step
+     * without the arena, to the bit, over three steps (the arrays come back from the third on).
+     */
+    @Test
+    void parametersNeverKeepARecycledGradient() {
+        int rows = 128, cols = 64;   // 8192 floats: above Arena.MIN_LENGTH
+        float[][] plain = new float[3][], recycled = new float[3][];
+        for (boolean on : new boolean[] {false, true}) {
+            Var a = param(11, rows, cols), b = param(12, rows, cols), w = param(13, cols, cols);
+            Arena arena = new Arena();
+            Arena.setEnabled(on);
+            try {
+                for (int step = 0; step < 3; step++) {
+                    a.zeroGrad();
+                    b.zeroGrad();
+                    w.zeroGrad();
+                    try (Arena.Step s = arena.open()) {
+                        Var h = Ops.add(Ops.matmul(a, w), ShapeOps.reshape(ShapeOps.reshape(b, cols, rows), rows, cols));
+                        Ops.sumSquares(Ops.add(Ops.relu(h), b)).backward();
+                        for (Var p : new Var[] {a, b, w}) {
+                            assertFalse(Arena.lends(p.grad().data), "step " + step + ": a parameter holds a recycled gradient");
+                        }
+                    }
+                    float[] all = concat(a.grad().toArray(), b.grad().toArray(), w.grad().toArray());
+                    (on ? recycled : plain)[step] = all;
+                }
+            } finally {
+                Arena.setEnabled(true);
+            }
+            if (on) {
+                assertTrue(arena.reused() > 0, "the third step reuses arrays");
+            }
+        }
+        for (int step = 0; step < 3; step++) {
+            assertArrayEquals(plain[step], recycled[step], 0f, "step " + step);
+        }
+    }
+
+    private static float[] concat(float[]... parts) {
+        int n = 0;
+        for (float[] p : parts) n += p.length;
+        float[] out = new float[n];
+        int o = 0;
+        for (float[] p : parts) {
+            System.arraycopy(p, 0, out, o, p.length);
+            o += p.length;
+        }
+        return out;
     }
 
     @Test

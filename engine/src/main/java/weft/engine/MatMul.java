@@ -8,7 +8,7 @@ public final class MatMul {
     public static Tensor matmul(Tensor a, boolean transA, Tensor b, boolean transB) {
         int m = transA ? a.cols : a.rows;
         int n = transB ? b.rows : b.cols;
-        Tensor c = new Tensor(m, n);
+        Tensor c = Tensor.uninitialized(m, n);   // the product writes every element (zeros for k = 0)
         matmulInto(a, transA, b, transB, c, false);
         return c;
     }

@@ -46,6 +46,21 @@ public final class Tensor {
         return new Tensor(rows, cols);
     }
 
+    /**
+     * A tensor whose every element the caller writes before reading any: an op's output that a
+     * kernel overwrites. Inside a training step ({@link Arena}) its array may be one of the previous
+     * step's, with old values; it must not be used after the step. Elsewhere it is a fresh zeroed
+     * array (NaN-filled with {@code -Dweft.arena.poison=true}).
+     */
+    public static Tensor uninitialized(int rows, int cols) {
+        return new Tensor(Arena.uninitialized(checkedSize(rows, cols)), 0, rows, cols);
+    }
+
+    /** Zeros, in an array that inside a training step may be recycled ({@link #uninitialized}'s rules). */
+    public static Tensor recycledZeros(int rows, int cols) {
+        return new Tensor(Arena.zeros(checkedSize(rows, cols)), 0, rows, cols);
+    }
+
     public static Tensor full(int rows, int cols, float value) {
         Tensor t = new Tensor(rows, cols);
         Arrays.fill(t.data, value);

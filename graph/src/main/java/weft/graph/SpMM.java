@@ -50,7 +50,7 @@ public final class SpMM {
 
     /** {@code A X} into a new tensor. */
     public static Tensor multiply(CsrMatrix a, Tensor x) {
-        Tensor y = new Tensor(a.rows, checkShapes("SpMM.multiply", a, x));
+        Tensor y = Tensor.uninitialized(a.rows, checkShapes("SpMM.multiply", a, x));   // each row is zeroed, then summed
         multiplyInto(a, x, y, false, Inner.BLOCKED);
         return y;
     }

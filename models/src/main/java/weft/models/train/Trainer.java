@@ -10,6 +10,7 @@ import java.util.Map;
 
 import weft.autograd.Var;
 import weft.autograd.optim.Adam;
+import weft.engine.Arena;
 import weft.engine.Kernels;
 import weft.engine.Tensor;
 import weft.models.Recommender;
@@ -127,21 +128,25 @@ public final class Trainer {
     private TrainResult fit(Recommender model, Dataset data, Map<String, Object> config, List<Var> params, Adam opt,
                             TrainBatches batches, Evaluator evaluator, Progress progress, HeapMeter heap,
                             Checkpoint.Run run, Checkpointer ck) {
+        Arena arena = new Arena();
         for (int epoch = run.epoch + 1; epoch < cfg.epochs && run.sinceBest < cfg.patience; epoch++) {
             long t0 = System.nanoTime();
             model.startEpoch(epoch);
             double lossSum = 0;
             int nb = 0;
             for (TrainBatches.Batch b : batches.epoch(epoch)) {
-                opt.zeroGrad();
-                Var loss = model.loss(b);
-                float lv = loss.value.item();
-                if (!Float.isFinite(lv)) {
-                    throw new IllegalStateException(String.format(Locale.ROOT,
-                            "%s: loss became %s at epoch %d, batch %d (try a smaller --lr)", model.name(), lv, epoch, nb));
+                float lv;
+                try (Arena.Step step = arena.open()) {   // the step's tensors are recycled by the next step
+                    opt.zeroGrad();
+                    Var loss = model.loss(b);
+                    lv = loss.value.item();
+                    if (!Float.isFinite(lv)) {
+                        throw new IllegalStateException(String.format(Locale.ROOT,
+                                "%s: loss became %s at epoch %d, batch %d (try a smaller --lr)", model.name(), lv, epoch, nb));
+                    }
+                    loss.backward();
+                    opt.step();
                 }
-                loss.backward();
-                opt.step();
                 lossSum += lv;
                 nb++;
                 if (progress != null) {
@@ -149,6 +154,7 @@ public final class Trainer {
                 }
             }
             long t1 = System.nanoTime();
+            arena.clear();   // evaluation gets the memory the steps kept
             EvalResult valid = evaluator.valid(model.scorer());
             long t2 = System.nanoTime();
             TrainResult.Epoch e = new TrainResult.Epoch(epoch, lossSum / Math.max(1, nb), (t1 - t0) / 1e9, (t2 - t1) / 1e9, valid);
