@@ -241,7 +241,13 @@ public final class Ops {
                     k().sumCols(g.data, g.offset, g.rows, g.cols, gb.data, gb.offset, true);
                 }
             }
-            if (x.requiresGrad()) MatMul.matmulInto(g, false, w.value, false, x.gradOrZeros(), true);
+            if (x.requiresGrad()) {
+                if (x.grad() == null) {   // the first gradient: written, not added to a zero-filled buffer
+                    x.accumulateOwned(MatMul.matmul(g, false, w.value, false));
+                } else {
+                    MatMul.matmulInto(g, false, w.value, false, x.grad(), true);
+                }
+            }
             if (w.requiresGrad()) MatMul.matmulInto(g, true, x.value, false, w.gradOrZeros(), true);
         }, x, w, b);
     }

@@ -19,6 +19,7 @@ import weft.autograd.Var;
 import weft.autograd.nn.Linear;
 import weft.autograd.nn.Module;
 import weft.autograd.optim.Adam;
+import weft.engine.Arena;
 import weft.engine.BinaryOp;
 import weft.engine.Kernels;
 import weft.engine.MatMul;
@@ -31,12 +32,14 @@ import weft.engine.UnaryOp;
  * {@code y = relu(x W1^T + b1) W2^T + b2}, loss {@code mean((y - t)^2)}, batch 2048, width 64:
  *
  * <ul>
- *   <li>{@code step}: zeroGrad, forward and backward through the autograd ops, Adam update;</li>
+ *   <li>{@code step}: zeroGrad, forward and backward through the autograd ops, Adam update, in an
+ *       {@code Arena} step as the Trainer runs it;</li>
  *   <li>{@code tapeForwardBackward}: the same without the optimiser;</li>
  *   <li>{@code rawForwardBackward}: the same arithmetic (three GEMMs for the forward and backward
  *       of each layer, bias, relu, loss) written straight on MatMul/Kernels into preallocated
  *       buffers: no graph, no allocation. The gap to {@code tapeForwardBackward} is the tape's
- *       overhead (closures, topological walk, fresh output and gradient tensors).</li>
+ *       overhead (closures, topological walk, output and gradient tensors: fresh ones in the
+ *       first steps, then the previous step's arrays; {@code -Dweft.arena=false} allocates every one).</li>
  * </ul>
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar MlpStepBenchmark}.
@@ -57,6 +60,7 @@ public class MlpStepBenchmark {
     private Linear l1, l2;
     private Adam adam;
     private Var x, target;
+    private final Arena arena = new Arena();   // as the Trainer runs a step (-Dweft.arena=false: without recycling)
 
     // raw path: weights and every intermediate, allocated once
     private Tensor w1, b1, w2, b2, h, y, d, dh, gw1, gb1, gw2, gb2;
@@ -90,19 +94,23 @@ public class MlpStepBenchmark {
 
     @Benchmark
     public float step() {
-        adam.zeroGrad();
-        Var loss = loss();
-        loss.backward();
-        adam.step();
-        return loss.value.item();
+        try (Arena.Step s = arena.open()) {
+            adam.zeroGrad();
+            Var loss = loss();
+            loss.backward();
+            adam.step();
+            return loss.value.item();
+        }
     }
 
     @Benchmark
     public float tapeForwardBackward() {
-        adam.zeroGrad();
-        Var loss = loss();
-        loss.backward();
-        return loss.value.item();
+        try (Arena.Step s = arena.open()) {
+            adam.zeroGrad();
+            Var loss = loss();
+            loss.backward();
+            return loss.value.item();
+        }
     }
 
     @Benchmark

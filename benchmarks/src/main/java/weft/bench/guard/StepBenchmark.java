@@ -17,6 +17,7 @@ import org.openjdk.jmh.annotations.Warmup;
 
 import weft.autograd.Var;
 import weft.autograd.optim.Adam;
+import weft.engine.Arena;
 import weft.models.ModelConfig;
 import weft.models.Models;
 import weft.models.Recommender;
@@ -47,6 +48,7 @@ public class StepBenchmark {
     private Recommender rec;
     private Adam adam;
     private TrainBatches.Batch batch;
+    private final Arena arena = new Arena();
 
     @Setup(Level.Trial)
     public void setup() {
@@ -61,10 +63,12 @@ public class StepBenchmark {
 
     @Benchmark
     public float step() {
-        adam.zeroGrad();
-        Var loss = rec.loss(batch);
-        loss.backward();
-        adam.step();
-        return loss.value.item();
+        try (Arena.Step s = arena.open()) {   // as the Trainer runs a step (-Dweft.arena=false: without recycling)
+            adam.zeroGrad();
+            Var loss = rec.loss(batch);
+            loss.backward();
+            adam.step();
+            return loss.value.item();
+        }
     }
 }
