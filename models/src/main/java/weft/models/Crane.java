@@ -75,8 +75,8 @@ public final class Crane extends GraphRecommender {
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<Boolean> LEARN_SCALE = SharedOptions.LEARN_SCALE;
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
-    /** Off by default until measured over the regimes (docs/models.md, CRANE, "Leave-one-out profiles"). */
-    public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", false,
+    /** On by default: chosen on valid over four regimes x three seeds (docs/models.md, CRANE, "Leave-one-out profiles"). */
+    public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", true,
             "in training, score each positive against the user's profile (its layer-0 term) without that item");
 
     /** How the joint representation J enters the recursion. */

@@ -78,7 +78,7 @@ class CraneTest {
      */
     @Test
     void leaveOneOutReplacesTheProfilesLayerZeroTerm() {
-        Crane plain = tiny(2, tinyOptions());
+        Crane plain = tiny(2, tinyOptions().with(Crane.LEAVE_ONE_OUT, false));
         Crane loo = tiny(2, tinyOptions().with(Crane.LEAVE_ONE_OUT, true));
         var b = Fixtures.TINY_BATCH;
         float lossPlain = Fixtures.lossAt(plain, b), lossLoo = Fixtures.lossAt(loo, b);
@@ -105,7 +105,7 @@ class CraneTest {
         assertTrue(Math.abs(expected) > 1e-4, "the tiny batch must show the difference: " + expected);
         assertEquals(expected, lossLoo - lossPlain, 1e-5, "loss with --leave-one-out minus the loss without");
         GradCheck.checkLoss("crane loss with --leave-one-out", () -> loo.loss(b), List.of(loo.emb, loo.proj[0].weight, loo.out.weight));
-        Crane noProfile = tiny(2, tinyOptions().with(Crane.PROFILE, false));
+        Crane noProfile = tiny(2, tinyOptions().with(Crane.PROFILE, false).with(Crane.LEAVE_ONE_OUT, false));
         assertEquals(Fixtures.lossAt(noProfile, b),
                 Fixtures.lossAt(tiny(2, tinyOptions().with(Crane.PROFILE, false).with(Crane.LEAVE_ONE_OUT, true)), b), 0f,
                 "without profiles there is nothing to leave out");
