@@ -1,13 +1,13 @@
 package weft.engine;
 
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Recycles the large arrays of one training step for the next. A step builds a tape of fresh
@@ -24,7 +24,7 @@ import java.util.Set;
  * ({@code Var} copies a recycled gradient before a parameter keeps it). Everything else
  * ({@code new Tensor}, {@link Tensor#copy()}) stays fresh. {@code -Dweft.arena.poison=true}
  * (set for the test suite) fills every array handed out by {@link Tensor#uninitialized} with NaN,
- * and every array with NaN when its step closes, so a tensor read after its step, or an op that
+ * and every lent array with NaN when its step closes, so a tensor read after its step, or an op that
  * reads an element of its output before writing it, shows as NaN instead of an old value.
  *
  * <p>What is kept: the arrays lent during a step, by length, for lengths that were also asked for
@@ -50,9 +50,10 @@ public final class Arena {
     private final IdentityHashMap<float[], Boolean> lent = new IdentityHashMap<>();
     /** Lengths asked for in the open step and in the one before it. */
     private Set<Integer> asked = new HashSet<>(), askedBefore = new HashSet<>();
-    private Thread owner;
+    /** The thread with an open step, or null (volatile: another thread's open() reads it to refuse). */
+    private volatile Thread owner;
     private long reused, allocated;
-    private static final java.util.concurrent.atomic.AtomicLong REUSED_ALL = new java.util.concurrent.atomic.AtomicLong();
+    private static final AtomicLong REUSED_ALL = new AtomicLong();
 
     /** Whether steps recycle arrays (default true; {@code -Dweft.arena=false}). */
     public static boolean enabled() {
