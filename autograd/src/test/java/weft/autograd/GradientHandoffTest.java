@@ -33,7 +33,7 @@ class GradientHandoffTest {
     @Test
     void parametersNeverKeepARecycledGradient() {
         int rows = 128, cols = 64;   // 8192 floats: above Arena.MIN_LENGTH
-        float[][] plain = new float[3][], recycled = new float[3][];
+        float[][][] plain = new float[3][][], recycled = new float[3][][];   // [step][parameter]
         for (boolean on : new boolean[] {false, true}) {
             Var a = param(11, rows, cols), b = param(12, rows, cols), w = param(13, cols, cols);
             Arena arena = new Arena();
@@ -50,8 +50,7 @@ class GradientHandoffTest {
                             assertFalse(Arena.lends(p.grad().data), "step " + step + ": a parameter holds a recycled gradient");
                         }
                     }
-                    float[] all = concat(a.grad().toArray(), b.grad().toArray(), w.grad().toArray());
-                    (on ? recycled : plain)[step] = all;
+                    (on ? recycled : plain)[step] = new float[][] {a.grad().toArray(), b.grad().toArray(), w.grad().toArray()};
                 }
             } finally {
                 Arena.setEnabled(true);
@@ -61,20 +60,10 @@ class GradientHandoffTest {
             }
         }
         for (int step = 0; step < 3; step++) {
-            assertArrayEquals(plain[step], recycled[step], 0f, "step " + step);
+            for (int p = 0; p < 3; p++) {
+                assertArrayEquals(plain[step][p], recycled[step][p], 0f, "step " + step + ", parameter " + p);
+            }
         }
-    }
-
-    private static float[] concat(float[]... parts) {
-        int n = 0;
-        for (float[] p : parts) n += p.length;
-        float[] out = new float[n];
-        int o = 0;
-        for (float[] p : parts) {
-            System.arraycopy(p, 0, out, o, p.length);
-            o += p.length;
-        }
-        return out;
     }
 
     @Test

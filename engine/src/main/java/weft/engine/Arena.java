@@ -153,40 +153,45 @@ public final class Arena {
 
     /** An array of length n whose contents are undefined (NaN with poisoning). */
     static float[] uninitialized(int n) {
-        float[] a = take(n);
-        if (POISON) {
-            Arrays.fill(a, Float.NaN);
-        }
-        return a;
+        return take(n, false);
     }
 
     /** An array of n zeros. */
     static float[] zeros(int n) {
-        Arena arena = OPEN.get();
-        if (arena == null || n < MIN_LENGTH) {
-            return new float[n];
-        }
-        float[] a = take(n);
-        Arrays.fill(a, 0f);
-        return a;
+        return take(n, true);
     }
 
-    private static float[] take(int n) {
-        Arena arena = OPEN.get();
-        if (arena == null || n < MIN_LENGTH) {
-            return new float[n];
+    /**
+     * An array of length n: the previous step's if one is kept, else a fresh one (which the JVM
+     * has zeroed). A kept array is refilled with zeros when {@code zeros} is asked; with poisoning
+     * every array that is not asked as zeros is NaN.
+     */
+    private static float[] take(int n, boolean zeros) {
+        Arena arena = n < MIN_LENGTH ? null : OPEN.get();
+        float[] a = null;
+        if (arena != null) {
+            arena.asked.add(n);
+            ArrayDeque<float[]> q = arena.free.get(n);
+            a = q == null ? null : q.poll();
+            if (a != null) {
+                arena.reused++;
+                REUSED_ALL.incrementAndGet();
+                if (zeros) {
+                    Arrays.fill(a, 0f);
+                }
+            } else {
+                arena.allocated++;
+            }
         }
-        arena.asked.add(n);
-        ArrayDeque<float[]> q = arena.free.get(n);
-        float[] a = q == null ? null : q.poll();
         if (a == null) {
             a = new float[n];
-            arena.allocated++;
-        } else {
-            arena.reused++;
-            REUSED_ALL.incrementAndGet();
         }
-        arena.lent.put(a, Boolean.TRUE);
+        if (arena != null) {
+            arena.lent.put(a, Boolean.TRUE);
+        }
+        if (POISON && !zeros) {
+            Arrays.fill(a, Float.NaN);
+        }
         return a;
     }
 }

@@ -224,17 +224,21 @@ class GemmTest {
                 for (int form = 0; form < 4; form++) {
                     Case cs = new Case(seed++, (form & 2) != 0, (form & 1) != 0, s[0], s[1], s[2], form == 1, 3);
                     Parallel.setThreads(1);
-                    float[] one = cs.run(kern);
-                    for (int t : new int[] {2, 3}) {
-                        Parallel.setThreads(t);
-                        float[] many = cs.run(kern);
-                        for (int x = 0; x < one.length; x++) {
-                            if (Float.floatToRawIntBits(one[x]) != Float.floatToRawIntBits(many[x])) {
-                                fail(kern.name() + " " + cs + ": " + t + " threads differ from 1 thread at index " + x
-                                        + " (" + many[x] + " vs " + one[x] + ")");
-                            }
-                        }
-                    }
+                    assertSameBitsAtMoreThreads(kern, cs, cs.run(kern));
+                }
+            }
+        }
+    }
+
+    /** {@code cs} at 2 and 3 threads gives {@code one} (its 1-thread result) to the bit. */
+    private static void assertSameBitsAtMoreThreads(Kernels kern, Case cs, float[] one) {
+        for (int t : new int[] {2, 3}) {
+            Parallel.setThreads(t);
+            float[] many = cs.run(kern);
+            for (int x = 0; x < one.length; x++) {
+                if (Float.floatToRawIntBits(one[x]) != Float.floatToRawIntBits(many[x])) {
+                    fail(kern.name() + " " + cs + ": " + t + " threads differ from 1 thread at index " + x
+                            + " (" + many[x] + " vs " + one[x] + ")");
                 }
             }
         }
@@ -263,16 +267,7 @@ class GemmTest {
                         Parallel.setThreads(1);
                         float[] one = cs.run(kern);
                         cs.check(one, cs.reference(), kern.name() + " " + cs);
-                        for (int t : new int[] {2, 3}) {
-                            Parallel.setThreads(t);
-                            float[] many = cs.run(kern);
-                            for (int x = 0; x < one.length; x++) {
-                                if (Float.floatToRawIntBits(one[x]) != Float.floatToRawIntBits(many[x])) {
-                                    fail(kern.name() + " " + cs + ": " + t + " threads differ from 1 thread at index " + x
-                                            + " (" + many[x] + " vs " + one[x] + ")");
-                                }
-                            }
-                        }
+                        assertSameBitsAtMoreThreads(kern, cs, one);
                     }
                 }
             }

@@ -82,15 +82,22 @@ class CraneTest {
         Crane loo = tiny(2, tinyOptions().with(Crane.LEAVE_ONE_OUT, true));
         var b = Fixtures.TINY_BATCH;
         float lossPlain = Fixtures.lossAt(plain, b), lossLoo = Fixtures.lossAt(loo, b);
-        int[][] train = {{0, 1}, {1, 2}, {2, 3}, {3, 4}, {4, 0}, {0, 2}};   // Fixtures.tiny's training items
-        int users = 6, layers = Fixtures.tinyConfig().layers, d = Fixtures.tinyConfig().dim;
+        Dataset tiny = Fixtures.tiny(2);
+        int[] tu = tiny.trainUsers(), ti = tiny.trainItems();
+        int users = tiny.numUsers(), layers = Fixtures.tinyConfig().layers, d = Fixtures.tinyConfig().dim;
         double expected = 0;
         try (NoGrad g = NoGrad.scope()) {
             Crane.Views v = loo.views();
             float[] all = loo.combine(v).value.toArray(), s = v.s().value.toArray(), p = v.p().value.toArray();
             for (int r = 0; r < b.size(); r++) {
                 int u = b.users()[r], pos = b.pos()[r], neg = b.neg()[r];
-                int other = train[u][0] == pos ? train[u][1] : train[u][0];
+                int other = -1;   // the user's one training item besides the positive (two each in the tiny data)
+                for (int e = 0; e < tu.length; e++) {
+                    if (tu[e] == u && ti[e] != pos) {
+                        assertEquals(-1, other, "user " + u + " must have exactly two training items");
+                        other = ti[e];
+                    }
+                }
                 double sPlain = 0, sLoo = 0, sNeg = 0;
                 for (int c = 0; c < d; c++) {
                     double zu = all[u * d + c];
