@@ -271,7 +271,7 @@ public final class RowOps {
         if (!training || p == 0f || NoGrad.active()) {
             return x;
         }
-        Tensor mask = new Tensor(x.rows(), x.cols());
+        Tensor mask = Tensor.uninitialized(x.rows(), x.cols());   // every element written below
         float keep = 1f / (1f - p);
         for (int i = 0; i < mask.size(); i++) mask.data[i] = rng.nextFloat() >= p ? keep : 0f;
         return dropout(x, mask);

@@ -6,6 +6,7 @@ import java.util.Map;
 
 import weft.autograd.NoGrad;
 import weft.autograd.Ops;
+import weft.autograd.RowOps;
 import weft.autograd.ShapeOps;
 import weft.autograd.Var;
 import weft.autograd.nn.Gate;
@@ -69,13 +70,14 @@ public final class HmaRec extends GraphRecommender {
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
     public static final Option<Double> CONTENT_STEP = SharedOptions.CONTENT_STEP;
     public static final Option<Double> ID_BPR = SharedOptions.ID_BPR;
+    public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
     /** Off by default: measured on Last.fm-2K with one seed only (docs/models.md, HMA-Rec). */
     public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", false,
             "in training, score each positive against the user's content profile without that item");
 
     public static final ModelSpec SPEC = ModelSpec.builder("hmarec",
                     "HMA-Rec: intra-modal, cross-modal and gated attention over modality tokens + LightGCN")
-            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR)
+            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR, FEATURE_DROPOUT)
             .build(HmaRec::new);
 
     /** The fused content c [I, d] and each modality's c^m [I, d]. */
@@ -85,6 +87,7 @@ public final class HmaRec extends GraphRecommender {
     private final float contentStep;
     private final List<String> modalityNames;
     private final Var[] features;
+    private final Rng dropoutRng;           // feature dropout's masks, drawn in training only
     // The layers, per modality; a switched-off layer is null (its values are still drawn, so the
     // layers an ablation keeps start from the same values as in the full model).
     final Var emb;                          // [U+I, d]: users then items
@@ -138,6 +141,7 @@ public final class HmaRec extends GraphRecommender {
             gates[k] = opts.get(GATE) ? g : null;
         }
         gain = ContentScale.gain(opts.get(LEARN_SCALE));
+        dropoutRng = new Rng(cfg.seed ^ 0x5DEECE66DL);
     }
 
     @Override
@@ -159,13 +163,19 @@ public final class HmaRec extends GraphRecommender {
         return Module.collect(parts.toArray());
     }
 
-    /** Levels 1-3 for all items. */
+    /** Levels 1-3 for all items, from the whole features (evaluation). */
     Content content() {
+        return content(false);
+    }
+
+    /** Levels 1-3 for all items; in training with {@code --feature-dropout}, from dropped-out features. */
+    Content content(boolean training) {
         int mods = features.length;
         Var idToken = ShapeOps.sliceRows(emb, numUsers, numItems);
         Var[] h = new Var[mods];
         for (int m = 0; m < mods; m++) {
-            Var proj = tokenize[m].forward(features[m]);
+            Var x = RowOps.dropout(features[m], opts.getFloat(FEATURE_DROPOUT), dropoutRng, training);
+            Var proj = tokenize[m].forward(x);
             Var z = Ops.add(contentStep == 1f ? proj : Ops.scale(proj, contentStep), pos[m]);  // [I, T*d]
             Var tok = ShapeOps.reshape(z, numItems * tokens, dim);                 // [I*T, d]
             if (intra[m] != null) {
@@ -214,7 +224,7 @@ public final class HmaRec extends GraphRecommender {
 
     @Override
     public Var loss(TrainBatches.Batch b) {
-        Content c = content();
+        Content c = content(true);
         Embedded e = embeddings(c.fused());
         Var loss;
         if (opts.get(LEAVE_ONE_OUT)) {

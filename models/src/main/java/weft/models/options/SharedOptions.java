@@ -31,6 +31,9 @@ public final class SharedOptions {
     public static final Option<Double> ID_BPR = Option.real("id-bpr", 0.0,
             "weight of a second BPR term on LightGCN's ID embeddings alone (no content), so the IDs learn"
                     + " whatever content already fits").min(0);
+    public static final Option<Double> FEATURE_DROPOUT = Option.real("feature-dropout", 0.0,
+            "in training, zero each (normalised) feature value with probability p and scale the rest by 1 / (1 - p);"
+                    + " evaluation reads the features whole").min(0).below(1);
     public static final Option<FeatureNorm> INPUT_NORM = Option.choice("input-norm", FeatureNorm.class, FeatureNorm.STANDARDIZE,
             "rescaling of each modality's features before the model reads them").aliases(FeatureNorm.ALIASES);
 }
