@@ -75,6 +75,7 @@ public final class Crane extends GraphRecommender {
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<Boolean> LEARN_SCALE = SharedOptions.LEARN_SCALE;
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
+    public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
     /** On by default: chosen on valid over four regimes x three seeds (docs/models.md, CRANE, "Leave-one-out profiles"). */
     public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", true,
             "in training, score each positive against the user's profile (its layer-0 term) without that item");
@@ -92,7 +93,7 @@ public final class Crane extends GraphRecommender {
 
     public static final ModelSpec SPEC = ModelSpec.builder("crane",
                     "CRANE: recursive cross-modal attention, user profiles, user-item + item-item graphs with contrast")
-            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT)
+            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, FEATURE_DROPOUT)
             .ablation(RCA_STEPS, 0)
             .build(Crane::new);
 
@@ -105,6 +106,7 @@ public final class Crane extends GraphRecommender {
     private final int dim;
     private final List<String> modalityNames;
     private final Var[] features;
+    private final Rng dropoutRng;           // --feature-dropout's masks, drawn in training steps only
     private final CsrMatrix itemGraph;   // itemGraph null without the semantic graph
     // The layers; joint, attention and norm are null for --rca-steps 0 (their values are still
     // drawn, so that the other layers start from the same values).
@@ -137,6 +139,7 @@ public final class Crane extends GraphRecommender {
         }
         itemGraph = s == null ? null : KnnGraph.normalize(s, KnnGraph.Norm.SYM);
 
+        dropoutRng = Features.dropoutRng(cfg.seed);
         Rng rng = new Rng(cfg.seed);
         emb = Embeddings.idTable(rng, numUsers, numItems, dim);
         proj = new Linear[m];
@@ -172,7 +175,7 @@ public final class Crane extends GraphRecommender {
         int mods = features.length;
         Var[] v = new Var[mods];
         for (int m = 0; m < mods; m++) {
-            v[m] = proj[m].forward(features[m]);
+            v[m] = proj[m].forward(Features.dropout(features[m], opts.getFloat(FEATURE_DROPOUT), dropoutRng));
         }
         if (attention != null) {
             boolean recursive = opts.get(JOINT) == Joint.RECURSIVE;

@@ -88,12 +88,13 @@ public final class DpRec extends GraphRecommender {
     public static final Option<Double> ALIGN_TEMP = SharedOptions.CL_TEMP.as("align-temp", "InfoNCE temperature of the alignment terms");
     public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
     public static final Option<Double> ID_BPR = SharedOptions.ID_BPR;
+    public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
     public static final Option<Double> GATE_BIAS = Option.real("gate-bias", 0,
             "initial bias of the perspective gate: the gate starts near sigmoid(b) on the memory side, 1 - sigmoid(b) on the expansion side");
     public static final ModelSpec SPEC = ModelSpec.builder("dprec",
                     "DPRec: memory + expansion perspectives gated per modality, soft hypergraphs, multi-level alignment")
             .options(MEMORY, EXPANSION, HYPERGRAPH, ALIGN_LEVELS, KNN_K, EXPANSION_LAYERS, HYPEREDGES, HYPER_TEMP, HYPER_WEIGHT,
-                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, ID_BPR, GATE_BIAS)
+                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, ID_BPR, GATE_BIAS, FEATURE_DROPOUT)
             .ablation(ALIGN_LEVELS, levels("user", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "user"))
@@ -106,6 +107,7 @@ public final class DpRec extends GraphRecommender {
 
     private final List<CsrMatrix> knn = new ArrayList<>();
     private final List<Var> features = new ArrayList<>();
+    private final Rng dropoutRng;           // --feature-dropout's masks, drawn in training steps only
     private final List<String> modalityNames = new ArrayList<>();
     private final List<Var> params = new ArrayList<>();
     final Var emb;
@@ -120,6 +122,7 @@ public final class DpRec extends GraphRecommender {
         Map<String, Tensor> mods = Features.projectionInputs(data, "dprec");
         int k = knnK(KNN_K);
 
+        dropoutRng = Features.dropoutRng(cfg.seed);
         Rng rng = new Rng(cfg.seed);
         emb = Embeddings.idTable(rng, numUsers, numItems, cfg.dim);
         params.add(emb);
@@ -167,7 +170,8 @@ public final class DpRec extends GraphRecommender {
         List<UserParts> parts = new ArrayList<>();
         Var sum = null;
         for (int m = 0; m < features.size(); m++) {
-            Var t = Ops.add(items, proj[m].forward(features.get(m)));
+            Var x = Features.dropout(features.get(m), opts.getFloat(FEATURE_DROPOUT), dropoutRng);   // the projection's and the memberships' input
+            Var t = Ops.add(items, proj[m].forward(x));
             Var mem = opts.get(MEMORY) ? Graphs.layerMean(adj, ShapeOps.concatRows(users, t), layers) : null;
             Var exp = null, xi = null, xu = null;
             if (opts.get(EXPANSION)) {
@@ -179,7 +183,7 @@ public final class DpRec extends GraphRecommender {
             zs.add(z);
             Var hyperUsers = null;
             if (opts.get(HYPERGRAPH)) {
-                Var logits = Ops.scale(Ops.matmul(features.get(m), false, hyperedges[m], true), 1f / opts.getFloat(HYPER_TEMP));
+                Var logits = Ops.scale(Ops.matmul(x, false, hyperedges[m], true), 1f / opts.getFloat(HYPER_TEMP));
                 Var hi = RowOps.rowSoftmax(logits);
                 Var hu = SpMM.apply(userMean, hi);
                 Var hin = Fusion.hyperedgeNormalize(hi);

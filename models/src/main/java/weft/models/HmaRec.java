@@ -6,7 +6,6 @@ import java.util.Map;
 
 import weft.autograd.NoGrad;
 import weft.autograd.Ops;
-import weft.autograd.RowOps;
 import weft.autograd.ShapeOps;
 import weft.autograd.Var;
 import weft.autograd.nn.Gate;
@@ -141,7 +140,7 @@ public final class HmaRec extends GraphRecommender {
             gates[k] = opts.get(GATE) ? g : null;
         }
         gain = ContentScale.gain(opts.get(LEARN_SCALE));
-        dropoutRng = new Rng(cfg.seed ^ 0x5DEECE66DL);
+        dropoutRng = Features.dropoutRng(cfg.seed);
     }
 
     @Override
@@ -163,19 +162,13 @@ public final class HmaRec extends GraphRecommender {
         return Module.collect(parts.toArray());
     }
 
-    /** Levels 1-3 for all items, from the whole features (evaluation). */
+    /** Levels 1-3 for all items (from dropped-out features in a training step with {@code --feature-dropout}). */
     Content content() {
-        return content(false);
-    }
-
-    /** Levels 1-3 for all items; in training with {@code --feature-dropout}, from dropped-out features. */
-    Content content(boolean training) {
         int mods = features.length;
         Var idToken = ShapeOps.sliceRows(emb, numUsers, numItems);
         Var[] h = new Var[mods];
         for (int m = 0; m < mods; m++) {
-            Var x = RowOps.dropout(features[m], opts.getFloat(FEATURE_DROPOUT), dropoutRng, training);
-            Var proj = tokenize[m].forward(x);
+            Var proj = tokenize[m].forward(Features.dropout(features[m], opts.getFloat(FEATURE_DROPOUT), dropoutRng));
             Var z = Ops.add(contentStep == 1f ? proj : Ops.scale(proj, contentStep), pos[m]);  // [I, T*d]
             Var tok = ShapeOps.reshape(z, numItems * tokens, dim);                 // [I*T, d]
             if (intra[m] != null) {
@@ -224,7 +217,7 @@ public final class HmaRec extends GraphRecommender {
 
     @Override
     public Var loss(TrainBatches.Batch b) {
-        Content c = content(true);
+        Content c = content();
         Embedded e = embeddings(c.fused());
         Var loss;
         if (opts.get(LEAVE_ONE_OUT)) {

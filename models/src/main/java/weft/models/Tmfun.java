@@ -84,16 +84,18 @@ public final class Tmfun extends GraphRecommender {
     public static final Option<Double> CONTENT_STEP = SharedOptions.CONTENT_STEP;
     /** 1 by default: chosen on valid over four regimes x three seeds (docs/models.md, section 4). */
     public static final Option<Double> ID_BPR = SharedOptions.ID_BPR.withDefault(1.0);
+    public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
     public static final ModelSpec SPEC = ModelSpec.builder("tmfun",
                     "TMFUN: attention-guided multi-step fusion over modality and item feature graphs + LightGCN")
             .options(EARLY_FUSION, ITEM_GRAPH, CONTRAST, FUSION_STEPS, KNN_K, ITEM_GRAPH_LAYERS, ITEM_GRAPH_IDS, ITEM_GRAPH_MEAN, USER_CONTENT,
-                    PROPAGATE_CONTENT, CL_WEIGHT, CL_TEMP, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR)
+                    PROPAGATE_CONTENT, CL_WEIGHT, CL_TEMP, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR, FEATURE_DROPOUT)
             .ablation(FUSION_STEPS, 1)
             .build(Tmfun::new);
 
     private final CsrMatrix itemGraph;
     private final List<CsrMatrix> knn = new ArrayList<>();
     private final List<Var> features = new ArrayList<>();
+    private final Rng dropoutRng;           // --feature-dropout's masks, drawn in training steps only
     private final List<Var> params = new ArrayList<>();
     final Var emb;
     /** Per modality: the feature projection W_m. */
@@ -120,6 +122,7 @@ public final class Tmfun extends GraphRecommender {
         itemGraph = KnnGraph.freedom(Features.concatColumns(normalised), k);
 
         contentStep = opts.getFloat(CONTENT_STEP);
+        dropoutRng = Features.dropoutRng(cfg.seed);
         Rng rng = new Rng(cfg.seed);
         emb = Embeddings.idTable(rng, numUsers, numItems, cfg.dim);
         params.add(emb);
@@ -158,7 +161,7 @@ public final class Tmfun extends GraphRecommender {
         List<Var> step = new ArrayList<>();
         List<Var> viewSums = new ArrayList<>();
         for (int j = 0; j < m; j++) {
-            Var f = proj[j].forward(features.get(j));
+            Var f = proj[j].forward(Features.dropout(features.get(j), opts.getFloat(FEATURE_DROPOUT), dropoutRng));
             step.add(contentStep == 1f ? f : Ops.scale(f, contentStep));
             viewSums.add(step.get(j));
         }

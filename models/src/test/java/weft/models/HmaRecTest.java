@@ -208,29 +208,6 @@ class HmaRecTest {
         GradCheck.checkLoss("hmarec loss with --id-bpr", () -> withId.loss(b), List.of(withId.emb, withId.tokenize[0].weight));
     }
 
-    /**
-     * --feature-dropout p drops feature values in training only: the loss with a gradient differs
-     * from p = 0 at the same parameters (and is the same for the same seed), while evaluation reads
-     * the whole features (same scores) and so does a loss computed without a gradient.
-     */
-    @Test
-    void featureDropoutActsInTrainingOnly() {
-        Options half = tinyOptions().with(HmaRec.FEATURE_DROPOUT, 0.5);
-        var b = Fixtures.TINY_BATCH;
-        float plain = tiny(2, tinyOptions()).loss(b).value.item();
-        float dropped = tiny(2, half).loss(b).value.item();
-        assertNotEquals(plain, dropped, "dropped features give another training loss");
-        assertEquals(dropped, tiny(2, half).loss(b).value.item(), 0f, "same seed, same masks");
-        assertEquals(Fixtures.lossAt(tiny(2, tinyOptions()), b), Fixtures.lossAt(tiny(2, half), b), 0f, "no gradient: whole features");
-        assertArrayEquals(tiny(2, tinyOptions()).scorer().items().toArray(), tiny(2, half).scorer().items().toArray(),
-                "evaluation reads the whole features");
-        HmaRec m = tiny(2, half);
-        m.loss(b).backward();
-        assertTrue(nonZero(m.tokenize[0].weight.grad()), "the projection still learns through the kept values");
-        assertNotEquals(trainedLoss(3, tinyOptions()), trainedLoss(3, half), "another path in training");
-        assertEquals(trainedLoss(3, half), trainedLoss(3, half), 0f, "reproducible");
-    }
-
     @Test
     void withoutFeatureVectorsSaysWhatItNeeds() {
         Dataset none = Fixtures.data().withModalities(Map.of());

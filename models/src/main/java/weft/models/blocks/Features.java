@@ -4,6 +4,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import weft.autograd.NoGrad;
+import weft.autograd.RowOps;
+import weft.autograd.Var;
+import weft.engine.Rng;
 import weft.engine.Tensor;
 import weft.models.data.Dataset;
 
@@ -94,5 +98,19 @@ public final class Features {
             }
         }
         return out;
+    }
+
+    /** The stream that draws {@code --feature-dropout}'s masks: seeded by the run's seed, apart from the initialisation's. */
+    public static Rng dropoutRng(long seed) {
+        return new Rng(seed ^ 0x5DEECE66DL);
+    }
+
+    /**
+     * {@code --feature-dropout p}: the features x with each value zeroed with probability p and the
+     * rest scaled by 1 / (1 - p) in a training step; x itself inside a {@link NoGrad} scope, where
+     * evaluation and scoring run, and when p = 0.
+     */
+    public static Var dropout(Var x, float p, Rng rng) {
+        return RowOps.dropout(x, p, rng, !NoGrad.active());
     }
 }
