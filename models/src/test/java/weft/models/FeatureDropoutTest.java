@@ -9,7 +9,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import weft.autograd.optim.Adam;
 import weft.models.options.Options;
-import weft.models.options.SharedOptions;
+import weft.models.options.Option;
 
 /**
  * {@code --feature-dropout p} in each model that reads features through a projection: it changes
@@ -27,7 +27,14 @@ class FeatureDropoutTest {
             case "tmfun" -> TmfunTest.tinyOptions();
             default -> throw new IllegalArgumentException(name);
         };
-        return Models.spec(name).create(Fixtures.tiny(2), Fixtures.tinyConfig(), tiny.with(SharedOptions.FEATURE_DROPOUT, p));
+        ModelSpec spec = Models.spec(name);
+        return spec.create(Fixtures.tiny(2), Fixtures.tinyConfig(), tiny.with(dropoutOption(spec), p));
+    }
+
+    /** The model's own {@code --feature-dropout} declaration (a model may declare it with another default). */
+    @SuppressWarnings("unchecked")
+    static Option<Double> dropoutOption(ModelSpec spec) {
+        return (Option<Double>) spec.options().stream().filter(o -> o.name().equals("feature-dropout")).findFirst().orElseThrow();
     }
 
     private static float trainingLoss(Recommender r) {
