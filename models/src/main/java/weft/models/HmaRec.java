@@ -86,7 +86,7 @@ public final class HmaRec extends GraphRecommender {
     private final float contentStep;
     private final List<String> modalityNames;
     private final Var[] features;
-    private final Rng dropoutRng;           // feature dropout's masks, drawn in training only
+    private final Rng dropoutRng;           // --feature-dropout's masks, drawn in training steps only
     // The layers, per modality; a switched-off layer is null (its values are still drawn, so the
     // layers an ablation keeps start from the same values as in the full model).
     final Var emb;                          // [U+I, d]: users then items
