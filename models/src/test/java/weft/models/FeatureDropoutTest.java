@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import weft.autograd.optim.Adam;
 import weft.models.options.Options;
 import weft.models.options.Option;
 
@@ -41,17 +40,6 @@ class FeatureDropoutTest {
         return r.loss(Fixtures.TINY_BATCH).value.item();
     }
 
-    /** The loss after three Adam steps, measured without a gradient. */
-    private static float trainedLoss(Recommender r) {
-        Adam opt = new Adam(r.parameters(), 0.05f);
-        for (int s = 0; s < 3; s++) {
-            opt.zeroGrad();
-            r.loss(Fixtures.TINY_BATCH).backward();
-            opt.step();
-        }
-        return Fixtures.lossAt(r, Fixtures.TINY_BATCH);
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"hmarec", "crane", "dprec", "tmfun"})
     void dropsInTrainingStepsOnly(String name) {
@@ -61,8 +49,8 @@ class FeatureDropoutTest {
                 name + ": without a gradient the whole features");
         assertArrayEquals(model(name, 0).scorer().items().toArray(), model(name, 0.5).scorer().items().toArray(),
                 name + ": evaluation reads the whole features");
-        float trained = trainedLoss(model(name, 0.5));
-        assertNotEquals(trainedLoss(model(name, 0)), trained, name + ": training takes another path");
-        assertEquals(trained, trainedLoss(model(name, 0.5)), 0f, name + ": reproducible");
+        float trained = Fixtures.lossAfterSteps(model(name, 0.5), 3);
+        assertNotEquals(Fixtures.lossAfterSteps(model(name, 0), 3), trained, name + ": training takes another path");
+        assertEquals(trained, Fixtures.lossAfterSteps(model(name, 0.5), 3), 0f, name + ": reproducible");
     }
 }

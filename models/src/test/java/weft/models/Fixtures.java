@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 import weft.autograd.NoGrad;
+import weft.autograd.optim.Adam;
 import weft.engine.Rng;
 import weft.engine.Tensor;
 import weft.models.data.Dataset;
@@ -126,6 +127,17 @@ public final class Fixtures {
         try (NoGrad g = NoGrad.scope()) {
             return r.loss(b).value.item();
         }
+    }
+
+    /** {@code steps} Adam steps (lr 0.05) on {@link #TINY_BATCH}, then the loss there without a gradient. */
+    static float lossAfterSteps(Recommender r, int steps) {
+        Adam opt = new Adam(r.parameters(), 0.05f);
+        for (int s = 0; s < steps; s++) {
+            opt.zeroGrad();
+            r.loss(TINY_BATCH).backward();
+            opt.step();
+        }
+        return lossAt(r, TINY_BATCH);
     }
 
     /** Trains briefly (lr 1e-2, batch 512, no early stop) and returns the result. */

@@ -144,14 +144,7 @@ class HmaRecTest {
     private static float trainedLoss(long seed, Options o) {
         ModelConfig cfg = Fixtures.tinyConfig();
         cfg.seed = seed;
-        HmaRec m = new HmaRec(Fixtures.tiny(2), cfg, o);
-        Adam opt = new Adam(m.parameters(), 0.05f);
-        for (int s = 0; s < 5; s++) {
-            opt.zeroGrad();
-            m.loss(Fixtures.TINY_BATCH).backward();
-            opt.step();
-        }
-        return Fixtures.lossAt(m, Fixtures.TINY_BATCH);
+        return Fixtures.lossAfterSteps(new HmaRec(Fixtures.tiny(2), cfg, o), 5);
     }
 
     /**
