@@ -20,6 +20,7 @@ import weft.graph.KnnGraph;
 import weft.graph.SpMM;
 import weft.models.blocks.Bpr;
 import weft.models.blocks.ContentScale;
+import weft.models.blocks.ContentSignal;
 import weft.models.blocks.DotScorer;
 import weft.models.blocks.Embeddings;
 import weft.models.blocks.Features;
@@ -74,6 +75,7 @@ public final class Crane extends GraphRecommender {
     public static final Option<Integer> ITEM_LAYERS = Option.integer("item-layers", 1, "item-graph hops L").min(0).search(1, 2);
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<Boolean> LEARN_SCALE = SharedOptions.LEARN_SCALE;
+    public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE;
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
     public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
     /** On by default: chosen on valid over four regimes x three seeds (docs/models.md, CRANE, "Leave-one-out profiles"). */
@@ -93,7 +95,7 @@ public final class Crane extends GraphRecommender {
 
     public static final ModelSpec SPEC = ModelSpec.builder("crane",
                     "CRANE: recursive cross-modal attention, user profiles, user-item + item-item graphs with contrast")
-            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, FEATURE_DROPOUT)
+            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, ADAPT_SCALE, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, FEATURE_DROPOUT)
             .ablation(RCA_STEPS, 0)
             .build(Crane::new);
 
@@ -116,6 +118,8 @@ public final class Crane extends GraphRecommender {
     final MultiHeadAttention attention;
     final LayerNorm norm;
     final Var gain;                         // [1, 1] learned content scale g, null without --learn-scale
+    final ContentSignal.Measured signal;    // the features' measured lifts and weight s, null without --adapt-scale
+    final float contentScale;               // a, times s with --adapt-scale
 
     public Crane(Dataset data, ModelConfig cfg, Options opts) {
         super(SPEC, data, cfg, opts);
@@ -153,6 +157,8 @@ public final class Crane extends GraphRecommender {
         norm = opts.get(RCA_STEPS) > 0 ? new LayerNorm(dim) : null;
         out = new Linear(m * dim, dim, true, rng);
         gain = ContentScale.gain(opts.get(LEARN_SCALE));
+        signal = opts.get(ADAPT_SCALE) ? ContentSignal.of(data, mods) : null;
+        contentScale = ContentScale.scale(opts.getFloat(CONTENT_SCALE), signal);
     }
 
     @Override
@@ -200,7 +206,7 @@ public final class Crane extends GraphRecommender {
             }
         }
         Var s = out.forward(mods == 1 ? v[0] : ShapeOps.concatCols(v));
-        return ContentScale.apply(s, opts.getFloat(CONTENT_SCALE), gain);
+        return ContentScale.apply(s, contentScale, gain);
     }
 
     Views views() {
@@ -259,10 +265,10 @@ public final class Crane extends GraphRecommender {
         return Ops.add(u, Ops.scale(delta, 1f / (layers + 1)));
     }
 
-    /** The learned content scale g where {@code --learn-scale} is on. */
+    /** The learned content scale g where {@code --learn-scale} is on; the features' lifts and content weight with {@code --adapt-scale}. */
     @Override
     public Map<String, Object> trainedFacts() {
-        return ContentScale.facts(gain);
+        return ContentScale.facts(gain, signal);
     }
 
     @Override

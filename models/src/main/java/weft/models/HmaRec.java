@@ -19,6 +19,7 @@ import weft.engine.Tensor;
 import weft.graph.SpMM;
 import weft.models.blocks.Bpr;
 import weft.models.blocks.ContentScale;
+import weft.models.blocks.ContentSignal;
 import weft.models.blocks.DotScorer;
 import weft.models.blocks.Embeddings;
 import weft.models.blocks.Features;
@@ -66,6 +67,7 @@ public final class HmaRec extends GraphRecommender {
     public static final Option<Double> CL_TEMP = SharedOptions.CL_TEMP;
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<Boolean> LEARN_SCALE = SharedOptions.LEARN_SCALE;
+    public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE;
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
     public static final Option<Double> CONTENT_STEP = SharedOptions.CONTENT_STEP;
     public static final Option<Double> ID_BPR = SharedOptions.ID_BPR;
@@ -76,7 +78,7 @@ public final class HmaRec extends GraphRecommender {
 
     public static final ModelSpec SPEC = ModelSpec.builder("hmarec",
                     "HMA-Rec: intra-modal, cross-modal and gated attention over modality tokens + LightGCN")
-            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR, FEATURE_DROPOUT)
+            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, ADAPT_SCALE, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR, FEATURE_DROPOUT)
             .build(HmaRec::new);
 
     /** The fused content c [I, d] and each modality's c^m [I, d]. */
@@ -96,6 +98,8 @@ public final class HmaRec extends GraphRecommender {
     final LayerNorm[] intraNorm, crossNorm;
     final Gate[] gates;
     final Var gain;                         // [1, 1] learned content scale g, null without --learn-scale
+    final ContentSignal.Measured signal;    // the features' measured lifts and weight s, null without --adapt-scale
+    final float contentScale;               // a, times s with --adapt-scale
 
     public HmaRec(Dataset data, ModelConfig cfg, Options opts) {
         super(SPEC, data, cfg, opts);
@@ -140,6 +144,8 @@ public final class HmaRec extends GraphRecommender {
             gates[k] = opts.get(GATE) ? g : null;
         }
         gain = ContentScale.gain(opts.get(LEARN_SCALE));
+        signal = opts.get(ADAPT_SCALE) ? ContentSignal.of(data, mods) : null;
+        contentScale = ContentScale.scale(opts.getFloat(CONTENT_SCALE), signal);
         dropoutRng = Features.dropoutRng(cfg.seed);
     }
 
@@ -210,7 +216,7 @@ public final class HmaRec extends GraphRecommender {
 
     Embedded embeddings(Var content) {
         Var gcn = Graphs.layerMean(adj, emb, layers);
-        Var itemContent = ContentScale.apply(content, opts.getFloat(CONTENT_SCALE), gain);
+        Var itemContent = ContentScale.apply(content, contentScale, gain);
         Var userContent = SpMM.apply(userMean, itemContent);
         return new Embedded(Ops.add(gcn, ShapeOps.concatRows(userContent, itemContent)), itemContent, userContent, gcn);
     }
@@ -247,10 +253,10 @@ public final class HmaRec extends GraphRecommender {
         return loss;
     }
 
-    /** The learned content scale g where {@code --learn-scale} is on. */
+    /** The learned content scale g where {@code --learn-scale} is on; the features' lifts and content weight with {@code --adapt-scale}. */
     @Override
     public Map<String, Object> trainedFacts() {
-        return ContentScale.facts(gain);
+        return ContentScale.facts(gain, signal);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package weft.models.blocks;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 import weft.autograd.Ops;
@@ -9,8 +10,9 @@ import weft.engine.Tensor;
 
 /**
  * The content term that HMA-Rec and CRANE add to the ID embeddings: each row L2-normalised, times
- * the fixed norm a ({@code --content-scale}), times a learned scalar g where {@code
- * --learn-scale} is on. g is a {@code [1, 1]} parameter that starts at 1, so the initial model is
+ * the fixed norm a ({@code --content-scale}), times the content weight s that the training
+ * interactions give the features where {@code --adapt-scale} is on ({@link ContentSignal}; s = 1
+ * leaves a exactly as it is), times a learned scalar g where {@code --learn-scale} is on. g is a {@code [1, 1]} parameter that starts at 1, so the initial model is
  * the fixed-scale one to the bit (x * 1 = x).
  */
 public final class ContentScale {
@@ -27,8 +29,23 @@ public final class ContentScale {
         return gain == null ? scaled : Ops.mul(scaled, gain);
     }
 
-    /** For a model's trained facts: {@code {"content_gain": g}}, or nothing when g is off. */
-    public static Map<String, Object> facts(Var gain) {
-        return gain == null ? Map.of() : Map.of("content_gain", gain.value.item());
+    /** a, times the measured content weight s where {@code signal} is not null ({@code --adapt-scale}). */
+    public static float scale(float a, ContentSignal.Measured signal) {
+        return signal == null ? a : a * (float) signal.weight();
+    }
+
+    /**
+     * For a model's trained facts: {@code "content_gain": g} when g is on, and the measured lifts
+     * and content weight when {@code signal} is not null.
+     */
+    public static Map<String, Object> facts(Var gain, ContentSignal.Measured signal) {
+        Map<String, Object> f = new LinkedHashMap<>();
+        if (gain != null) {
+            f.put("content_gain", gain.value.item());
+        }
+        if (signal != null) {
+            f.putAll(signal.facts());
+        }
+        return f;
     }
 }
