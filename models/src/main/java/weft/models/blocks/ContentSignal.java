@@ -30,8 +30,9 @@ import weft.models.data.Dataset;
  * <p>The weight of the content term is {@code s = min(1, max(0, lift - 1))} for the largest lift
  * over the modalities: full weight once a feature neighbour is at least twice as likely as a
  * random item to share a user, nothing when it is no more likely, linear between. Where the
- * random pairs share users fewer than {@value #MIN_EVIDENCE} times the lift is not measured
- * (too few shared users to tell) and s = 1, the model as designed.
+ * random pairs share users fewer than {@value #MIN_EVIDENCE} times, or the catalogue has at most
+ * {@link #SMALLEST_CATALOGUE} items (the neighbours would be a quarter of it or more), the lift is
+ * not measured (too little to tell) and s = 1, the model as designed.
  */
 public final class ContentSignal {
     private ContentSignal() {}
@@ -42,6 +43,8 @@ public final class ContentSignal {
     public static final int RANDOM_PER_ITEM = 40;
     /** Shared-user random pairs below which the lift is not measured. */
     public static final int MIN_EVIDENCE = 20;
+    /** Items at or below which the lift is not measured: the neighbours would be a quarter of the catalogue or more. */
+    public static final int SMALLEST_CATALOGUE = 4 * NEIGHBOURS;
     private static final long SEED = 0x5EED_C0DEL;
 
     /**
@@ -49,10 +52,12 @@ public final class ContentSignal {
      * and the content weight s in [0, 1].
      */
     public record Measured(Map<String, Double> lifts, double lift, double weight) {
-        /** For a model's trained facts. */
+        /** For a model's trained facts: {@code content_lift_<modality>} where measured, and {@code content_weight}. */
         public Map<String, Object> facts() {
             Map<String, Object> f = new LinkedHashMap<>();
-            lifts.forEach((m, l) -> f.put("content_lift_" + m, l));
+            lifts.forEach((m, l) -> {
+                if (!Double.isNaN(l)) f.put("content_lift_" + m, l);
+            });
             f.put("content_weight", weight);
             return f;
         }
@@ -80,7 +85,7 @@ public final class ContentSignal {
 
     /**
      * The lift of one modality, or NaN where the random pairs share users fewer than
-     * {@link #MIN_EVIDENCE} times. {@code itemUsers} is [items, users] (the transposed
+     * {@link #MIN_EVIDENCE} times or there are at most {@link #SMALLEST_CATALOGUE} items. {@code itemUsers} is [items, users] (the transposed
      * interactions); {@code features} has one row per item.
      */
     public static double lift(CsrMatrix itemUsers, Tensor features) {
@@ -89,7 +94,7 @@ public final class ContentSignal {
             throw new IllegalArgumentException("content signal: features " + features.shape() + " have " + features.rows
                     + " rows for " + n + " items");
         }
-        if (n < 2) {
+        if (n <= SMALLEST_CATALOGUE) {
             return Double.NaN;
         }
         int k = Math.min(NEIGHBOURS + 1, n);   // the item itself is among its nearest

@@ -1,0 +1,57 @@
+package weft.models;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import weft.models.blocks.ContentSignalTest;
+import weft.models.data.Dataset;
+import weft.models.data.TrainBatches;
+import weft.models.options.Option;
+import weft.models.options.Options;
+
+/**
+ * {@code --adapt-scale} in the models with a content scale: the content term is a times the weight
+ * s that {@code ContentSignal} measures. Features that follow the interactions get s = 1, and the
+ * model is the one without the option to the bit; features independent of them get s = 0, and the
+ * model is the one with {@code --content-scale 0}, to the bit.
+ */
+class AdaptScaleTest {
+    /** Users 0-3 of {@link ContentSignalTest#clustered}: a positive of each user's cluster, a negative of another. */
+    private static final TrainBatches.Batch BATCH = new TrainBatches.Batch(new int[] {0, 1, 2, 3}, new int[] {3, 25, 47, 69},
+            new int[] {150, 170, 190, 110});
+
+    @SuppressWarnings("unchecked")
+    private static <T> Option<T> option(ModelSpec spec, String name) {
+        return (Option<T>) spec.options().stream().filter(o -> o.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hmarec", "crane"})
+    void theMeasuredWeightScalesTheContent(String name) {
+        ModelSpec spec = Models.spec(name);
+        Options base = name.equals("hmarec") ? HmaRecTest.tinyOptions() : CraneTest.tinyOptions();
+        Option<Boolean> adapt = option(spec, "adapt-scale");
+        Option<Double> scale = option(spec, "content-scale");
+
+        Dataset informative = ContentSignalTest.clustered(true);
+        Recommender on = spec.create(informative, Fixtures.tinyConfig(), base);
+        Recommender off = spec.create(informative, Fixtures.tinyConfig(), base.with(adapt, false));
+        assertEquals(1.0, on.trainedFacts().get("content_weight"), name);
+        assertFalse(off.trainedFacts().containsKey("content_weight"), name + ": nothing measured without the option");
+        assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(off, BATCH)), Float.floatToRawIntBits(Fixtures.lossAt(on, BATCH)),
+                name + ": s = 1, the model as without --adapt-scale");
+
+        Dataset noise = ContentSignalTest.clustered(false);
+        on = spec.create(noise, Fixtures.tinyConfig(), base);
+        off = spec.create(noise, Fixtures.tinyConfig(), base.with(adapt, false));
+        Recommender none = spec.create(noise, Fixtures.tinyConfig(), base.with(adapt, false).with(scale, 0.0));
+        assertEquals(0.0, on.trainedFacts().get("content_weight"), name);
+        assertNotEquals(Fixtures.lossAt(off, BATCH), Fixtures.lossAt(on, BATCH), name + ": the content term changed");
+        assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(none, BATCH)), Float.floatToRawIntBits(Fixtures.lossAt(on, BATCH)),
+                name + ": s = 0, the model with --content-scale 0");
+    }
+}
