@@ -44,7 +44,7 @@ import weft.models.options.Options;
  *            J_i(r)   = W_j [v_i^1(r) ; ... ; v_i^M(r)] + b_j                 (joint representation)
  *            v_i^m(r+1) = LN(v_i^m(r) + MHA(q = v_i^m(r), k = v = [J_i(r) ; v_i^m'(r) for m' != m]))
  *                                                                           (W_j, MHA and LN shared by all steps)
- *            s_i      = g a * o_i / ||o_i||,   o_i = W_o [v_i^1(R) ; ... ; v_i^M(R)] + b_o
+ *            s_i      = g w a * o_i / ||o_i||,   o_i = W_o [v_i^1(R) ; ... ; v_i^M(R)] + b_o
  *   profile  p_u      = mean_{j in N(u)} s_j                                  (D_u^-1 R s, one SpMM)
  *   view 1   Z        = LightGCN layer mean over A_hat from Z^(0) = [E_user + p ; E_item + s]
  *   view 2   H_item   = S^L (E_item + s),   H_user = D_u^-1 R H_item          (S the frozen item kNN graph)
@@ -55,7 +55,9 @@ import weft.models.options.Options;
  * </pre>
  * S is FREEDOM's graph (per modality the kNN graph of the normalised features, averaged and
  * symmetrically normalised), built once at construction. n(.) is {@link #INPUT_NORM}, a is
- * {@link #CONTENT_SCALE}, g a learned scalar starting at 1 with {@link #LEARN_SCALE} (else 1). {@link #JOINT} {@code recursive} rebuilds J from the refined modalities at
+ * {@link #CONTENT_SCALE}, w in [0, 1] the content weight the training interactions give the features with
+ * {@link #ADAPT_SCALE} ({@link ContentSignal}; else 1), g a learned scalar starting at 1 with
+ * {@link #LEARN_SCALE} (else 1). {@link #JOINT} {@code recursive} rebuilds J from the refined modalities at
  * every step, as written; {@code fixed} computes J(0) once and keeps it for all steps (the two agree
  * for R = 1). With one modality the keys are J and the modality itself;
  * {@code --rca-steps 0} gives s_i = W_o [v_i(0)]. Switches: without profiles Z^(0)'s users are

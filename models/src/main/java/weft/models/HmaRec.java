@@ -44,12 +44,14 @@ import weft.models.options.Options;
  *                    C_i^m   = LN(H_i^m + MHA_cross^m(H_i^m, K_i^m, K_i^m)),    c_i^m = mean_t C_i^m[t]
  *   level 3 (gate)   g_i^m   = sigmoid(W_g^m [c_i^m ; e_i] + b_g^m),            c_i = sum_m g_i^m * c_i^m / M
  *   collaborative    E       = LightGCN layer mean over A_hat from [E_user ; E_item]
- *                    item_i  = E_i + g a * c_i / ||c_i||,  user_u = E_u + mean_{j in N(u)} g a * c_j / ||c_j||
+ *                    item_i  = E_i + g w a * c_i / ||c_i||,  user_u = E_u + mean_{j in N(u)} g w a * c_j / ||c_j||
  *   loss             BPR(user, item) + reg * (||e_u||_F + ||e_p||_F + ||e_n||_F) / B
  *                    + lambda_cl * mean_{m < m'} (InfoNCE(c^m, c^m') + InfoNCE(c^m', c^m)) / 2   (batch's distinct positives)
  *                    + w_id * BPR(E)                  (--id-bpr w_id, default 0: LightGCN's ID embeddings alone)
  * </pre>
- * n(.) is {@link #INPUT_NORM}, a is {@link #CONTENT_SCALE}, g is a learned scalar starting at 1 with
+ * n(.) is {@link #INPUT_NORM}, a is {@link #CONTENT_SCALE}, w in [0, 1] the content weight the training
+ * interactions give the features with {@link #ADAPT_SCALE} ({@link ContentSignal}; 1 where an item's
+ * feature neighbours share users at least twice as often as random items; 1 without the option), g is a learned scalar starting at 1 with
  * {@link #LEARN_SCALE} (else g = 1). Switched off, a level is the identity
  * (H^m = Z^m, C^m = H^m, c_i = mean_m c_i^m) and {@code --no-align} drops the InfoNCE term. With one
  * modality, level 2 attends to the modality's own tokens plus the ID token, and there is nothing
