@@ -53,6 +53,18 @@ public final class CsrMatrix {
         }
     }
 
+    /** The n x n identity. */
+    public static CsrMatrix identity(int n) {
+        int[] ptr = new int[n + 1], col = new int[n];
+        float[] val = new float[n];
+        for (int i = 0; i < n; i++) {
+            ptr[i + 1] = i + 1;
+            col[i] = i;
+            val[i] = 1f;
+        }
+        return new CsrMatrix(n, n, ptr, col, val, true);
+    }
+
     /**
      * A matrix from CSR arrays, validated: rowPtr has rows+1 non-decreasing entries from 0 to nnz,
      * column indices lie in [0, cols) and increase strictly within each row, values are finite.

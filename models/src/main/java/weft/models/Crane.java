@@ -78,6 +78,8 @@ public final class Crane extends GraphRecommender {
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<Boolean> LEARN_SCALE = SharedOptions.LEARN_SCALE;
     public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE;
+    public static final Option<Boolean> ADAPT_GRAPH = Option.bool("adapt-graph", false,
+            "with --adapt-scale, the item graph S mixed with the identity by the content weight w: w S + (1 - w) I");
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
     public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
     /** On by default: chosen on valid over four regimes x three seeds (docs/models.md, CRANE, "Leave-one-out profiles"). */
@@ -97,7 +99,7 @@ public final class Crane extends GraphRecommender {
 
     public static final ModelSpec SPEC = ModelSpec.builder("crane",
                     "CRANE: recursive cross-modal attention, user profiles, user-item + item-item graphs with contrast")
-            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, ADAPT_SCALE, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, FEATURE_DROPOUT)
+            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, ADAPT_SCALE, ADAPT_GRAPH, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, FEATURE_DROPOUT)
             .ablation(RCA_STEPS, 0)
             .build(Crane::new);
 
@@ -143,7 +145,12 @@ public final class Crane extends GraphRecommender {
                 s = s == null ? g : CsrMatrix.weightedSum(1f, s, 1f, g);
             }
         }
-        itemGraph = s == null ? null : KnnGraph.normalize(s, KnnGraph.Norm.SYM);
+        signal = opts.get(ADAPT_SCALE) ? ContentSignal.of(data, mods) : null;
+        CsrMatrix graph = s == null ? null : KnnGraph.normalize(s, KnnGraph.Norm.SYM);
+        if (graph != null && signal != null && opts.get(ADAPT_GRAPH) && signal.weight() < 1) {
+            graph = CsrMatrix.weightedSum((float) signal.weight(), graph, (float) (1 - signal.weight()), CsrMatrix.identity(graph.rows()));
+        }
+        itemGraph = graph;
 
         dropoutRng = Features.dropoutRng(cfg.seed);
         Rng rng = new Rng(cfg.seed);
@@ -159,7 +166,6 @@ public final class Crane extends GraphRecommender {
         norm = opts.get(RCA_STEPS) > 0 ? new LayerNorm(dim) : null;
         out = new Linear(m * dim, dim, true, rng);
         gain = ContentScale.gain(opts.get(LEARN_SCALE));
-        signal = opts.get(ADAPT_SCALE) ? ContentSignal.of(data, mods) : null;
         contentScale = ContentScale.scale(opts.getFloat(CONTENT_SCALE), signal);
     }
 
