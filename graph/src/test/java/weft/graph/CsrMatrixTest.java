@@ -24,6 +24,19 @@ class CsrMatrixTest {
     }
 
     @Test
+    void identityIsTheIdentity() {
+        CsrMatrix id = CsrMatrix.identity(4);
+        Tensor eye = new Tensor(4, 4);
+        for (int i = 0; i < 4; i++) eye.data[i * 4 + i] = 1f;
+        assertArrayEquals(eye.data, id.toDense().data, 0f);
+        assertTrue(id.isSymmetric());
+        CsrMatrix m = CsrMatrix.fromDense(new Tensor(new float[] {0f, 2f, 3f, 0f}, 0, 2, 2));
+        assertArrayEquals(new float[] {0.5f, 0.5f, 0.75f, 0.5f}, CsrMatrix.weightedSum(0.25f, m, 0.5f, CsrMatrix.identity(2)).toDense().data, 0f,
+                "w S + (1 - w) I");
+        assertEquals(0, CsrMatrix.identity(0).nnz());
+    }
+
+    @Test
     void buildSortsColumnsAndSumsDuplicates() {
         CsrMatrix m = unsortedWithDuplicates().build(CsrMatrix.Duplicates.SUM);
         assertEquals(4, m.nnz());

@@ -54,4 +54,20 @@ class AdaptScaleTest {
         assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(none, BATCH)), Float.floatToRawIntBits(Fixtures.lossAt(on, BATCH)),
                 name + ": s = 0, the model with --content-scale 0");
     }
+
+    @org.junit.jupiter.api.Test
+    void craneMixesItsItemGraphWithTheIdentityByTheWeight() {
+        Options base = CraneTest.tinyOptions().with(Crane.ADAPT_GRAPH, true);
+        Dataset informative = ContentSignalTest.clustered(true);
+        assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(Crane.SPEC.create(informative, Fixtures.tinyConfig(), CraneTest.tinyOptions()), BATCH)),
+                Float.floatToRawIntBits(Fixtures.lossAt(Crane.SPEC.create(informative, Fixtures.tinyConfig(), base), BATCH)),
+                "w = 1: the graph as it was");
+        Dataset noise = ContentSignalTest.clustered(false);
+        Recommender mixed = Crane.SPEC.create(noise, Fixtures.tinyConfig(), base);
+        Recommender plain = Crane.SPEC.create(noise, Fixtures.tinyConfig(), CraneTest.tinyOptions());
+        Recommender noHops = Crane.SPEC.create(noise, Fixtures.tinyConfig(), CraneTest.tinyOptions().with(Crane.ITEM_LAYERS, 0));
+        assertNotEquals(Fixtures.lossAt(plain, BATCH), Fixtures.lossAt(mixed, BATCH), "w = 0: another graph");
+        assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(noHops, BATCH)), Float.floatToRawIntBits(Fixtures.lossAt(mixed, BATCH)),
+                "w = 0: the identity, so a hop over it is no hop");
+    }
 }
