@@ -100,8 +100,8 @@ public final class HmaRec extends GraphRecommender {
     final LayerNorm[] intraNorm, crossNorm;
     final Gate[] gates;
     final Var gain;                         // [1, 1] learned content scale g, null without --learn-scale
-    final ContentSignal.Measured signal;    // the features' measured lifts and weight s, null without --adapt-scale
-    final float contentScale;               // a, times s with --adapt-scale
+    final ContentSignal.Measured signal;    // the features' measured lifts and content weight w, null without --adapt-scale
+    final float contentScale;               // a, times w with --adapt-scale
 
     public HmaRec(Dataset data, ModelConfig cfg, Options opts) {
         super(SPEC, data, cfg, opts);

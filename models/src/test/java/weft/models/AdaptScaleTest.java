@@ -15,8 +15,8 @@ import weft.models.options.Options;
 
 /**
  * {@code --adapt-scale} in the models with a content scale: the content term is a times the weight
- * s that {@code ContentSignal} measures. Features that follow the interactions get s = 1, and the
- * model is the one without the option to the bit; features independent of them get s = 0, and the
+ * w that {@code ContentSignal} measures. Features that follow the interactions get w = 1, and the
+ * model is the one without the option to the bit; features independent of them get w = 0, and the
  * model is the one with {@code --content-scale 0}, to the bit.
  */
 class AdaptScaleTest {
@@ -43,7 +43,7 @@ class AdaptScaleTest {
         assertEquals(1.0, on.trainedFacts().get("content_weight"), name);
         assertFalse(off.trainedFacts().containsKey("content_weight"), name + ": nothing measured without the option");
         assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(off, BATCH)), Float.floatToRawIntBits(Fixtures.lossAt(on, BATCH)),
-                name + ": s = 1, the model as without --adapt-scale");
+                name + ": w = 1, the model as without --adapt-scale");
 
         Dataset noise = ContentSignalTest.clustered(false);
         on = spec.create(noise, Fixtures.tinyConfig(), base);
@@ -52,7 +52,7 @@ class AdaptScaleTest {
         assertEquals(0.0, on.trainedFacts().get("content_weight"), name);
         assertNotEquals(Fixtures.lossAt(off, BATCH), Fixtures.lossAt(on, BATCH), name + ": the content term changed");
         assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(none, BATCH)), Float.floatToRawIntBits(Fixtures.lossAt(on, BATCH)),
-                name + ": s = 0, the model with --content-scale 0");
+                name + ": w = 0, the model with --content-scale 0");
     }
 
     @org.junit.jupiter.api.Test

@@ -10,8 +10,8 @@ import weft.engine.Tensor;
 
 /**
  * The content term that HMA-Rec and CRANE add to the ID embeddings: each row L2-normalised, times
- * the fixed norm a ({@code --content-scale}), times the content weight s that the training
- * interactions give the features where {@code --adapt-scale} is on ({@link ContentSignal}; s = 1
+ * the fixed norm a ({@code --content-scale}), times the content weight w that the training
+ * interactions give the features where {@code --adapt-scale} is on ({@link ContentSignal}; w = 1
  * leaves a exactly as it is), times a learned scalar g where {@code --learn-scale} is on. g is a {@code [1, 1]} parameter that starts at 1, so the initial model is
  * the fixed-scale one to the bit (x * 1 = x).
  */
@@ -29,7 +29,7 @@ public final class ContentScale {
         return gain == null ? scaled : Ops.mul(scaled, gain);
     }
 
-    /** a, times the measured content weight s where {@code signal} is not null ({@code --adapt-scale}). */
+    /** a, times the measured content weight w where {@code signal} is not null ({@code --adapt-scale}). */
     public static float scale(float a, ContentSignal.Measured signal) {
         return signal == null ? a : a * (float) signal.weight();
     }

@@ -27,12 +27,12 @@ import weft.models.data.Dataset;
  * generated sparse-calibrated set 4.5 and 4.7; the generated sparse-weak set, whose features are
  * nearly noise, 1.06 and 1.23.
  *
- * <p>The weight of the content term is {@code s = min(1, max(0, lift - 1))} for the largest lift
+ * <p>The weight of the content term is {@code w = min(1, max(0, lift - 1))} for the largest lift
  * over the modalities: full weight once a feature neighbour is at least twice as likely as a
  * random item to share a user, nothing when it is no more likely, linear between. Where the
  * random pairs share users fewer than {@value #MIN_EVIDENCE} times, or the catalogue has at most
  * {@link #SMALLEST_CATALOGUE} items (the neighbours would be a quarter of it or more), the lift is
- * not measured (too little to tell) and s = 1, the model as designed.
+ * not measured (too little to tell) and w = 1, the model as designed.
  */
 public final class ContentSignal {
     private ContentSignal() {}
@@ -49,7 +49,7 @@ public final class ContentSignal {
 
     /**
      * The lifts per modality (NaN where not measured), the largest measured one (NaN if none),
-     * and the content weight s in [0, 1].
+     * and the content weight w in [0, 1].
      */
     public record Measured(Map<String, Double> lifts, double lift, double weight) {
         /** For a model's trained facts: {@code content_lift_<modality>} where measured, and {@code content_weight}. */

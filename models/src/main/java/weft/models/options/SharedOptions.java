@@ -24,7 +24,7 @@ public final class SharedOptions {
             "multiply the content vector by a learned scalar g (starting at 1), so training can shrink or grow the content"
                     + " term beside the ID embeddings");
     public static final Option<Boolean> ADAPT_SCALE = Option.bool("adapt-scale", true,
-            "multiply the content scale a by the weight s in [0, 1] that the training interactions give the features: 1"
+            "multiply the content scale a by the weight w in [0, 1] that the training interactions give the features: 1"
                     + " where an item's feature neighbours share users at least twice as often as random items, 0 where no"
                     + " more often (ContentSignal)");
     public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", true,
