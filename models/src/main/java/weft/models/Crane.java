@@ -78,8 +78,7 @@ public final class Crane extends GraphRecommender {
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<Boolean> LEARN_SCALE = SharedOptions.LEARN_SCALE;
     public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE;
-    public static final Option<Boolean> ADAPT_GRAPH = Option.bool("adapt-graph", false,
-            "with --adapt-scale, the item graph S mixed with the identity by the content weight w: w S + (1 - w) I");
+    public static final Option<Boolean> ADAPT_GRAPH = SharedOptions.ADAPT_GRAPH;
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
     public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
     /** On by default: chosen on valid over four regimes x three seeds (docs/models.md, CRANE, "Leave-one-out profiles"). */
@@ -122,7 +121,7 @@ public final class Crane extends GraphRecommender {
     final MultiHeadAttention attention;
     final LayerNorm norm;
     final Var gain;                         // [1, 1] learned content scale g, null without --learn-scale
-    final ContentSignal.Measured signal;    // the features' measured lifts and content weight w, null without --adapt-scale
+    final ContentSignal.Measured signal;    // the features' measured lifts and content weight w, null without --adapt-scale and --adapt-graph
     final float contentScale;               // a, times w with --adapt-scale
 
     public Crane(Dataset data, ModelConfig cfg, Options opts) {
@@ -145,12 +144,9 @@ public final class Crane extends GraphRecommender {
                 s = s == null ? g : CsrMatrix.weightedSum(1f, s, 1f, g);
             }
         }
-        signal = opts.get(ADAPT_SCALE) ? ContentSignal.of(data, mods) : null;
+        signal = opts.get(ADAPT_SCALE) || opts.get(ADAPT_GRAPH) ? ContentSignal.of(data, mods) : null;
         CsrMatrix graph = s == null ? null : KnnGraph.normalize(s, KnnGraph.Norm.SYM);
-        if (graph != null && signal != null && opts.get(ADAPT_GRAPH) && signal.weight() < 1) {
-            graph = CsrMatrix.weightedSum((float) signal.weight(), graph, (float) (1 - signal.weight()), CsrMatrix.identity(graph.rows()));
-        }
-        itemGraph = graph;
+        itemGraph = graph != null && opts.get(ADAPT_GRAPH) ? ContentSignal.trusted(graph, signal.weight()) : graph;
 
         dropoutRng = Features.dropoutRng(cfg.seed);
         Rng rng = new Rng(cfg.seed);
@@ -166,7 +162,7 @@ public final class Crane extends GraphRecommender {
         norm = opts.get(RCA_STEPS) > 0 ? new LayerNorm(dim) : null;
         out = new Linear(m * dim, dim, true, rng);
         gain = ContentScale.gain(opts.get(LEARN_SCALE));
-        contentScale = ContentScale.scale(opts.getFloat(CONTENT_SCALE), signal);
+        contentScale = ContentScale.scale(opts.getFloat(CONTENT_SCALE), opts.get(ADAPT_SCALE) ? signal : null);
     }
 
     @Override

@@ -78,6 +78,18 @@ public final class ContentSignal {
         return new Measured(lifts, best, weight(best));
     }
 
+    /**
+     * An item graph built from the features, trusted as far as the features are: {@code w S + (1 - w) I}
+     * for w below 1, {@code graph} itself (the same object, so the same bits) at w = 1. A row-stochastic
+     * graph stays row-stochastic; at w = 0 a hop over it is no hop.
+     */
+    public static CsrMatrix trusted(CsrMatrix graph, double w) {
+        if (w >= 1) {
+            return graph;
+        }
+        return CsrMatrix.weightedSum((float) w, graph, (float) (1 - w), CsrMatrix.identity(graph.rows()));
+    }
+
     /** {@code min(1, max(0, lift - 1))}; 1 for an unmeasured (NaN) lift. */
     public static double weight(double lift) {
         return Double.isNaN(lift) ? 1.0 : Math.min(1.0, Math.max(0.0, lift - 1.0));
