@@ -70,4 +70,26 @@ class AdaptScaleTest {
         assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(noHops, BATCH)), Float.floatToRawIntBits(Fixtures.lossAt(mixed, BATCH)),
                 "w = 0: the identity, so a hop over it is no hop");
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"crane", "tmfun", "dprec"})
+    void itemGraphsFollowTheWeight(String name) {
+        ModelSpec spec = Models.spec(name);
+        Options base = switch (name) {
+            case "crane" -> CraneTest.tinyOptions();
+            case "tmfun" -> TmfunTest.tinyOptions();
+            default -> DpRecTest.tinyOptions();
+        };
+        Option<Boolean> adapt = option(spec, "adapt-graph");
+        Dataset informative = ContentSignalTest.clustered(true);
+        Recommender on = spec.create(informative, Fixtures.tinyConfig(), base.with(adapt, true));
+        assertEquals(1.0, on.trainedFacts().get("content_weight"), name);
+        assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(spec.create(informative, Fixtures.tinyConfig(), base), BATCH)),
+                Float.floatToRawIntBits(Fixtures.lossAt(on, BATCH)), name + ": w = 1, the graphs as they were");
+        Dataset noise = ContentSignalTest.clustered(false);
+        on = spec.create(noise, Fixtures.tinyConfig(), base.with(adapt, true));
+        assertEquals(0.0, on.trainedFacts().get("content_weight"), name);
+        assertNotEquals(Fixtures.lossAt(spec.create(noise, Fixtures.tinyConfig(), base), BATCH), Fixtures.lossAt(on, BATCH),
+                name + ": w = 0, identity graphs");
+    }
 }
