@@ -78,7 +78,9 @@ public final class Crane extends GraphRecommender {
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<Boolean> LEARN_SCALE = SharedOptions.LEARN_SCALE;
     public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE;
-    public static final Option<Boolean> ADAPT_GRAPH = SharedOptions.ADAPT_GRAPH;
+    public static final Option<Boolean> ADAPT_GRAPH = Option.bool("adapt-graph", false,
+            "the semantic item graph S mixed with the identity by the content weight w that the training interactions give"
+                    + " the features (as --adapt-scale measures it): w S + (1 - w) I");
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
     public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
     /** On by default: chosen on valid over four regimes x three seeds (docs/models.md, CRANE, "Leave-one-out profiles"). */

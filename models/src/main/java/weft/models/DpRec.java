@@ -22,7 +22,6 @@ import weft.graph.Hypergraph;
 import weft.graph.KnnGraph;
 import weft.graph.SpMM;
 import weft.models.blocks.Bpr;
-import weft.models.blocks.ContentSignal;
 import weft.models.blocks.DotScorer;
 import weft.models.blocks.Embeddings;
 import weft.models.blocks.Features;
@@ -92,11 +91,10 @@ public final class DpRec extends GraphRecommender {
     public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
     public static final Option<Double> GATE_BIAS = Option.real("gate-bias", 0,
             "initial bias of the perspective gate: the gate starts near sigmoid(b) on the memory side, 1 - sigmoid(b) on the expansion side");
-    public static final Option<Boolean> ADAPT_GRAPH = SharedOptions.ADAPT_GRAPH;
     public static final ModelSpec SPEC = ModelSpec.builder("dprec",
                     "DPRec: memory + expansion perspectives gated per modality, soft hypergraphs, multi-level alignment")
             .options(MEMORY, EXPANSION, HYPERGRAPH, ALIGN_LEVELS, KNN_K, EXPANSION_LAYERS, HYPEREDGES, HYPER_TEMP, HYPER_WEIGHT,
-                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, ID_BPR, GATE_BIAS, FEATURE_DROPOUT, ADAPT_GRAPH)
+                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, ID_BPR, GATE_BIAS, FEATURE_DROPOUT)
             .ablation(ALIGN_LEVELS, levels("user", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "user"))
@@ -108,8 +106,6 @@ public final class DpRec extends GraphRecommender {
     }
 
     private final List<CsrMatrix> knn = new ArrayList<>();
-    /** The features' measured lifts and content weight w with {@code --adapt-graph}, else null. */
-    private final ContentSignal.Measured signal;
     private final List<Var> features = new ArrayList<>();
     private final Rng dropoutRng;           // --feature-dropout's masks, drawn in training steps only
     private final List<String> modalityNames = new ArrayList<>();
@@ -125,7 +121,6 @@ public final class DpRec extends GraphRecommender {
         OptionException.require(opts.get(MEMORY) || opts.get(EXPANSION), "--no-memory and --no-expansion together leave dprec no perspective");
         Map<String, Tensor> mods = Features.projectionInputs(data, "dprec");
         int k = knnK(KNN_K);
-        signal = opts.get(ADAPT_GRAPH) ? ContentSignal.of(data, data.modalities()) : null;
 
         dropoutRng = Features.dropoutRng(cfg.seed);
         Rng rng = new Rng(cfg.seed);
@@ -140,7 +135,7 @@ public final class DpRec extends GraphRecommender {
             Tensor x = e.getValue();
             features.add(Var.constant(x));
             modalityNames.add(e.getKey());
-            knn.add(ContentSignal.trusted(KnnGraph.freedom(data.modality(e.getKey()), k), signal == null ? 1 : signal.weight()));
+            knn.add(KnnGraph.freedom(data.modality(e.getKey()), k));
             proj[j] = new Linear(x.cols, cfg.dim, true, rng);
             gates[j] = new Gate(cfg.dim, cfg.dim, rng);
             gates[j].proj.bias.value.fill(opts.getFloat(GATE_BIAS));   // no draw: the same values otherwise
@@ -314,15 +309,8 @@ public final class DpRec extends GraphRecommender {
 
     @Override
     public Map<String, Object> trainedFacts() {
-        Map<String, Object> f = new LinkedHashMap<>();
         Map<String, Object> h = hyperedgeStats();
-        if (!h.isEmpty()) {
-            f.put("hyperedges", h);
-        }
-        if (signal != null) {
-            f.putAll(signal.facts());
-        }
-        return f;
+        return h.isEmpty() ? Map.of() : Map.of("hyperedges", h);
     }
 
     @Override

@@ -16,7 +16,6 @@ import weft.graph.CsrMatrix;
 import weft.graph.KnnGraph;
 import weft.graph.SpMM;
 import weft.models.blocks.Bpr;
-import weft.models.blocks.ContentSignal;
 import weft.models.blocks.DotScorer;
 import weft.models.blocks.Embeddings;
 import weft.models.blocks.Features;
@@ -86,18 +85,15 @@ public final class Tmfun extends GraphRecommender {
     /** 1 by default: chosen on valid over four regimes x three seeds (docs/models.md, section 4). */
     public static final Option<Double> ID_BPR = SharedOptions.ID_BPR.withDefault(1.0);
     public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
-    public static final Option<Boolean> ADAPT_GRAPH = SharedOptions.ADAPT_GRAPH;
     public static final ModelSpec SPEC = ModelSpec.builder("tmfun",
                     "TMFUN: attention-guided multi-step fusion over modality and item feature graphs + LightGCN")
             .options(EARLY_FUSION, ITEM_GRAPH, CONTRAST, FUSION_STEPS, KNN_K, ITEM_GRAPH_LAYERS, ITEM_GRAPH_IDS, ITEM_GRAPH_MEAN, USER_CONTENT,
-                    PROPAGATE_CONTENT, CL_WEIGHT, CL_TEMP, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR, FEATURE_DROPOUT, ADAPT_GRAPH)
+                    PROPAGATE_CONTENT, CL_WEIGHT, CL_TEMP, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR, FEATURE_DROPOUT)
             .ablation(FUSION_STEPS, 1)
             .build(Tmfun::new);
 
     private final CsrMatrix itemGraph;
     private final List<CsrMatrix> knn = new ArrayList<>();
-    /** The features' measured lifts and content weight w with {@code --adapt-graph}, else null. */
-    private final ContentSignal.Measured signal;
     private final List<Var> features = new ArrayList<>();
     private final Rng dropoutRng;           // --feature-dropout's masks, drawn in training steps only
     private final List<Var> params = new ArrayList<>();
@@ -114,18 +110,16 @@ public final class Tmfun extends GraphRecommender {
         Map<String, Tensor> mods = Features.projectionInputs(data, "tmfun");
         int k = knnK(KNN_K);
 
-        signal = opts.get(ADAPT_GRAPH) ? ContentSignal.of(data, data.modalities()) : null;
-        double trust = signal == null ? 1 : signal.weight();
         List<Tensor> normalised = new ArrayList<>();
         for (Map.Entry<String, Tensor> e : mods.entrySet()) {
             features.add(Var.constant(e.getValue()));
             Tensor raw = data.modality(e.getKey());
-            knn.add(ContentSignal.trusted(KnnGraph.freedom(raw, k), trust));
+            knn.add(KnnGraph.freedom(raw, k));
             normalised.add(FeatureNorm.L2.apply(raw));
         }
         // Each modality at unit norm before concatenation, so that cosine on the concatenation
         // is the mean of the per-modality cosines rather than dominated by the widest modality.
-        itemGraph = ContentSignal.trusted(KnnGraph.freedom(Features.concatColumns(normalised), k), trust);
+        itemGraph = KnnGraph.freedom(Features.concatColumns(normalised), k);
 
         contentStep = opts.getFloat(CONTENT_STEP);
         dropoutRng = Features.dropoutRng(cfg.seed);
@@ -229,12 +223,6 @@ public final class Tmfun extends GraphRecommender {
             loss = Ops.add(loss, Ops.scale(cl, opts.getFloat(CL_WEIGHT)));
         }
         return loss;
-    }
-
-    /** The features' lifts and content weight with {@code --adapt-graph}. */
-    @Override
-    public Map<String, Object> trainedFacts() {
-        return signal == null ? Map.of() : signal.facts();
     }
 
     @Override

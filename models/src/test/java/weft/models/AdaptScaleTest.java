@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -17,7 +18,8 @@ import weft.models.options.Options;
  * {@code --adapt-scale} in the models with a content scale: the content term is a times the weight
  * w that {@code ContentSignal} measures. Features that follow the interactions get w = 1, and the
  * model is the one without the option to the bit; features independent of them get w = 0, and the
- * model is the one with {@code --content-scale 0}, to the bit.
+ * model is the one with {@code --content-scale 0}, to the bit. CRANE's {@code --adapt-graph} mixes
+ * its item graph with the identity by w: the graph as it was at w = 1, no hop at w = 0.
  */
 class AdaptScaleTest {
     /** Users 0-3 of {@link ContentSignalTest#clustered}: a positive of each user's cluster, a negative of another. */
@@ -33,7 +35,7 @@ class AdaptScaleTest {
     @ValueSource(strings = {"hmarec", "crane"})
     void theMeasuredWeightScalesTheContent(String name) {
         ModelSpec spec = Models.spec(name);
-        Options base = name.equals("hmarec") ? HmaRecTest.tinyOptions() : CraneTest.tinyOptions();
+        Options base = name.equals("hmarec") ? HmaRecTest.tinyOptions() : CraneTest.tinyOptions().with(Crane.ADAPT_GRAPH, false);
         Option<Boolean> adapt = option(spec, "adapt-scale");
         Option<Double> scale = option(spec, "content-scale");
 
@@ -55,41 +57,19 @@ class AdaptScaleTest {
                 name + ": w = 0, the model with --content-scale 0");
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void craneMixesItsItemGraphWithTheIdentityByTheWeight() {
-        Options base = CraneTest.tinyOptions().with(Crane.ADAPT_GRAPH, true);
+        Options without = CraneTest.tinyOptions().with(Crane.ADAPT_GRAPH, false), base = without.with(Crane.ADAPT_GRAPH, true);
         Dataset informative = ContentSignalTest.clustered(true);
-        assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(Crane.SPEC.create(informative, Fixtures.tinyConfig(), CraneTest.tinyOptions()), BATCH)),
+        assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(Crane.SPEC.create(informative, Fixtures.tinyConfig(), without), BATCH)),
                 Float.floatToRawIntBits(Fixtures.lossAt(Crane.SPEC.create(informative, Fixtures.tinyConfig(), base), BATCH)),
                 "w = 1: the graph as it was");
         Dataset noise = ContentSignalTest.clustered(false);
         Recommender mixed = Crane.SPEC.create(noise, Fixtures.tinyConfig(), base);
-        Recommender plain = Crane.SPEC.create(noise, Fixtures.tinyConfig(), CraneTest.tinyOptions());
-        Recommender noHops = Crane.SPEC.create(noise, Fixtures.tinyConfig(), CraneTest.tinyOptions().with(Crane.ITEM_LAYERS, 0));
+        Recommender plain = Crane.SPEC.create(noise, Fixtures.tinyConfig(), without);
+        Recommender noHops = Crane.SPEC.create(noise, Fixtures.tinyConfig(), without.with(Crane.ITEM_LAYERS, 0));
         assertNotEquals(Fixtures.lossAt(plain, BATCH), Fixtures.lossAt(mixed, BATCH), "w = 0: another graph");
         assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(noHops, BATCH)), Float.floatToRawIntBits(Fixtures.lossAt(mixed, BATCH)),
                 "w = 0: the identity, so a hop over it is no hop");
-    }
-
-    @ParameterizedTest
-    @ValueSource(strings = {"crane", "tmfun", "dprec"})
-    void itemGraphsFollowTheWeight(String name) {
-        ModelSpec spec = Models.spec(name);
-        Options base = switch (name) {
-            case "crane" -> CraneTest.tinyOptions();
-            case "tmfun" -> TmfunTest.tinyOptions();
-            default -> DpRecTest.tinyOptions();
-        };
-        Option<Boolean> adapt = option(spec, "adapt-graph");
-        Dataset informative = ContentSignalTest.clustered(true);
-        Recommender on = spec.create(informative, Fixtures.tinyConfig(), base.with(adapt, true));
-        assertEquals(1.0, on.trainedFacts().get("content_weight"), name);
-        assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(spec.create(informative, Fixtures.tinyConfig(), base), BATCH)),
-                Float.floatToRawIntBits(Fixtures.lossAt(on, BATCH)), name + ": w = 1, the graphs as they were");
-        Dataset noise = ContentSignalTest.clustered(false);
-        on = spec.create(noise, Fixtures.tinyConfig(), base.with(adapt, true));
-        assertEquals(0.0, on.trainedFacts().get("content_weight"), name);
-        assertNotEquals(Fixtures.lossAt(spec.create(noise, Fixtures.tinyConfig(), base), BATCH), Fixtures.lossAt(on, BATCH),
-                name + ": w = 0, identity graphs");
     }
 }

@@ -27,9 +27,6 @@ public final class SharedOptions {
             "multiply the content scale a by the weight w in [0, 1] that the training interactions give the features: 1"
                     + " where an item's feature neighbours share users at least twice as often as random items, 0 where no"
                     + " more often (ContentSignal)");
-    public static final Option<Boolean> ADAPT_GRAPH = Option.bool("adapt-graph", false,
-            "each item kNN graph S built from the features mixed with the identity by the content weight w that the"
-                    + " training interactions give the features (as --adapt-scale measures it): w S + (1 - w) I");
     public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", true,
             "in training, score each positive against the user's content profile without that item");
     public static final Option<Double> CONTENT_STEP = Option.real("content-step", 1.0,
