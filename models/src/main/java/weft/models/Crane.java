@@ -54,7 +54,8 @@ import weft.models.options.Options;
  *   training each positive p scored against Z_u + (mean_{N(u) without p} s - p_u) / (L + 1)  (--leave-one-out)
  * </pre>
  * S is FREEDOM's graph (per modality the kNN graph of the normalised features, averaged and
- * symmetrically normalised), built once at construction. n(.) is {@link #INPUT_NORM}, a is
+ * symmetrically normalised), built once at construction; with {@link #ADAPT_GRAPH} it is
+ * {@code w S + (1 - w) I}, trusted as far as the features are (w below). n(.) is {@link #INPUT_NORM}, a is
  * {@link #CONTENT_SCALE}, w in [0, 1] the content weight the training interactions give the features with
  * {@link #ADAPT_SCALE} ({@link ContentSignal}; else 1), g a learned scalar starting at 1 with
  * {@link #LEARN_SCALE} (else 1). {@link #JOINT} {@code recursive} rebuilds J from the refined modalities at
@@ -78,7 +79,8 @@ public final class Crane extends GraphRecommender {
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<Boolean> LEARN_SCALE = SharedOptions.LEARN_SCALE;
     public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE;
-    public static final Option<Boolean> ADAPT_GRAPH = Option.bool("adapt-graph", false,
+    /** On by default: chosen on valid over five regimes (docs/models.md, section 4, "A content weight measured on the training interactions"). */
+    public static final Option<Boolean> ADAPT_GRAPH = Option.bool("adapt-graph", true,
             "the semantic item graph S mixed with the identity by the content weight w that the training interactions give"
                     + " the features (as --adapt-scale measures it): w S + (1 - w) I");
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
