@@ -56,9 +56,9 @@ import weft.models.options.Options;
  * S is FREEDOM's graph (per modality the kNN graph of the normalised features, averaged and
  * symmetrically normalised), built once at construction; with {@link #ADAPT_GRAPH} it is
  * {@code w S + (1 - w) I}, trusted as far as the features are (w below). n(.) is {@link #INPUT_NORM}, a is
- * {@link #CONTENT_SCALE}, w in [0, 1] the content weight the training interactions give the features with
- * {@link #ADAPT_SCALE} ({@link ContentSignal}; else 1), g a learned scalar starting at 1 with
- * {@link #LEARN_SCALE} (else 1). {@link #JOINT} {@code recursive} rebuilds J from the refined modalities at
+ * {@link #CONTENT_SCALE}, w in [0, 1] the content weight the training interactions give the
+ * features with {@link #ADAPT_SCALE} ({@link ContentSignal}; else 1), g a learned scalar starting at
+ * 1 with {@link #LEARN_SCALE} (else 1). {@link #JOINT} {@code recursive} rebuilds J from the refined modalities at
  * every step, as written; {@code fixed} computes J(0) once and keeps it for all steps (the two agree
  * for R = 1). With one modality the keys are J and the modality itself;
  * {@code --rca-steps 0} gives s_i = W_o [v_i(0)]. Switches: without profiles Z^(0)'s users are
@@ -148,7 +148,7 @@ public final class Crane extends GraphRecommender {
                 s = s == null ? g : CsrMatrix.weightedSum(1f, s, 1f, g);
             }
         }
-        signal = opts.get(ADAPT_SCALE) || opts.get(ADAPT_GRAPH) ? ContentSignal.of(data, mods) : null;
+        signal = opts.get(ADAPT_SCALE) || (opts.get(ADAPT_GRAPH) && semanticGraph) ? ContentSignal.of(data, mods) : null;
         CsrMatrix graph = s == null ? null : KnnGraph.normalize(s, KnnGraph.Norm.SYM);
         itemGraph = graph != null && opts.get(ADAPT_GRAPH) ? ContentSignal.trusted(graph, signal.weight()) : graph;
 
@@ -273,7 +273,7 @@ public final class Crane extends GraphRecommender {
         return Ops.add(u, Ops.scale(delta, 1f / (layers + 1)));
     }
 
-    /** The learned content scale g where {@code --learn-scale} is on; the features' lifts and content weight with {@code --adapt-scale}. */
+    /** The learned content scale g where {@code --learn-scale} is on; the features' lifts and content weight where they were measured. */
     @Override
     public Map<String, Object> trainedFacts() {
         return ContentScale.facts(gain, signal);

@@ -49,10 +49,10 @@ import weft.models.options.Options;
  *                    + lambda_cl * mean_{m < m'} (InfoNCE(c^m, c^m') + InfoNCE(c^m', c^m)) / 2   (batch's distinct positives)
  *                    + w_id * BPR(E)                  (--id-bpr w_id, default 0: LightGCN's ID embeddings alone)
  * </pre>
- * n(.) is {@link #INPUT_NORM}, a is {@link #CONTENT_SCALE}, w in [0, 1] the content weight the training
- * interactions give the features with {@link #ADAPT_SCALE} ({@link ContentSignal}; 1 where an item's
- * feature neighbours share users at least twice as often as random items; 1 without the option), g is a learned scalar starting at 1 with
- * {@link #LEARN_SCALE} (else g = 1). Switched off, a level is the identity
+ * n(.) is {@link #INPUT_NORM}, a is {@link #CONTENT_SCALE}, w in [0, 1] the content weight the
+ * training interactions give the features with {@link #ADAPT_SCALE} ({@link ContentSignal}: 1 where
+ * an item's feature neighbours share users at least twice as often as random items; 1 without the
+ * option), g is a learned scalar starting at 1 with {@link #LEARN_SCALE} (else g = 1). Switched off, a level is the identity
  * (H^m = Z^m, C^m = H^m, c_i = mean_m c_i^m) and {@code --no-align} drops the InfoNCE term. With one
  * modality, level 2 attends to the modality's own tokens plus the ID token, and there is nothing
  * to align. Every batch computes the content of all items at once ({@code [I*T, d]} token rows).

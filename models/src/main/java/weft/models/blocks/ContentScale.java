@@ -12,8 +12,9 @@ import weft.engine.Tensor;
  * The content term that HMA-Rec and CRANE add to the ID embeddings: each row L2-normalised, times
  * the fixed norm a ({@code --content-scale}), times the content weight w that the training
  * interactions give the features where {@code --adapt-scale} is on ({@link ContentSignal}; w = 1
- * leaves a exactly as it is), times a learned scalar g where {@code --learn-scale} is on. g is a {@code [1, 1]} parameter that starts at 1, so the initial model is
- * the fixed-scale one to the bit (x * 1 = x).
+ * leaves a exactly as it is), times a learned scalar g where {@code --learn-scale} is on. g is a
+ * {@code [1, 1]} parameter that starts at 1, so the initial model is the fixed-scale one to the
+ * bit (x * 1 = x).
  */
 public final class ContentScale {
     private ContentScale() {}

@@ -22,10 +22,10 @@ import weft.models.data.Dataset;
  * {@value #RANDOM_PER_ITEM} per such item, drawn uniformly (j != i) from a stream with a fixed
  * seed, so the lift is a property of the data, the same for every run seed. A lift of 1 means
  * that a feature neighbour is no more likely than any item to be bought by the same user: the
- * features say nothing about the interactions. Real features measured: Last.fm-2K's MiniLM text
- * 3.5 and VGGish audio 1.7 (5.7 and 2.2 with 70 % of the training interactions dropped); the
- * generated sparse-calibrated set 4.5 and 4.7; the generated sparse-weak set, whose features are
- * nearly noise, 1.06 and 1.23.
+ * features say nothing about the interactions. Measured: Last.fm-2K's MiniLM text 3.5 and VGGish
+ * audio 1.7 (5.5-5.9 and 2.2 with 70 % of the training interactions dropped); the generated
+ * sparse-calibrated set 4.7 and 4.9; the generated sparse-weak set, whose features are nearly
+ * noise, 1.12 and 1.29 (docs/models.md, section 4).
  *
  * <p>The weight of the content term is {@code w = min(1, max(0, lift - 1))} for the largest lift
  * over the modalities: full weight once a feature neighbour is at least twice as likely as a
@@ -97,8 +97,9 @@ public final class ContentSignal {
 
     /**
      * The lift of one modality, or NaN where the random pairs share users fewer than
-     * {@link #MIN_EVIDENCE} times or there are at most {@link #SMALLEST_CATALOGUE} items. {@code itemUsers} is [items, users] (the transposed
-     * interactions); {@code features} has one row per item.
+     * {@link #MIN_EVIDENCE} times or there are at most {@link #SMALLEST_CATALOGUE} items.
+     * {@code itemUsers} is [items, users] (the transposed interactions); {@code features} has one
+     * row per item.
      */
     public static double lift(CsrMatrix itemUsers, Tensor features) {
         int n = itemUsers.rows();
@@ -109,8 +110,8 @@ public final class ContentSignal {
         if (n <= SMALLEST_CATALOGUE) {
             return Double.NaN;
         }
-        int k = Math.min(NEIGHBOURS + 1, n);   // the item itself is among its nearest
-        CsrMatrix knn = KnnGraph.build(features, k, KnnGraph.Weights.SIMILARITY);
+        // NEIGHBOURS + 1 nearest: the item itself is normally among them (n > SMALLEST_CATALOGUE, so they exist)
+        CsrMatrix knn = KnnGraph.build(features, NEIGHBOURS + 1, KnnGraph.Weights.SIMILARITY);
         int[] stamp = new int[itemUsers.cols()];   // stamp[u] == i + 1: u interacted with item i
         long nearPairs = 0, nearShared = 0, randomPairs = 0, randomShared = 0;
         Rng rng = new Rng(SEED);
