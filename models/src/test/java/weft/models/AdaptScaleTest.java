@@ -26,18 +26,15 @@ class AdaptScaleTest {
     private static final TrainBatches.Batch BATCH = new TrainBatches.Batch(new int[] {0, 1, 2, 3}, new int[] {3, 25, 47, 69},
             new int[] {150, 170, 190, 110});
 
-    @SuppressWarnings("unchecked")
-    private static <T> Option<T> option(ModelSpec spec, String name) {
-        return (Option<T>) spec.options().stream().filter(o -> o.name().equals(name)).findFirst().orElseThrow();
-    }
-
     @ParameterizedTest
     @ValueSource(strings = {"hmarec", "crane"})
     void theMeasuredWeightScalesTheContent(String name) {
         ModelSpec spec = Models.spec(name);
         Options base = name.equals("hmarec") ? HmaRecTest.tinyOptions() : CraneTest.tinyOptions().with(Crane.ADAPT_GRAPH, false);
-        Option<Boolean> adapt = option(spec, "adapt-scale");
-        Option<Double> scale = option(spec, "content-scale");
+        @SuppressWarnings("unchecked")
+        Option<Boolean> adapt = (Option<Boolean>) spec.option("adapt-scale");
+        @SuppressWarnings("unchecked")
+        Option<Double> scale = (Option<Double>) spec.option("content-scale");
 
         Dataset informative = ContentSignalTest.clustered(true);
         Recommender on = spec.create(informative, Fixtures.tinyConfig(), base);

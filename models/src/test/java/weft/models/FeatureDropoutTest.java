@@ -33,7 +33,7 @@ class FeatureDropoutTest {
     /** The model's own {@code --feature-dropout} declaration (a model may declare it with another default). */
     @SuppressWarnings("unchecked")
     static Option<Double> dropoutOption(ModelSpec spec) {
-        return (Option<Double>) spec.options().stream().filter(o -> o.name().equals("feature-dropout")).findFirst().orElseThrow();
+        return (Option<Double>) spec.option("feature-dropout");
     }
 
     private static float trainingLoss(Recommender r) {
