@@ -125,7 +125,7 @@ public final class Crane extends GraphRecommender {
     final MultiHeadAttention attention;
     final LayerNorm norm;
     final Var gain;                         // [1, 1] learned content scale g, null without --learn-scale
-    final ContentSignal.Measured signal;    // the features' measured lifts and content weight w, null without --adapt-scale and --adapt-graph
+    final ContentSignal.Measured signal;    // the features' lifts and content weight w, null where neither option uses them
     final float contentScale;               // a, times w with --adapt-scale
 
     public Crane(Dataset data, ModelConfig cfg, Options opts) {
@@ -273,7 +273,7 @@ public final class Crane extends GraphRecommender {
         return Ops.add(u, Ops.scale(delta, 1f / (layers + 1)));
     }
 
-    /** The learned content scale g where {@code --learn-scale} is on; the features' lifts and content weight where they were measured. */
+    /** The learned content scale g with {@code --learn-scale}; the features' lifts and content weight where measured. */
     @Override
     public Map<String, Object> trainedFacts() {
         return ContentScale.facts(gain, signal);

@@ -52,8 +52,9 @@ import weft.models.options.Options;
  * n(.) is {@link #INPUT_NORM}, a is {@link #CONTENT_SCALE}, w in [0, 1] the content weight the
  * training interactions give the features with {@link #ADAPT_SCALE} ({@link ContentSignal}: 1 where
  * an item's feature neighbours share users at least twice as often as random items; 1 without the
- * option), g is a learned scalar starting at 1 with {@link #LEARN_SCALE} (else g = 1). Switched off, a level is the identity
- * (H^m = Z^m, C^m = H^m, c_i = mean_m c_i^m) and {@code --no-align} drops the InfoNCE term. With one
+ * option), g is a learned scalar starting at 1 with {@link #LEARN_SCALE} (else g = 1). Switched
+ * off, a level is the identity (H^m = Z^m, C^m = H^m, c_i = mean_m c_i^m) and {@code --no-align}
+ * drops the InfoNCE term. With one
  * modality, level 2 attends to the modality's own tokens plus the ID token, and there is nothing
  * to align. Every batch computes the content of all items at once ({@code [I*T, d]} token rows).
  * How the abstract was read, and why: {@code docs/models.md}, section HMA-Rec.
@@ -255,7 +256,7 @@ public final class HmaRec extends GraphRecommender {
         return loss;
     }
 
-    /** The learned content scale g where {@code --learn-scale} is on; the features' lifts and content weight with {@code --adapt-scale}. */
+    /** The learned content scale g with {@code --learn-scale}; the features' lifts and weight with {@code --adapt-scale}. */
     @Override
     public Map<String, Object> trainedFacts() {
         return ContentScale.facts(gain, signal);

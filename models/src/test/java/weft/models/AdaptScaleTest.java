@@ -26,6 +26,11 @@ class AdaptScaleTest {
     private static final TrainBatches.Batch BATCH = new TrainBatches.Batch(new int[] {0, 1, 2, 3}, new int[] {3, 25, 47, 69},
             new int[] {150, 170, 190, 110});
 
+    /** The bits of the model's loss on {@link #BATCH}, without a gradient. */
+    private static int bits(Recommender r) {
+        return Float.floatToRawIntBits(Fixtures.lossAt(r, BATCH));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"hmarec", "crane"})
     void theMeasuredWeightScalesTheContent(String name) {
@@ -41,8 +46,7 @@ class AdaptScaleTest {
         Recommender off = spec.create(informative, Fixtures.tinyConfig(), base.with(adapt, false));
         assertEquals(1.0, on.trainedFacts().get("content_weight"), name);
         assertFalse(off.trainedFacts().containsKey("content_weight"), name + ": nothing measured without the option");
-        assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(off, BATCH)), Float.floatToRawIntBits(Fixtures.lossAt(on, BATCH)),
-                name + ": w = 1, the model as without --adapt-scale");
+        assertEquals(bits(off), bits(on), name + ": w = 1, the model as without --adapt-scale");
 
         Dataset noise = ContentSignalTest.clustered(false);
         on = spec.create(noise, Fixtures.tinyConfig(), base);
@@ -50,23 +54,20 @@ class AdaptScaleTest {
         Recommender none = spec.create(noise, Fixtures.tinyConfig(), base.with(adapt, false).with(scale, 0.0));
         assertEquals(0.0, on.trainedFacts().get("content_weight"), name);
         assertNotEquals(Fixtures.lossAt(off, BATCH), Fixtures.lossAt(on, BATCH), name + ": the content term changed");
-        assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(none, BATCH)), Float.floatToRawIntBits(Fixtures.lossAt(on, BATCH)),
-                name + ": w = 0, the model with --content-scale 0");
+        assertEquals(bits(none), bits(on), name + ": w = 0, the model with --content-scale 0");
     }
 
     @Test
     void craneMixesItsItemGraphWithTheIdentityByTheWeight() {
         Options without = CraneTest.tinyOptions().with(Crane.ADAPT_GRAPH, false), base = without.with(Crane.ADAPT_GRAPH, true);
         Dataset informative = ContentSignalTest.clustered(true);
-        assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(Crane.SPEC.create(informative, Fixtures.tinyConfig(), without), BATCH)),
-                Float.floatToRawIntBits(Fixtures.lossAt(Crane.SPEC.create(informative, Fixtures.tinyConfig(), base), BATCH)),
-                "w = 1: the graph as it was");
+        assertEquals(bits(Crane.SPEC.create(informative, Fixtures.tinyConfig(), without)),
+                bits(Crane.SPEC.create(informative, Fixtures.tinyConfig(), base)), "w = 1: the graph as it was");
         Dataset noise = ContentSignalTest.clustered(false);
         Recommender mixed = Crane.SPEC.create(noise, Fixtures.tinyConfig(), base);
         Recommender plain = Crane.SPEC.create(noise, Fixtures.tinyConfig(), without);
         Recommender noHops = Crane.SPEC.create(noise, Fixtures.tinyConfig(), without.with(Crane.ITEM_LAYERS, 0));
         assertNotEquals(Fixtures.lossAt(plain, BATCH), Fixtures.lossAt(mixed, BATCH), "w = 0: another graph");
-        assertEquals(Float.floatToRawIntBits(Fixtures.lossAt(noHops, BATCH)), Float.floatToRawIntBits(Fixtures.lossAt(mixed, BATCH)),
-                "w = 0: the identity, so a hop over it is no hop");
+        assertEquals(bits(noHops), bits(mixed), "w = 0: the identity, so a hop over it is no hop");
     }
 }
