@@ -202,40 +202,28 @@ public final class RowOps {
             throw new IllegalArgumentException("layerNorm: gamma " + gamma.shape() + " and beta " + beta.shape()
                     + " must be [1, " + cols + "] for input " + xv.shape());
         }
-        Kernels k = k();
         Tensor xhat = Tensor.uninitialized(rows, cols);
         Tensor y = Tensor.uninitialized(rows, cols);
         float[] invStd = new float[rows];
-        // Rows are independent and each is computed as in one sequential loop: same bits for any split.
-        Parallel.forWork(rows, 5L * cols, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) {
-                int xi = xv.offset + r * cols, hi = r * cols;
-                float mean = k.sum(xv.data, xi, cols) / cols;
-                k.binaryScalar(BinaryOp.SUB, xv.data, xi, mean, xhat.data, hi, cols);
-                float var = k.sumSquares(xhat.data, hi, cols) / cols;
-                invStd[r] = (float) (1.0 / Math.sqrt(var + eps));
-                k.binaryScalar(BinaryOp.MUL, xhat.data, hi, invStd[r], xhat.data, hi, cols);
-                k.fma(xhat.data, hi, gamma.value.data, gamma.value.offset, beta.value.data, beta.value.offset, y.data, hi, cols);
-            }
-        });
+        Tensor gm = gamma.value, bt = beta.value;
+        // Rows are independent and each is computed as in one sequential loop: same bits for any
+        // split. The row kernels are the provider's own (the pool already splits the rows).
+        Kernels kb = KernelProvider.base();
+        Parallel.forWork(rows, 5L * cols, (r0, r1) -> kb.layerNormRows(xv.data, xv.offset + r0 * cols, r1 - r0, cols,
+                gm.data, gm.offset, bt.data, bt.offset, eps, xhat.data, r0 * cols, y.data, r0 * cols, invStd, r0));
         return Var.op("layerNorm", y, g -> {
-            Tensor gh = Ops.broadcast("layerNorm", BinaryOp.MUL, g, gamma.value);   // dxhat
-            if (gamma.requiresGrad()) Ops.reduceInto(Ops.broadcast("layerNorm", BinaryOp.MUL, g, xhat), gamma);
-            Ops.reduceInto(g, beta);
+            if (rows == 1) {   // the gradients have the parameters' shape: they are accumulated as they are
+                if (gamma.requiresGrad()) Ops.reduceInto(Ops.broadcast("layerNorm", BinaryOp.MUL, g, xhat), gamma);
+                Ops.reduceInto(g, beta);
+            } else if (gamma.requiresGrad() || beta.requiresGrad()) {
+                Tensor dg = gamma.requiresGrad() ? gamma.gradOrZeros() : null, db = beta.requiresGrad() ? beta.gradOrZeros() : null;
+                kb.layerNormParamGrads(g.data, g.offset, xhat.data, 0, rows, cols,
+                        dg == null ? null : dg.data, dg == null ? 0 : dg.offset, db == null ? null : db.data, db == null ? 0 : db.offset);
+            }
             if (!x.requiresGrad()) return;
             Tensor gx = x.gradOrZeros();
-            Kernels kb = k();
-            Parallel.forWork(rows, 5L * cols, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) {
-                    int hi = r * cols, xi = gx.offset + r * cols;
-                    float m1 = kb.sum(gh.data, hi, cols) / cols;
-                    float m2 = kb.dot(gh.data, hi, xhat.data, hi, cols) / cols;
-                    // gx += invStd * (gh - m1 - xhat * m2)
-                    kb.axpy(invStd[r], gh.data, hi, gx.data, xi, cols);
-                    kb.axpy(-invStd[r] * m2, xhat.data, hi, gx.data, xi, cols);
-                    kb.binaryScalar(BinaryOp.SUB, gx.data, xi, invStd[r] * m1, gx.data, xi, cols);
-                }
-            });
+            Parallel.forWork(rows, 5L * cols, (r0, r1) -> kb.layerNormBackwardRows(g.data, g.offset + r0 * cols, r1 - r0, cols,
+                    gm.data, gm.offset, xhat.data, r0 * cols, invStd, r0, gx.data, gx.offset + r0 * cols));
         }, x, gamma, beta);
     }
 

@@ -149,6 +149,87 @@ public interface Kernels {
      */
     void rowL2Normalize(float[] a, int aOff, int rows, int cols, float eps, float[] out, int outOff, float[] norms, int normsOff);
 
+    /**
+     * Layer normalisation of each row of a {@code rows x cols} block, without the gain and shift's
+     * gradients: for row r, {@code mean = sum(x_r) / cols}, {@code xhat_r = x_r - mean},
+     * {@code var = sumSquares(xhat_r) / cols}, {@code invStd[r] = (float) (1 / sqrt(var + eps))},
+     * {@code xhat_r *= invStd[r]}, {@code y_r = fma(xhat_r, gamma, beta)}. Each step is computed as
+     * this provider's kernel of that name computes it ({@link #sum}, {@link #binaryScalar} SUB,
+     * {@link #sumSquares}, {@link #binaryScalar} MUL, {@link #fma}): a provider's fused version must
+     * give the bits of {@link #layerNormRowsComposed} on itself. Rows are independent.
+     */
+    default void layerNormRows(float[] x, int xOff, int rows, int cols, float[] gamma, int gOff, float[] beta, int bOff,
+                               float eps, float[] xhat, int hOff, float[] y, int yOff, float[] invStd, int iOff) {
+        layerNormRowsComposed(this, x, xOff, rows, cols, gamma, gOff, beta, bOff, eps, xhat, hOff, y, yOff, invStd, iOff);
+    }
+
+    /** {@link #layerNormRows} as the sequence of {@code k}'s kernels it is defined by. */
+    static void layerNormRowsComposed(Kernels k, float[] x, int xOff, int rows, int cols, float[] gamma, int gOff,
+                                      float[] beta, int bOff, float eps, float[] xhat, int hOff, float[] y, int yOff,
+                                      float[] invStd, int iOff) {
+        for (int r = 0; r < rows; r++) {
+            int xi = xOff + r * cols, hi = hOff + r * cols;
+            float mean = k.sum(x, xi, cols) / cols;
+            k.binaryScalar(BinaryOp.SUB, x, xi, mean, xhat, hi, cols);
+            float var = k.sumSquares(xhat, hi, cols) / cols;
+            float inv = (float) (1.0 / Math.sqrt(var + eps));
+            invStd[iOff + r] = inv;
+            k.binaryScalar(BinaryOp.MUL, xhat, hi, inv, xhat, hi, cols);
+            k.fma(xhat, hi, gamma, gOff, beta, bOff, y, yOff + r * cols, cols);
+        }
+    }
+
+    /**
+     * The input gradient of {@link #layerNormRows}, added to {@code gx}: for row r, with
+     * {@code gh = g_r * gamma} ({@link #binary} MUL), {@code m1 = sum(gh) / cols},
+     * {@code m2 = dot(gh, xhat_r) / cols}, then {@code axpy(invStd[r], gh, gx_r)},
+     * {@code axpy(-invStd[r] * m2, xhat_r, gx_r)} and {@code gx_r - invStd[r] * m1}
+     * ({@link #binaryScalar} SUB), each as this provider's kernel computes it. A fused version must
+     * give the bits of {@link #layerNormBackwardRowsComposed} on itself.
+     */
+    default void layerNormBackwardRows(float[] g, int gOff, int rows, int cols, float[] gamma, int gaOff,
+                                       float[] xhat, int hOff, float[] invStd, int iOff, float[] gx, int gxOff) {
+        layerNormBackwardRowsComposed(this, g, gOff, rows, cols, gamma, gaOff, xhat, hOff, invStd, iOff, gx, gxOff);
+    }
+
+    /** {@link #layerNormBackwardRows} as the sequence of {@code k}'s kernels it is defined by. */
+    static void layerNormBackwardRowsComposed(Kernels k, float[] g, int gOff, int rows, int cols, float[] gamma, int gaOff,
+                                              float[] xhat, int hOff, float[] invStd, int iOff, float[] gx, int gxOff) {
+        float[] gh = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            int hi = hOff + r * cols, xi = gxOff + r * cols;
+            float inv = invStd[iOff + r];
+            k.binary(BinaryOp.MUL, g, gOff + r * cols, gamma, gaOff, gh, 0, cols);
+            float m1 = k.sum(gh, 0, cols) / cols;
+            float m2 = k.dot(gh, 0, xhat, hi, cols) / cols;
+            k.axpy(inv, gh, 0, gx, xi, cols);
+            k.axpy(-inv * m2, xhat, hi, gx, xi, cols);
+            k.binaryScalar(BinaryOp.SUB, gx, xi, inv * m1, gx, xi, cols);
+        }
+    }
+
+    /**
+     * The gain's and shift's gradients of {@link #layerNormRows}: {@code dGamma[c] += sum_r g[r, c] *
+     * xhat[r, c]} and {@code dBeta[c] += sum_r g[r, c]}, each column from its current value, then
+     * row after row, each product rounded before it is added: the bits of {@link #binary} MUL
+     * followed by {@link #sumCols} with {@code accumulate}. Either output may be null (not wanted).
+     */
+    default void layerNormParamGrads(float[] g, int gOff, float[] xhat, int hOff, int rows, int cols,
+                                     float[] dGamma, int dgOff, float[] dBeta, int dbOff) {
+        for (int c = 0; c < cols; c++) {
+            if (dGamma != null) {
+                float s = dGamma[dgOff + c];
+                for (int r = 0; r < rows; r++) s += g[gOff + r * cols + c] * xhat[hOff + r * cols + c];
+                dGamma[dgOff + c] = s;
+            }
+            if (dBeta != null) {
+                float s = dBeta[dbOff + c];
+                for (int r = 0; r < rows; r++) s += g[gOff + r * cols + c];
+                dBeta[dbOff + c] = s;
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- indexing
 
     /** {@code out[i, :] = src[idx[i], :]} for i in [0, count); rows have {@code cols} values. */

@@ -318,6 +318,176 @@ final class PanamaKernels extends ScalarKernels {
         }
     }
 
+    /** The lanes of v added in order from 0f, with constant indices: the last step of {@link #sum}, {@link #dot} and {@link #sumSquares}. */
+    private static float laneSum(FloatVector v) {
+        float s = 0f + v.lane(0);
+        if (L > 1) s += v.lane(1);
+        if (L > 2) { s += v.lane(2); s += v.lane(3); }
+        if (L > 4) { s += v.lane(4); s += v.lane(5); s += v.lane(6); s += v.lane(7); }
+        if (L > 8) {
+            s += v.lane(8); s += v.lane(9); s += v.lane(10); s += v.lane(11);
+            s += v.lane(12); s += v.lane(13); s += v.lane(14); s += v.lane(15);
+        }
+        for (int j = 16; j < L; j++) s += v.lane(j);
+        return s;
+    }
+
+    @Override
+    public void layerNormRows(float[] x, int xOff, int rows, int cols, float[] gamma, int gOff, float[] beta, int bOff,
+                              float eps, float[] xhat, int hOff, float[] y, int yOff, float[] invStd, int iOff) {
+        // The composition's five kernels in two passes per row after the mean: x - mean is stored
+        // and squared into sumSquares' four accumulators on the fly (its order: blocks of four
+        // vectors, then single vectors into the first, then the lanes, then the scalar tail), and
+        // the scaling and the fma share one pass. The same operations on the same values: the
+        // bits of layerNormRowsComposed on this provider.
+        int ub = S.loopBound(cols), ub4 = cols - cols % (4 * L);
+        for (int r = 0; r < rows; r++) {
+            int xi = xOff + r * cols, hi = hOff + r * cols, yi = yOff + r * cols;
+            float mean = sum(x, xi, cols) / cols;
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            int i = 0;
+            for (; i < ub4; i += 4 * L) {
+                FloatVector d0 = load(x, xi + i).sub(mean), d1 = load(x, xi + i + L).sub(mean);
+                FloatVector d2 = load(x, xi + i + 2 * L).sub(mean), d3 = load(x, xi + i + 3 * L).sub(mean);
+                d0.intoArray(xhat, hi + i);
+                d1.intoArray(xhat, hi + i + L);
+                d2.intoArray(xhat, hi + i + 2 * L);
+                d3.intoArray(xhat, hi + i + 3 * L);
+                s0 = d0.fma(d0, s0);
+                s1 = d1.fma(d1, s1);
+                s2 = d2.fma(d2, s2);
+                s3 = d3.fma(d3, s3);
+            }
+            for (; i < ub; i += L) {
+                FloatVector d = load(x, xi + i).sub(mean);
+                d.intoArray(xhat, hi + i);
+                s0 = d.fma(d, s0);
+            }
+            float ss = laneSum(s0.add(s1).add(s2.add(s3)));
+            for (; i < cols; i++) {
+                float d = x[xi + i] - mean;
+                xhat[hi + i] = d;
+                ss += d * d;
+            }
+            float var = ss / cols;
+            float inv = (float) (1.0 / Math.sqrt(var + eps));
+            invStd[iOff + r] = inv;
+            i = 0;
+            for (; i < ub; i += L) {
+                FloatVector h = load(xhat, hi + i).mul(inv);
+                h.intoArray(xhat, hi + i);
+                h.fma(load(gamma, gOff + i), load(beta, bOff + i)).intoArray(y, yi + i);
+            }
+            for (; i < cols; i++) {
+                float h = xhat[hi + i] * inv;
+                xhat[hi + i] = h;
+                y[yi + i] = Math.fma(h, gamma[gOff + i], beta[bOff + i]);
+            }
+        }
+    }
+
+    @Override
+    public void layerNormBackwardRows(float[] g, int gOff, int rows, int cols, float[] gamma, int gaOff,
+                                      float[] xhat, int hOff, float[] invStd, int iOff, float[] gx, int gxOff) {
+        // Per row, one pass for gh = g * gamma with sum's and dot's accumulators side by side (each
+        // in its own order), one pass for the two axpys and the subtraction (each element: the
+        // product, then the sum, twice, then the difference). gh is recomputed in the second pass
+        // (the same product) instead of stored. The bits of layerNormBackwardRowsComposed.
+        int ub = S.loopBound(cols), ub4 = cols - cols % (4 * L);
+        for (int r = 0; r < rows; r++) {
+            int gi = gOff + r * cols, hi = hOff + r * cols, xi = gxOff + r * cols;
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;   // sum(gh)
+            FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;                    // dot(gh, xhat)
+            int i = 0;
+            for (; i < ub4; i += 4 * L) {
+                FloatVector h0 = load(g, gi + i).mul(load(gamma, gaOff + i));
+                FloatVector h1 = load(g, gi + i + L).mul(load(gamma, gaOff + i + L));
+                FloatVector h2 = load(g, gi + i + 2 * L).mul(load(gamma, gaOff + i + 2 * L));
+                FloatVector h3 = load(g, gi + i + 3 * L).mul(load(gamma, gaOff + i + 3 * L));
+                a0 = a0.add(h0);
+                a1 = a1.add(h1);
+                a2 = a2.add(h2);
+                a3 = a3.add(h3);
+                b0 = h0.fma(load(xhat, hi + i), b0);
+                b1 = h1.fma(load(xhat, hi + i + L), b1);
+                b2 = h2.fma(load(xhat, hi + i + 2 * L), b2);
+                b3 = h3.fma(load(xhat, hi + i + 3 * L), b3);
+            }
+            for (; i < ub; i += L) {
+                FloatVector h = load(g, gi + i).mul(load(gamma, gaOff + i));
+                a0 = a0.add(h);
+                b0 = h.fma(load(xhat, hi + i), b0);
+            }
+            float sum = laneSum(a0.add(a1).add(a2.add(a3)));
+            float dot = laneSum(b0.add(b1).add(b2.add(b3)));
+            for (; i < cols; i++) {
+                float h = g[gi + i] * gamma[gaOff + i];
+                sum += h;
+                dot += h * xhat[hi + i];
+            }
+            float inv = invStd[iOff + r];
+            float m1 = sum / cols, m2 = dot / cols;
+            float c2 = -inv * m2, c3 = inv * m1;
+            i = 0;
+            for (; i < ub; i += L) {
+                FloatVector h = load(g, gi + i).mul(load(gamma, gaOff + i));
+                FloatVector t = h.mul(inv).add(load(gx, xi + i));
+                t = load(xhat, hi + i).mul(c2).add(t);
+                t.sub(c3).intoArray(gx, xi + i);
+            }
+            for (; i < cols; i++) {
+                float h = g[gi + i] * gamma[gaOff + i];
+                float t = gx[xi + i] + inv * h;
+                t += c2 * xhat[hi + i];
+                gx[xi + i] = t - c3;
+            }
+        }
+    }
+
+    @Override
+    public void layerNormParamGrads(float[] g, int gOff, float[] xhat, int hOff, int rows, int cols,
+                                    float[] dGamma, int dgOff, float[] dBeta, int dbOff) {
+        // sumCols' order (each column from its current value, then row after row; the product
+        // rounded, then added), with up to four vectors of each output in registers across the rows.
+        if (dGamma != null) {
+            columnSums(g, gOff, xhat, hOff, rows, cols, dGamma, dgOff);
+        }
+        if (dBeta != null) {
+            sumCols(g, gOff, cols, rows, cols, dBeta, dbOff, true);
+        }
+    }
+
+    /** {@code out[c] += sum_r a[r, c] * b[r, c]} in sumCols' order, the products rounded. */
+    private static void columnSums(float[] a, int aOff, float[] b, int bOff, int rows, int cols, float[] out, int outOff) {
+        int ub = S.loopBound(cols);
+        int c = 0;
+        for (; c + 4 * L <= ub; c += 4 * L) {
+            FloatVector s0 = load(out, outOff + c), s1 = load(out, outOff + c + L);
+            FloatVector s2 = load(out, outOff + c + 2 * L), s3 = load(out, outOff + c + 3 * L);
+            for (int r = 0; r < rows; r++) {
+                int ai = aOff + r * cols + c, bi = bOff + r * cols + c;
+                s0 = s0.add(load(a, ai).mul(load(b, bi)));
+                s1 = s1.add(load(a, ai + L).mul(load(b, bi + L)));
+                s2 = s2.add(load(a, ai + 2 * L).mul(load(b, bi + 2 * L)));
+                s3 = s3.add(load(a, ai + 3 * L).mul(load(b, bi + 3 * L)));
+            }
+            s0.intoArray(out, outOff + c);
+            s1.intoArray(out, outOff + c + L);
+            s2.intoArray(out, outOff + c + 2 * L);
+            s3.intoArray(out, outOff + c + 3 * L);
+        }
+        for (; c < ub; c += L) {
+            FloatVector s0 = load(out, outOff + c);
+            for (int r = 0; r < rows; r++) s0 = s0.add(load(a, aOff + r * cols + c).mul(load(b, bOff + r * cols + c)));
+            s0.intoArray(out, outOff + c);
+        }
+        for (; c < cols; c++) {
+            float s = out[outOff + c];
+            for (int r = 0; r < rows; r++) s += a[aOff + r * cols + c] * b[bOff + r * cols + c];
+            out[outOff + c] = s;
+        }
+    }
+
     @Override
     public void gatherAxpy(float[] val, int[] col, int from, int to, float[] x, int xOff, int d, float[] y, int yOff) {
         // Register-blocked: up to four vectors of the output row stay in registers while every

@@ -184,6 +184,27 @@ final class ParallelKernels implements Kernels {
     }
 
     @Override
+    public void layerNormRows(float[] x, int xOff, int rows, int cols, float[] gamma, int gOff, float[] beta, int bOff,
+                              float eps, float[] xhat, int hOff, float[] y, int yOff, float[] invStd, int iOff) {
+        rows(rows, cols, (f, t) -> k.layerNormRows(x, xOff + f * cols, t - f, cols, gamma, gOff, beta, bOff, eps,
+                xhat, hOff + f * cols, y, yOff + f * cols, invStd, iOff + f));
+    }
+
+    @Override
+    public void layerNormBackwardRows(float[] g, int gOff, int rows, int cols, float[] gamma, int gaOff,
+                                      float[] xhat, int hOff, float[] invStd, int iOff, float[] gx, int gxOff) {
+        rows(rows, cols, (f, t) -> k.layerNormBackwardRows(g, gOff + f * cols, t - f, cols, gamma, gaOff,
+                xhat, hOff + f * cols, invStd, iOff + f, gx, gxOff + f * cols));
+    }
+
+    /** Not split: every column is summed over all rows in order, and the row count is what is large. */
+    @Override
+    public void layerNormParamGrads(float[] g, int gOff, float[] xhat, int hOff, int rows, int cols,
+                                    float[] dGamma, int dgOff, float[] dBeta, int dbOff) {
+        k.layerNormParamGrads(g, gOff, xhat, hOff, rows, cols, dGamma, dgOff, dBeta, dbOff);
+    }
+
+    @Override
     public void gatherRows(float[] src, int srcOff, int cols, int[] idx, int idxOff, int count, float[] out, int outOff) {
         rows(count, cols, (f, t) -> k.gatherRows(src, srcOff, cols, idx, idxOff + f, t - f, out, outOff + f * cols));
     }

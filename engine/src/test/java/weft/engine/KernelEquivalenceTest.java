@@ -562,6 +562,96 @@ class KernelEquivalenceTest {
         }
     }
 
+    // ---------------------------------------------------------------- layer normalisation
+
+    private static final int[] LN_COLS = {1, 7, 16, 63, 64, 65, 100, 1000};
+
+    /**
+     * The fused row kernels give, on each provider, the bits of the kernel sequence they are defined
+     * by on that provider (sum, binaryScalar, sumSquares, fma; binary, sum, dot, axpy); the two
+     * providers agree to a few ulps of the row's scale (their sums add in different orders).
+     */
+    @Test
+    void layerNormRowsAreTheirCompositionAndMatchTheReference() {
+        for (int cols : LN_COLS) {
+            for (int rows : new int[] {1, 3, 9}) {
+                String what = "layerNormRows " + rows + "x" + cols;
+                float[] x = rand(2, rows * cols, -3f, 5f), gamma = rand(1, cols, 0.5f, 1.5f), beta = rand(3, cols, -1f, 1f);
+                float[] xh0 = rand(4, rows * cols, -9f, 9f), y0 = rand(1, rows * cols, -9f, 9f), inv0 = rand(2, rows, -9f, 9f);
+                float[][] out = new float[4][];
+                for (int p = 0; p < 2; p++) {
+                    Kernels k = p == 0 ? ref : simd;
+                    float[] xh = xh0.clone(), y = y0.clone(), inv = inv0.clone();
+                    float[] xh2 = xh0.clone(), y2 = y0.clone(), inv2 = inv0.clone();
+                    k.layerNormRows(x, 2, rows, cols, gamma, 1, beta, 3, 1e-5f, xh, 4, y, 1, inv, 2);
+                    Kernels.layerNormRowsComposed(k, x, 2, rows, cols, gamma, 1, beta, 3, 1e-5f, xh2, 4, y2, 1, inv2, 2);
+                    assertBitwise(what + " xhat, " + k.name(), xh2, xh);
+                    assertBitwise(what + " y, " + k.name(), y2, y);
+                    assertBitwise(what + " invStd, " + k.name(), inv2, inv);
+                    out[2 * p] = y;
+                    out[2 * p + 1] = inv;
+                }
+                float[] tol = new float[out[0].length];
+                java.util.Arrays.fill(tol, 1e-4f);
+                assertClose(what + " y, scalar vs SIMD", out[0], out[2], tol);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(out[1][2 + r], out[3][2 + r], 1e-4f * out[1][2 + r], what + " invStd row " + r);
+                }
+            }
+        }
+    }
+
+    @Test
+    void layerNormBackwardRowsAreTheirCompositionAndMatchTheReference() {
+        for (int cols : LN_COLS) {
+            for (int rows : new int[] {1, 3, 9}) {
+                String what = "layerNormBackwardRows " + rows + "x" + cols;
+                float[] g = rand(1, rows * cols, -1f, 1f), gamma = rand(2, cols, 0.5f, 1.5f);
+                float[] xhat = rand(3, rows * cols, -2f, 2f), inv = rand(1, rows, 0.2f, 3f);
+                float[] gx0 = rand(2, rows * cols, -1f, 1f);
+                float[][] out = new float[2][];
+                for (int p = 0; p < 2; p++) {
+                    Kernels k = p == 0 ? ref : simd;
+                    float[] gx = gx0.clone(), gx2 = gx0.clone();
+                    k.layerNormBackwardRows(g, 1, rows, cols, gamma, 2, xhat, 3, inv, 1, gx, 2);
+                    Kernels.layerNormBackwardRowsComposed(k, g, 1, rows, cols, gamma, 2, xhat, 3, inv, 1, gx2, 2);
+                    assertBitwise(what + ", " + k.name(), gx2, gx);
+                    out[p] = gx;
+                }
+                float[] tol = new float[out[0].length];
+                java.util.Arrays.fill(tol, 1e-4f);
+                assertClose(what + ", scalar vs SIMD", out[0], out[1], tol);
+            }
+        }
+    }
+
+    /** The gain's and shift's gradients do the same operations per element in both providers (sumCols' order). */
+    @Test
+    void layerNormParamGradsMatchReferenceAndSumCols() {
+        for (int cols : LN_COLS) {
+            for (int rows : new int[] {1, 3, 9, 65}) {
+                String what = "layerNormParamGrads " + rows + "x" + cols;
+                float[] g = rand(2, rows * cols, -1f, 1f), xhat = rand(1, rows * cols, -2f, 2f);
+                float[] dg0 = rand(3, cols, -1f, 1f), db0 = rand(1, cols, -1f, 1f);
+                float[][] gammas = both(dg0, (k, dg) -> k.layerNormParamGrads(g, 2, xhat, 1, rows, cols, dg, 3, null, 0));
+                float[][] betas = both(db0, (k, db) -> k.layerNormParamGrads(g, 2, xhat, 1, rows, cols, null, 0, db, 1));
+                assertBitwise(what + " gamma", gammas[0], gammas[1]);
+                assertBitwise(what + " beta", betas[0], betas[1]);
+                // the definition: the product rounded, then sumCols with accumulate
+                float[] prod = new float[rows * cols], dg = dg0.clone(), db = db0.clone();
+                ref.binary(BinaryOp.MUL, g, 2, xhat, 1, prod, 0, rows * cols);
+                ref.sumCols(prod, 0, rows, cols, dg, 3, true);
+                ref.sumCols(g, 2, rows, cols, db, 1, true);
+                assertBitwise(what + " gamma against sumCols", dg, gammas[1]);
+                assertBitwise(what + " beta against sumCols", db, betas[1]);
+                float[][] togetherSimd = {dg0.clone(), db0.clone()};
+                simd.layerNormParamGrads(g, 2, xhat, 1, rows, cols, togetherSimd[0], 3, togetherSimd[1], 1);
+                assertBitwise(what + " gamma, both at once", dg, togetherSimd[0]);
+                assertBitwise(what + " beta, both at once", db, togetherSimd[1]);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     @FunctionalInterface

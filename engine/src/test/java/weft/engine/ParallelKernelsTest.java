@@ -132,6 +132,21 @@ class ParallelKernelsTest {
                 b.sumRows(a, off, rows, cols, se, 1, true);
                 w.sumRows(a, off, rows, cols, sg, 1, true);
                 bits(label + " sumRows", se, sg);
+                float[] gam = random(cols + 1, 8, 1.5f), bet = random(cols + 2, 9, 1f);
+                float[] he = new float[n + off], hg = new float[n + off], ie = new float[rows + 2], ig = new float[rows + 2];
+                b.layerNormRows(a, off, rows, cols, gam, 1, bet, 2, 1e-5f, he, off, e, off, ie, 2);
+                w.layerNormRows(a, off, rows, cols, gam, 1, bet, 2, 1e-5f, hg, off, g, off, ig, 2);
+                bits(label + " layerNormRows y", e, g);
+                bits(label + " layerNormRows xhat", he, hg);
+                bits(label + " layerNormRows invStd", ie, ig);
+                float[] gxe = random(n + off, 10, 1f), gxg = gxe.clone();
+                b.layerNormBackwardRows(bb, off, rows, cols, gam, 1, he, off, ie, 2, gxe, off);
+                w.layerNormBackwardRows(bb, off, rows, cols, gam, 1, hg, off, ig, 2, gxg, off);
+                bits(label + " layerNormBackwardRows", gxe, gxg);
+                float[] pe = random(2 * cols + 2, 11, 1f), pg = pe.clone();
+                b.layerNormParamGrads(bb, off, he, off, rows, cols, pe, 0, pe, cols + 2);
+                w.layerNormParamGrads(bb, off, hg, off, rows, cols, pg, 0, pg, cols + 2);
+                bits(label + " layerNormParamGrads", pe, pg);
                 for (boolean acc : new boolean[] {true, false}) {   // split between columns
                     float[] ce = random(cols + 3, 7, 1f), cg = ce.clone();
                     b.sumCols(a, off, rows, cols, ce, 2, acc);
