@@ -27,9 +27,17 @@ import weft.engine.UnaryOp;
  * ({@link Kernels#blockDots}: four partial sums per head, {@code ((s0 + s1) + (s2 + s3))}, then
  * the tail), and the updates {@code Y_i += sum_j w_hij X_j} of a row over all keys and heads
  * ({@link Kernels#blockAxpy}: axpy's roundings, keys in order, the row kept in registers); the
- * exponentials of a whole range of sequences go through the provider's exp at once. Each
- * element sees the same operations in the same order as one dot product or axpy per head and
- * key, so the bits are those of that per-head formulation.
+ * exponentials of a whole range of sequences go through the provider's exp at once. A sequence's
+ * scores and weights are stored key-major, {@code [Tk, H*Tq]} (the H*Tq rows (head, query) of key
+ * j side by side), so that the row-wise steps (scale and shift by the row's max, normalisation,
+ * the scores' gradient: {@link Kernels#attentionShift}, {@link Kernels#attentionNormalize},
+ * {@link Kernels#attentionScoreGrad}) run a vector of rows at a time instead of one short row
+ * after another. Each element sees the same operations in the same order as one dot product or
+ * axpy per head and key and one loop per row, so the bits are those of that per-head
+ * formulation (the exponentials too where the vector length divides a sequence's H*Tq*Tk scores
+ * or is divided by them, as at every model's shapes; otherwise the few scores in a range's last
+ * partial vector, which the provider's exp computes one at a time, are other scores than in a
+ * row-major layout).
  * Sequences are independent, so they are split over the pool ({@link Parallel}); each sequence is
  * computed by one task in a fixed order, and the bits do not depend on the split or the thread
  * count. The values differ from the composition of head split, {@code bmm}, softmax and merge
@@ -57,56 +65,38 @@ public final class Attention {
             throw new IllegalArgumentException("attention: key mask " + keyMask.shape() + " does not match [" + batch + ", " + tk + "]");
         }
         float c = (float) (1.0 / Math.sqrt(dh));
-        int blk = tq * tk;
-        // Attention weights, [B*H, Tq, Tk]: the backward needs them.
-        Tensor att = Tensor.uninitialized(batch * heads * tq, tk);   // every score is written
-        Tensor out = Tensor.recycledZeros(qv.rows, d);               // contexts are accumulated
+        int rows = heads * tq, blk = rows * tk;
+        // Attention weights, per sequence [Tk, H*Tq] key-major (see the class comment): the backward needs them.
+        Tensor att = Tensor.uninitialized(batch * tk, rows);   // every score is written
+        Tensor out = Tensor.recycledZeros(qv.rows, d);         // contexts are accumulated
         float[] a = att.data, o = out.data, qd = qv.data, kd = kv.data, vd = vv.data;
         Kernels kr = KernelProvider.base();
         Parallel.forRange(batch, grain(tq, tk, d), (b0, b1) -> {
             // scores of all heads of a (query, key) pair per call, times c, minus each row's max (masked keys -inf)
             for (int b = b0; b < b1; b++) {
-                int q0 = qv.offset + b * tq * d, k0 = kv.offset + b * tk * d, base = b * heads * blk;
+                int q0 = qv.offset + b * tq * d, k0 = kv.offset + b * tk * d, base = b * blk;
                 int mi = keyMask == null ? -1 : keyMask.offset + b * tk;
-                for (int i = 0; i < tq; i++) {
-                    for (int j = 0; j < tk; j++) {
-                        if (mi >= 0 && keyMask.data[mi + j] == 0f) {
-                            for (int h = 0; h < heads; h++) a[base + h * blk + i * tk + j] = Float.NEGATIVE_INFINITY;
-                        } else {
-                            kr.blockDots(heads, dh, qd, q0 + i * d, kd, k0 + j * d, a, base + i * tk + j, blk);
-                        }
-                    }
-                }
-                for (int r = base; r < base + heads * blk; r += tk) {   // the rows (h, i) of this sequence
-                    float m = Float.NEGATIVE_INFINITY;
-                    for (int j = 0; j < tk; j++) {
-                        float sc = a[r + j] * c;   // -inf stays -inf
-                        a[r + j] = sc;
-                        m = Math.max(m, sc);
-                    }
-                    for (int j = 0; j < tk; j++) a[r + j] = m == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : a[r + j] - m;
-                }
-            }
-            int from = b0 * heads * blk, n = (b1 - b0) * heads * blk;
-            kr.unary(UnaryOp.EXP, a, from, a, from, n, 0f);   // exp(-inf) = 0
-            for (int b = b0; b < b1; b++) {
-                int v0 = vv.offset + b * tk * d, o0 = b * tq * d, base = b * heads * blk;
-                boolean none = false;   // every key masked: zero weights, zero context (the mask is per key, so for all heads and queries)
-                for (int r = base; r < base + heads * blk; r += tk) {
-                    float sum = 0f;
-                    for (int j = 0; j < tk; j++) sum += a[r + j];
-                    if (sum == 0f) {
-                        none = true;
+                for (int j = 0; j < tk; j++) {
+                    if (mi >= 0 && keyMask.data[mi + j] == 0f) {
+                        java.util.Arrays.fill(a, base + j * rows, base + (j + 1) * rows, Float.NEGATIVE_INFINITY);
                         continue;
                     }
-                    float inv = 1f / sum;
-                    for (int j = 0; j < tk; j++) a[r + j] *= inv;
+                    for (int i = 0; i < tq; i++) {
+                        kr.blockDots(heads, dh, qd, q0 + i * d, kd, k0 + j * d, a, base + j * rows + i, tq);
+                    }
                 }
-                if (none) {
+                kr.attentionShift(a, base, rows, tk, c);
+            }
+            int from = b0 * blk, n = (b1 - b0) * blk;
+            kr.unary(UnaryOp.EXP, a, from, a, from, n, 0f);   // exp(-inf) = 0
+            for (int b = b0; b < b1; b++) {
+                int v0 = vv.offset + b * tk * d, o0 = b * tq * d, base = b * blk;
+                // every key masked: zero weights, zero context (the mask is per key, so for all heads and queries)
+                if (kr.attentionNormalize(a, base, rows, tk)) {
                     continue;
                 }
                 for (int i = 0; i < tq; i++) {   // O_i += A[i, j] V_j over the keys in order, all heads per call
-                    kr.blockAxpy(tk, heads, dh, a, base + i * tk, blk, 1, vd, v0, d, o, o0 + i * d);
+                    kr.blockAxpy(tk, heads, dh, a, base + i, tq, rows, vd, v0, d, o, o0 + i * d);
                 }
             }
         });
@@ -119,7 +109,7 @@ public final class Attention {
 
     private static void backward(Tensor g, Var q, int tq, Var k, Var v, int tk, int heads, Tensor att, float c) {
         Tensor qv = q.value, kv = k.value, vv = v.value;
-        int d = qv.cols, dh = d / heads, batch = qv.rows / tq, blk = tq * tk;
+        int d = qv.cols, dh = d / heads, batch = qv.rows / tq, rows = heads * tq, blk = rows * tk;
         boolean gq = q.requiresGrad(), gk = k.requiresGrad(), gv = v.requiresGrad();
         Tensor dq = gq ? Tensor.recycledZeros(qv.rows, d) : null;   // accumulated over keys or queries
         Tensor dk = gk ? Tensor.recycledZeros(kv.rows, d) : null;
@@ -128,37 +118,33 @@ public final class Attention {
         Kernels kr = KernelProvider.base();
         // about twice the forward's work per sequence: ranges of half as many sequences
         Parallel.forRange(batch, Math.max(1, grain(tq, tk, d) / 2), (b0, b1) -> {
-            float[] dS = new float[heads * blk];   // per head h, [Tq, Tk] at h * blk
+            float[] dS = new float[blk];   // key-major as the weights: [Tk, H*Tq]
             for (int b = b0; b < b1; b++) {
                 int q0 = qv.offset + b * tq * d, k0 = kv.offset + b * tk * d, v0 = vv.offset + b * tk * d;
-                int g0 = g.offset + b * tq * d, r0 = b * tq * d, s0 = b * tk * d, base = b * heads * blk;
+                int g0 = g.offset + b * tq * d, r0 = b * tq * d, s0 = b * tk * d, base = b * blk;
                 if (gv) {   // dV[j] = sum_p A[p, j] G[p], all heads per call
                     for (int j = 0; j < tk; j++) {
-                        kr.blockAxpy(tq, heads, dh, a, base + j, blk, tk, gd, g0, d, dv.data, s0 + j * d);
+                        kr.blockAxpy(tq, heads, dh, a, base + j * rows, tq, 1, gd, g0, d, dv.data, s0 + j * d);
                     }
                 }
                 if (!gq && !gk) {
                     continue;
                 }
                 // dA = G V^T; dS = c A (dA - rowsum(dA A))
-                for (int i = 0; i < tq; i++) {
-                    for (int j = 0; j < tk; j++) {
-                        kr.blockDots(heads, dh, gd, g0 + i * d, vd, v0 + j * d, dS, i * tk + j, blk);
+                for (int j = 0; j < tk; j++) {
+                    for (int i = 0; i < tq; i++) {
+                        kr.blockDots(heads, dh, gd, g0 + i * d, vd, v0 + j * d, dS, j * rows + i, tq);
                     }
                 }
-                for (int r = 0; r < heads * blk; r += tk) {   // the rows (h, i)
-                    float rs = 0f;
-                    for (int j = 0; j < tk; j++) rs = Math.fma(dS[r + j], a[base + r + j], rs);
-                    for (int j = 0; j < tk; j++) dS[r + j] = c * (a[base + r + j] * (dS[r + j] - rs));
-                }
+                kr.attentionScoreGrad(dS, 0, a, base, rows, tk, c);
                 if (gq) {   // dQ[i] = sum_p dS[i, p] K[p]
                     for (int i = 0; i < tq; i++) {
-                        kr.blockAxpy(tk, heads, dh, dS, i * tk, blk, 1, kd, k0, d, dq.data, r0 + i * d);
+                        kr.blockAxpy(tk, heads, dh, dS, i, tq, rows, kd, k0, d, dq.data, r0 + i * d);
                     }
                 }
                 if (gk) {   // dK[j] = sum_p dS[p, j] Q[p]
                     for (int j = 0; j < tk; j++) {
-                        kr.blockAxpy(tq, heads, dh, dS, j, blk, tk, qd, q0, d, dk.data, s0 + j * d);
+                        kr.blockAxpy(tq, heads, dh, dS, j * rows, tq, 1, qd, q0, d, dk.data, s0 + j * d);
                     }
                 }
             }

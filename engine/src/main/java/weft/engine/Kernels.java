@@ -102,6 +102,67 @@ public interface Kernels {
         }
     }
 
+    // Attention's row-wise steps over a sequence's scores stored key-major: the block at off holds
+    // keys rows of `rows` values, a[off + j * rows + r] the score of row r (a head and query) for
+    // key j, so that one row's keys are `rows` apart and a vector covers consecutive rows. Each
+    // row's values go through the same IEEE operations, in the same key order, in every provider.
+
+    /**
+     * Scaling and shifting before the exponentials: for each row r, {@code s_j = c * a_j} and
+     * {@code m = max(-inf, s_0, s_1, ...)} in key order, then {@code a_j = s_j - m}, or -inf when m is
+     * -inf (every key of the row masked).
+     */
+    default void attentionShift(float[] a, int off, int rows, int keys, float c) {
+        for (int r = 0; r < rows; r++) {
+            float m = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < keys; j++) {
+                float sc = a[off + j * rows + r] * c;
+                a[off + j * rows + r] = sc;
+                m = Math.max(m, sc);
+            }
+            for (int j = 0; j < keys; j++) {
+                int i = off + j * rows + r;
+                a[i] = m == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : a[i] - m;
+            }
+        }
+    }
+
+    /**
+     * Normalisation after the exponentials: for each row, {@code sum = ((0 + a_0) + a_1) + ...} in
+     * key order and {@code a_j *= 1 / sum}; a row whose sum is 0 (every key masked) is left as it
+     * is. Returns whether any row's sum was 0.
+     */
+    default boolean attentionNormalize(float[] a, int off, int rows, int keys) {
+        boolean zero = false;
+        for (int r = 0; r < rows; r++) {
+            float sum = 0f;
+            for (int j = 0; j < keys; j++) sum += a[off + j * rows + r];
+            if (sum == 0f) {
+                zero = true;
+                continue;
+            }
+            float inv = 1f / sum;
+            for (int j = 0; j < keys; j++) a[off + j * rows + r] *= inv;
+        }
+        return zero;
+    }
+
+    /**
+     * The scores' gradient from the weights' (both key-major, {@code dS} at dOff, the weights A at
+     * aOff): for each row, {@code rs = fma(dS_j, A_j, rs)} from 0 in key order, then
+     * {@code dS_j = c * (A_j * (dS_j - rs))}.
+     */
+    default void attentionScoreGrad(float[] dS, int dOff, float[] a, int aOff, int rows, int keys, float c) {
+        for (int r = 0; r < rows; r++) {
+            float rs = 0f;
+            for (int j = 0; j < keys; j++) rs = Math.fma(dS[dOff + j * rows + r], a[aOff + j * rows + r], rs);
+            for (int j = 0; j < keys; j++) {
+                int di = dOff + j * rows + r;
+                dS[di] = c * (a[aOff + j * rows + r] * (dS[di] - rs));
+            }
+        }
+    }
+
     /** {@code out[i] = a[i] * b[i] + c[i]} (fused multiply-add). */
     void fma(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float[] out, int outOff, int n);
 

@@ -2,6 +2,7 @@ package weft.engine;
 
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -315,6 +316,93 @@ final class PanamaKernels extends ScalarKernels {
                 for (int t = 0; t < steps; t++) acc = xv.fma(yv, acc.rearrange(UP4));
             }
             out[oOff + h * oStride] = (acc.lane(L - 4) + acc.lane(L - 3)) + (acc.lane(L - 2) + acc.lane(L - 1));
+        }
+    }
+
+    private static final FloatVector NEG_INF = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+
+    // Attention's row-wise steps, a vector of consecutive rows at a time: per row and key the
+    // reference's operations in its order, so the same bits; rows after the last whole vector one
+    // at a time, as the reference does them.
+
+    @Override
+    public void attentionShift(float[] a, int off, int rows, int keys, float c) {
+        int ub = S.loopBound(rows), r = 0;
+        for (; r < ub; r += L) {
+            FloatVector m = NEG_INF;
+            for (int j = 0; j < keys; j++) {
+                int i = off + j * rows + r;
+                FloatVector sc = load(a, i).mul(c);
+                sc.intoArray(a, i);
+                m = m.max(sc);
+            }
+            VectorMask<Float> none = m.eq(Float.NEGATIVE_INFINITY);
+            for (int j = 0; j < keys; j++) {
+                int i = off + j * rows + r;
+                load(a, i).sub(m).blend(NEG_INF, none).intoArray(a, i);
+            }
+        }
+        for (; r < rows; r++) {
+            float m = Float.NEGATIVE_INFINITY;
+            for (int j = 0; j < keys; j++) {
+                float sc = a[off + j * rows + r] * c;
+                a[off + j * rows + r] = sc;
+                m = Math.max(m, sc);
+            }
+            for (int j = 0; j < keys; j++) {
+                int i = off + j * rows + r;
+                a[i] = m == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : a[i] - m;
+            }
+        }
+    }
+
+    @Override
+    public boolean attentionNormalize(float[] a, int off, int rows, int keys) {
+        int ub = S.loopBound(rows), r = 0;
+        boolean zero = false;
+        for (; r < ub; r += L) {
+            FloatVector sum = FloatVector.zero(S);
+            for (int j = 0; j < keys; j++) sum = sum.add(load(a, off + j * rows + r));
+            VectorMask<Float> empty = sum.eq(0f);
+            zero |= empty.anyTrue();
+            FloatVector inv = FloatVector.broadcast(S, 1f).div(sum);
+            for (int j = 0; j < keys; j++) {
+                int i = off + j * rows + r;
+                FloatVector v = load(a, i);
+                v.mul(inv).blend(v, empty).intoArray(a, i);
+            }
+        }
+        for (; r < rows; r++) {
+            float sum = 0f;
+            for (int j = 0; j < keys; j++) sum += a[off + j * rows + r];
+            if (sum == 0f) {
+                zero = true;
+                continue;
+            }
+            float inv = 1f / sum;
+            for (int j = 0; j < keys; j++) a[off + j * rows + r] *= inv;
+        }
+        return zero;
+    }
+
+    @Override
+    public void attentionScoreGrad(float[] dS, int dOff, float[] a, int aOff, int rows, int keys, float c) {
+        int ub = S.loopBound(rows), r = 0;
+        for (; r < ub; r += L) {
+            FloatVector rs = FloatVector.zero(S);
+            for (int j = 0; j < keys; j++) rs = load(dS, dOff + j * rows + r).fma(load(a, aOff + j * rows + r), rs);
+            for (int j = 0; j < keys; j++) {
+                int di = dOff + j * rows + r;
+                load(a, aOff + j * rows + r).mul(load(dS, di).sub(rs)).mul(c).intoArray(dS, di);
+            }
+        }
+        for (; r < rows; r++) {
+            float rs = 0f;
+            for (int j = 0; j < keys; j++) rs = Math.fma(dS[dOff + j * rows + r], a[aOff + j * rows + r], rs);
+            for (int j = 0; j < keys; j++) {
+                int di = dOff + j * rows + r;
+                dS[di] = c * (a[aOff + j * rows + r] * (dS[di] - rs));
+            }
         }
     }
 

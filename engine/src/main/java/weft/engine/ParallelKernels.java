@@ -183,6 +183,23 @@ final class ParallelKernels implements Kernels {
                 norms, norms == null ? 0 : normsOff + f));
     }
 
+    // Attention's per-sequence steps are small; the op splits the sequences itself.
+
+    @Override
+    public void attentionShift(float[] a, int off, int rows, int keys, float c) {
+        k.attentionShift(a, off, rows, keys, c);
+    }
+
+    @Override
+    public boolean attentionNormalize(float[] a, int off, int rows, int keys) {
+        return k.attentionNormalize(a, off, rows, keys);
+    }
+
+    @Override
+    public void attentionScoreGrad(float[] dS, int dOff, float[] a, int aOff, int rows, int keys, float c) {
+        k.attentionScoreGrad(dS, dOff, a, aOff, rows, keys, c);
+    }
+
     @Override
     public void layerNormRows(float[] x, int xOff, int rows, int cols, float[] gamma, int gOff, float[] beta, int bOff,
                               float eps, float[] xhat, int hOff, float[] y, int yOff, float[] invStd, int iOff) {

@@ -562,6 +562,42 @@ class KernelEquivalenceTest {
         }
     }
 
+    // ---------------------------------------------------------------- attention's row steps
+
+    /**
+     * The key-major row steps do the same IEEE operations per row in both providers: bitwise equal,
+     * with row counts around the vector length, rows whose keys are all masked (-inf scores, then
+     * zero weights) and single masked keys.
+     */
+    @Test
+    void attentionRowStepsMatchReference() {
+        for (int rows : new int[] {1, 4, 15, 16, 17, 64, 80}) {
+            for (int keys : new int[] {1, 2, 4, 5}) {
+                String what = "attention rows=" + rows + " keys=" + keys;
+                int n = rows * keys;
+                float[] scores = rand(3, n, -6f, 6f);
+                for (int r = 0; r < rows; r += 3) {   // rows 0, 6, 12, ... fully masked; some others lose their last key
+                    for (int j = 0; j < keys; j++) {
+                        if (r % 2 == 0 || (r % 5 == 1 && j == keys - 1)) scores[3 + j * rows + r] = Float.NEGATIVE_INFINITY;
+                    }
+                }
+                float[][] shifted = both(scores, (k, a) -> k.attentionShift(a, 3, rows, keys, 0.3f));
+                assertBitwise(what + " shift", shifted[0], shifted[1]);
+                float[] w = shifted[0].clone();
+                for (int i = 0; i < n; i++) w[3 + i] = (float) Math.exp(w[3 + i]);
+                boolean[] zero = new boolean[2];
+                float[][] normal = both(w, (k, a) -> zero[k == ref ? 0 : 1] = k.attentionNormalize(a, 3, rows, keys));
+                assertBitwise(what + " normalize", normal[0], normal[1]);
+                assertEquals(zero[0], zero[1], what + " zero-sum flag");
+                assertTrue(zero[0], what + ": row 0 is fully masked, so its sum is 0");
+                for (int j = 0; j < keys; j++) assertEquals(0f, normal[0][3 + j * rows], what + ": a masked row keeps zero weights");
+                float[] dS = rand(2, n, -1f, 1f);
+                float[][] grad = both(dS, (k, g) -> k.attentionScoreGrad(g, 2, normal[0], 3, rows, keys, 0.3f));
+                assertBitwise(what + " score gradient", grad[0], grad[1]);
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- layer normalisation
 
     private static final int[] LN_COLS = {1, 7, 16, 63, 64, 65, 100, 1000};
