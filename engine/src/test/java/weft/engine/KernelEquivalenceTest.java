@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * <ul>
  * <li>Bitwise identical: NEG, ABS, SQUARE, SQRT, RECIPROCAL, RELU, LEAKY_RELU, every BinaryOp
  *     (also with a scalar operand), axpy, blockAxpy, blockDots, fma, linear, max, sumCols (also a
- *     column block), gatherRows, scatterAddRows.
+ *     column block), gatherRows, scatterAddRows, attention's row steps (attentionShift,
+ *     attentionNormalize, attentionScoreGrad), layerNormParamGrads.
  *     These do the same IEEE operations per element in both providers (gatherRows is the
  *     inherited reference, see KEPT_SCALAR).</li>
  * <li>{@value #TRANSCENDENTAL_ULPS} ulp of the reference for EXP, LOG, TANH, SIGMOID, SOFTPLUS,
@@ -39,6 +40,8 @@ import org.junit.jupiter.api.Test;
  *     recursive-summation bound {@code (n + 1) * 2^-24 * sum|term|} of the exact (double)
  *     value; the vector code adds in another order, so the two need not agree bitwise.</li>
  * <li>Row softmax, log-softmax and L2 normalisation combine the two: see each test.</li>
+ * <li>layerNormRows and layerNormBackwardRows: bitwise equal to the kernel sequence that defines
+ *     them, run on the same provider; within 1e-4 across providers (their sums differ).</li>
  * </ul>
  */
 class KernelEquivalenceTest {
