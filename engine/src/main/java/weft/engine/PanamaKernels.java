@@ -319,8 +319,6 @@ final class PanamaKernels extends ScalarKernels {
         }
     }
 
-    private static final FloatVector NEG_INF = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-
     // Attention's row-wise steps, a vector of consecutive rows at a time: per row and key the
     // reference's operations in its order, so the same bits; rows after the last whole vector one
     // at a time, as the reference does them.
@@ -328,8 +326,11 @@ final class PanamaKernels extends ScalarKernels {
     @Override
     public void attentionShift(float[] a, int off, int rows, int keys, float c) {
         int ub = S.loopBound(rows), r = 0;
+        // -inf broadcast here, not a static final vector: a loop-carried vector that starts as a
+        // constant object is boxed in every iteration by C2 (seen in training as allocations).
+        FloatVector negInf = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (; r < ub; r += L) {
-            FloatVector m = NEG_INF;
+            FloatVector m = negInf;
             for (int j = 0; j < keys; j++) {
                 int i = off + j * rows + r;
                 FloatVector sc = load(a, i).mul(c);
@@ -339,7 +340,7 @@ final class PanamaKernels extends ScalarKernels {
             VectorMask<Float> none = m.eq(Float.NEGATIVE_INFINITY);
             for (int j = 0; j < keys; j++) {
                 int i = off + j * rows + r;
-                load(a, i).sub(m).blend(NEG_INF, none).intoArray(a, i);
+                load(a, i).sub(m).blend(negInf, none).intoArray(a, i);
             }
         }
         for (; r < rows; r++) {
@@ -420,57 +421,68 @@ final class PanamaKernels extends ScalarKernels {
         return s;
     }
 
+    // The layer normalisation kernels are split into one small method per pass: compiled as one
+    // large method (600-800 bytecodes of vector code), C2 at times gave up the vector intrinsics
+    // in it after a recompilation and boxed every vector (seen in training as allocations).
+
     @Override
     public void layerNormRows(float[] x, int xOff, int rows, int cols, float[] gamma, int gOff, float[] beta, int bOff,
                               float eps, float[] xhat, int hOff, float[] y, int yOff, float[] invStd, int iOff) {
         // The composition's five kernels in two passes per row after the mean: x - mean is stored
-        // and squared into sumSquares' four accumulators on the fly (its order: blocks of four
-        // vectors, then single vectors into the first, then the lanes, then the scalar tail), and
-        // the scaling and the fma share one pass. The same operations on the same values: the
-        // bits of layerNormRowsComposed on this provider.
-        int ub = S.loopBound(cols), ub4 = cols - cols % (4 * L);
+        // and squared into sumSquares' accumulators on the fly, and the scaling and the fma share
+        // one pass. The same operations on the same values: the bits of layerNormRowsComposed.
         for (int r = 0; r < rows; r++) {
-            int xi = xOff + r * cols, hi = hOff + r * cols, yi = yOff + r * cols;
+            int xi = xOff + r * cols, hi = hOff + r * cols;
             float mean = sum(x, xi, cols) / cols;
-            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-            int i = 0;
-            for (; i < ub4; i += 4 * L) {
-                FloatVector d0 = load(x, xi + i).sub(mean), d1 = load(x, xi + i + L).sub(mean);
-                FloatVector d2 = load(x, xi + i + 2 * L).sub(mean), d3 = load(x, xi + i + 3 * L).sub(mean);
-                d0.intoArray(xhat, hi + i);
-                d1.intoArray(xhat, hi + i + L);
-                d2.intoArray(xhat, hi + i + 2 * L);
-                d3.intoArray(xhat, hi + i + 3 * L);
-                s0 = d0.fma(d0, s0);
-                s1 = d1.fma(d1, s1);
-                s2 = d2.fma(d2, s2);
-                s3 = d3.fma(d3, s3);
-            }
-            for (; i < ub; i += L) {
-                FloatVector d = load(x, xi + i).sub(mean);
-                d.intoArray(xhat, hi + i);
-                s0 = d.fma(d, s0);
-            }
-            float ss = laneSum(s0.add(s1).add(s2.add(s3)));
-            for (; i < cols; i++) {
-                float d = x[xi + i] - mean;
-                xhat[hi + i] = d;
-                ss += d * d;
-            }
-            float var = ss / cols;
+            float var = centreAndSumSquares(x, xi, mean, xhat, hi, cols) / cols;
             float inv = (float) (1.0 / Math.sqrt(var + eps));
             invStd[iOff + r] = inv;
-            i = 0;
-            for (; i < ub; i += L) {
-                FloatVector h = load(xhat, hi + i).mul(inv);
-                h.intoArray(xhat, hi + i);
-                h.fma(load(gamma, gOff + i), load(beta, bOff + i)).intoArray(y, yi + i);
-            }
-            for (; i < cols; i++) {
-                float h = xhat[hi + i] * inv;
-                xhat[hi + i] = h;
-                y[yi + i] = Math.fma(h, gamma[gOff + i], beta[bOff + i]);
-            }
+            scaleShift(xhat, hi, inv, gamma, gOff, beta, bOff, y, yOff + r * cols, cols);
+        }
+    }
+
+    /** {@code d = x - mean} stored, and {@link #sumSquares} of d in its order (blocks of four vectors, single vectors, the lanes, the tail). */
+    private static float centreAndSumSquares(float[] x, int xi, float mean, float[] d, int di, int n) {
+        int ub = S.loopBound(n), ub4 = n - n % (4 * L), i = 0;
+        FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+        for (; i < ub4; i += 4 * L) {
+            FloatVector d0 = load(x, xi + i).sub(mean), d1 = load(x, xi + i + L).sub(mean);
+            FloatVector d2 = load(x, xi + i + 2 * L).sub(mean), d3 = load(x, xi + i + 3 * L).sub(mean);
+            d0.intoArray(d, di + i);
+            d1.intoArray(d, di + i + L);
+            d2.intoArray(d, di + i + 2 * L);
+            d3.intoArray(d, di + i + 3 * L);
+            s0 = d0.fma(d0, s0);
+            s1 = d1.fma(d1, s1);
+            s2 = d2.fma(d2, s2);
+            s3 = d3.fma(d3, s3);
+        }
+        for (; i < ub; i += L) {
+            FloatVector v = load(x, xi + i).sub(mean);
+            v.intoArray(d, di + i);
+            s0 = v.fma(v, s0);
+        }
+        float ss = laneSum(s0.add(s1).add(s2.add(s3)));
+        for (; i < n; i++) {
+            float v = x[xi + i] - mean;
+            d[di + i] = v;
+            ss += v * v;
+        }
+        return ss;
+    }
+
+    /** {@code h *= inv} in place (binaryScalar MUL), then {@code y = fma(h, gamma, beta)}. */
+    private static void scaleShift(float[] h, int hi, float inv, float[] gamma, int gOff, float[] beta, int bOff, float[] y, int yi, int n) {
+        int ub = S.loopBound(n), i = 0;
+        for (; i < ub; i += L) {
+            FloatVector v = load(h, hi + i).mul(inv);
+            v.intoArray(h, hi + i);
+            v.fma(load(gamma, gOff + i), load(beta, bOff + i)).intoArray(y, yi + i);
+        }
+        for (; i < n; i++) {
+            float v = h[hi + i] * inv;
+            h[hi + i] = v;
+            y[yi + i] = Math.fma(v, gamma[gOff + i], beta[bOff + i]);
         }
     }
 
@@ -481,54 +493,66 @@ final class PanamaKernels extends ScalarKernels {
         // in its own order), one pass for the two axpys and the subtraction (each element: the
         // product, then the sum, twice, then the difference). gh is recomputed in the second pass
         // (the same product) instead of stored. The bits of layerNormBackwardRowsComposed.
-        int ub = S.loopBound(cols), ub4 = cols - cols % (4 * L);
+        float[] sums = new float[2];
         for (int r = 0; r < rows; r++) {
-            int gi = gOff + r * cols, hi = hOff + r * cols, xi = gxOff + r * cols;
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;   // sum(gh)
-            FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;                    // dot(gh, xhat)
-            int i = 0;
-            for (; i < ub4; i += 4 * L) {
-                FloatVector h0 = load(g, gi + i).mul(load(gamma, gaOff + i));
-                FloatVector h1 = load(g, gi + i + L).mul(load(gamma, gaOff + i + L));
-                FloatVector h2 = load(g, gi + i + 2 * L).mul(load(gamma, gaOff + i + 2 * L));
-                FloatVector h3 = load(g, gi + i + 3 * L).mul(load(gamma, gaOff + i + 3 * L));
-                a0 = a0.add(h0);
-                a1 = a1.add(h1);
-                a2 = a2.add(h2);
-                a3 = a3.add(h3);
-                b0 = h0.fma(load(xhat, hi + i), b0);
-                b1 = h1.fma(load(xhat, hi + i + L), b1);
-                b2 = h2.fma(load(xhat, hi + i + 2 * L), b2);
-                b3 = h3.fma(load(xhat, hi + i + 3 * L), b3);
-            }
-            for (; i < ub; i += L) {
-                FloatVector h = load(g, gi + i).mul(load(gamma, gaOff + i));
-                a0 = a0.add(h);
-                b0 = h.fma(load(xhat, hi + i), b0);
-            }
-            float sum = laneSum(a0.add(a1).add(a2.add(a3)));
-            float dot = laneSum(b0.add(b1).add(b2.add(b3)));
-            for (; i < cols; i++) {
-                float h = g[gi + i] * gamma[gaOff + i];
-                sum += h;
-                dot += h * xhat[hi + i];
-            }
+            int gi = gOff + r * cols, hi = hOff + r * cols;
+            productSumAndDot(g, gi, gamma, gaOff, xhat, hi, cols, sums);
             float inv = invStd[iOff + r];
-            float m1 = sum / cols, m2 = dot / cols;
-            float c2 = -inv * m2, c3 = inv * m1;
-            i = 0;
-            for (; i < ub; i += L) {
-                FloatVector h = load(g, gi + i).mul(load(gamma, gaOff + i));
-                FloatVector t = h.mul(inv).add(load(gx, xi + i));
-                t = load(xhat, hi + i).mul(c2).add(t);
-                t.sub(c3).intoArray(gx, xi + i);
-            }
-            for (; i < cols; i++) {
-                float h = g[gi + i] * gamma[gaOff + i];
-                float t = gx[xi + i] + inv * h;
-                t += c2 * xhat[hi + i];
-                gx[xi + i] = t - c3;
-            }
+            float m1 = sums[0] / cols, m2 = sums[1] / cols;
+            normGradApply(g, gi, gamma, gaOff, xhat, hi, inv, -inv * m2, inv * m1, gx, gxOff + r * cols, cols);
+        }
+    }
+
+    /** With {@code h = g * gamma}: {@code out[0] = sum(h)}, {@code out[1] = dot(h, xhat)}, each in that kernel's order. */
+    private static void productSumAndDot(float[] g, int gi, float[] gamma, int gaOff, float[] xhat, int hi, int n, float[] out) {
+        int ub = S.loopBound(n), ub4 = n - n % (4 * L), i = 0;
+        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;   // sum(h)
+        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0;                    // dot(h, xhat)
+        for (; i < ub4; i += 4 * L) {
+            FloatVector h0 = load(g, gi + i).mul(load(gamma, gaOff + i));
+            FloatVector h1 = load(g, gi + i + L).mul(load(gamma, gaOff + i + L));
+            FloatVector h2 = load(g, gi + i + 2 * L).mul(load(gamma, gaOff + i + 2 * L));
+            FloatVector h3 = load(g, gi + i + 3 * L).mul(load(gamma, gaOff + i + 3 * L));
+            a0 = a0.add(h0);
+            a1 = a1.add(h1);
+            a2 = a2.add(h2);
+            a3 = a3.add(h3);
+            b0 = h0.fma(load(xhat, hi + i), b0);
+            b1 = h1.fma(load(xhat, hi + i + L), b1);
+            b2 = h2.fma(load(xhat, hi + i + 2 * L), b2);
+            b3 = h3.fma(load(xhat, hi + i + 3 * L), b3);
+        }
+        for (; i < ub; i += L) {
+            FloatVector h = load(g, gi + i).mul(load(gamma, gaOff + i));
+            a0 = a0.add(h);
+            b0 = h.fma(load(xhat, hi + i), b0);
+        }
+        float sum = laneSum(a0.add(a1).add(a2.add(a3)));
+        float dot = laneSum(b0.add(b1).add(b2.add(b3)));
+        for (; i < n; i++) {
+            float h = g[gi + i] * gamma[gaOff + i];
+            sum += h;
+            dot += h * xhat[hi + i];
+        }
+        out[0] = sum;
+        out[1] = dot;
+    }
+
+    /** {@code gx = ((gx + inv * h) + c2 * xhat) - c3} per element, {@code h = g * gamma}: the two axpys and the subtraction. */
+    private static void normGradApply(float[] g, int gi, float[] gamma, int gaOff, float[] xhat, int hi, float inv, float c2, float c3,
+                                      float[] gx, int xi, int n) {
+        int ub = S.loopBound(n), i = 0;
+        for (; i < ub; i += L) {
+            FloatVector h = load(g, gi + i).mul(load(gamma, gaOff + i));
+            FloatVector t = h.mul(inv).add(load(gx, xi + i));
+            t = load(xhat, hi + i).mul(c2).add(t);
+            t.sub(c3).intoArray(gx, xi + i);
+        }
+        for (; i < n; i++) {
+            float h = g[gi + i] * gamma[gaOff + i];
+            float t = gx[xi + i] + inv * h;
+            t += c2 * xhat[hi + i];
+            gx[xi + i] = t - c3;
         }
     }
 
