@@ -113,7 +113,12 @@ public interface Kernels {
      * -inf (every key of the row masked).
      */
     default void attentionShift(float[] a, int off, int rows, int keys, float c) {
-        for (int r = 0; r < rows; r++) {
+        attentionShiftRows(a, off, rows, keys, c, 0, rows);
+    }
+
+    /** {@link #attentionShift} of rows [from, to) of the block, one row at a time (the reference; a SIMD provider's rows after its last whole vector). */
+    static void attentionShiftRows(float[] a, int off, int rows, int keys, float c, int from, int to) {
+        for (int r = from; r < to; r++) {
             float m = Float.NEGATIVE_INFINITY;
             for (int j = 0; j < keys; j++) {
                 float sc = a[off + j * rows + r] * c;
@@ -133,8 +138,13 @@ public interface Kernels {
      * is. Returns whether any row's sum was 0.
      */
     default boolean attentionNormalize(float[] a, int off, int rows, int keys) {
+        return attentionNormalizeRows(a, off, rows, keys, 0, rows);
+    }
+
+    /** {@link #attentionNormalize} of rows [from, to) of the block, one row at a time (the reference; a SIMD provider's rows after its last whole vector). */
+    static boolean attentionNormalizeRows(float[] a, int off, int rows, int keys, int from, int to) {
         boolean zero = false;
-        for (int r = 0; r < rows; r++) {
+        for (int r = from; r < to; r++) {
             float sum = 0f;
             for (int j = 0; j < keys; j++) sum += a[off + j * rows + r];
             if (sum == 0f) {
@@ -153,7 +163,12 @@ public interface Kernels {
      * {@code dS_j = c * (A_j * (dS_j - rs))}.
      */
     default void attentionScoreGrad(float[] dS, int dOff, float[] a, int aOff, int rows, int keys, float c) {
-        for (int r = 0; r < rows; r++) {
+        attentionScoreGradRows(dS, dOff, a, aOff, rows, keys, c, 0, rows);
+    }
+
+    /** {@link #attentionScoreGrad} of rows [from, to) of the block, one row at a time (the reference; a SIMD provider's rows after its last whole vector). */
+    static void attentionScoreGradRows(float[] dS, int dOff, float[] a, int aOff, int rows, int keys, float c, int from, int to) {
+        for (int r = from; r < to; r++) {
             float rs = 0f;
             for (int j = 0; j < keys; j++) rs = Math.fma(dS[dOff + j * rows + r], a[aOff + j * rows + r], rs);
             for (int j = 0; j < keys; j++) {
@@ -277,17 +292,15 @@ public interface Kernels {
      */
     default void layerNormParamGrads(float[] g, int gOff, float[] xhat, int hOff, int rows, int cols,
                                      float[] dGamma, int dgOff, float[] dBeta, int dbOff) {
-        for (int c = 0; c < cols; c++) {
-            if (dGamma != null) {
+        if (dGamma != null) {
+            for (int c = 0; c < cols; c++) {
                 float s = dGamma[dgOff + c];
                 for (int r = 0; r < rows; r++) s += g[gOff + r * cols + c] * xhat[hOff + r * cols + c];
                 dGamma[dgOff + c] = s;
             }
-            if (dBeta != null) {
-                float s = dBeta[dbOff + c];
-                for (int r = 0; r < rows; r++) s += g[gOff + r * cols + c];
-                dBeta[dbOff + c] = s;
-            }
+        }
+        if (dBeta != null) {
+            sumCols(g, gOff, cols, rows, cols, dBeta, dbOff, true);
         }
     }
 

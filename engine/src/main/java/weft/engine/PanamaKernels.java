@@ -320,8 +320,8 @@ final class PanamaKernels extends ScalarKernels {
     }
 
     // Attention's row-wise steps, a vector of consecutive rows at a time: per row and key the
-    // reference's operations in its order, so the same bits; rows after the last whole vector one
-    // at a time, as the reference does them.
+    // reference's operations in its order, so the same bits; rows after the last whole vector by
+    // the reference itself.
 
     @Override
     public void attentionShift(float[] a, int off, int rows, int keys, float c) {
@@ -343,18 +343,7 @@ final class PanamaKernels extends ScalarKernels {
                 load(a, i).sub(m).blend(negInf, none).intoArray(a, i);
             }
         }
-        for (; r < rows; r++) {
-            float m = Float.NEGATIVE_INFINITY;
-            for (int j = 0; j < keys; j++) {
-                float sc = a[off + j * rows + r] * c;
-                a[off + j * rows + r] = sc;
-                m = Math.max(m, sc);
-            }
-            for (int j = 0; j < keys; j++) {
-                int i = off + j * rows + r;
-                a[i] = m == Float.NEGATIVE_INFINITY ? Float.NEGATIVE_INFINITY : a[i] - m;
-            }
-        }
+        Kernels.attentionShiftRows(a, off, rows, keys, c, r, rows);
     }
 
     @Override
@@ -373,17 +362,7 @@ final class PanamaKernels extends ScalarKernels {
                 v.mul(inv).blend(v, empty).intoArray(a, i);
             }
         }
-        for (; r < rows; r++) {
-            float sum = 0f;
-            for (int j = 0; j < keys; j++) sum += a[off + j * rows + r];
-            if (sum == 0f) {
-                zero = true;
-                continue;
-            }
-            float inv = 1f / sum;
-            for (int j = 0; j < keys; j++) a[off + j * rows + r] *= inv;
-        }
-        return zero;
+        return Kernels.attentionNormalizeRows(a, off, rows, keys, r, rows) | zero;
     }
 
     @Override
@@ -397,28 +376,7 @@ final class PanamaKernels extends ScalarKernels {
                 load(a, aOff + j * rows + r).mul(load(dS, di).sub(rs)).mul(c).intoArray(dS, di);
             }
         }
-        for (; r < rows; r++) {
-            float rs = 0f;
-            for (int j = 0; j < keys; j++) rs = Math.fma(dS[dOff + j * rows + r], a[aOff + j * rows + r], rs);
-            for (int j = 0; j < keys; j++) {
-                int di = dOff + j * rows + r;
-                dS[di] = c * (a[aOff + j * rows + r] * (dS[di] - rs));
-            }
-        }
-    }
-
-    /** The lanes of v added in order from 0f, with constant indices: the last step of {@link #sum}, {@link #dot} and {@link #sumSquares}. */
-    private static float laneSum(FloatVector v) {
-        float s = 0f + v.lane(0);
-        if (L > 1) s += v.lane(1);
-        if (L > 2) { s += v.lane(2); s += v.lane(3); }
-        if (L > 4) { s += v.lane(4); s += v.lane(5); s += v.lane(6); s += v.lane(7); }
-        if (L > 8) {
-            s += v.lane(8); s += v.lane(9); s += v.lane(10); s += v.lane(11);
-            s += v.lane(12); s += v.lane(13); s += v.lane(14); s += v.lane(15);
-        }
-        for (int j = 16; j < L; j++) s += v.lane(j);
-        return s;
+        Kernels.attentionScoreGradRows(dS, dOff, a, aOff, rows, keys, c, r, rows);
     }
 
     // The layer normalisation kernels are split into one small method per pass: compiled as one
@@ -462,7 +420,17 @@ final class PanamaKernels extends ScalarKernels {
             v.intoArray(d, di + i);
             s0 = v.fma(v, s0);
         }
-        float ss = laneSum(s0.add(s1).add(s2.add(s3)));
+        FloatVector vs = s0.add(s1).add(s2.add(s3));
+        // The lanes in order with constant indices, not reduceLanes(ADD): see VectorMath.
+        float ss = 0f + vs.lane(0);
+        if (L > 1) ss += vs.lane(1);
+        if (L > 2) { ss += vs.lane(2); ss += vs.lane(3); }
+        if (L > 4) { ss += vs.lane(4); ss += vs.lane(5); ss += vs.lane(6); ss += vs.lane(7); }
+        if (L > 8) {
+            ss += vs.lane(8); ss += vs.lane(9); ss += vs.lane(10); ss += vs.lane(11);
+            ss += vs.lane(12); ss += vs.lane(13); ss += vs.lane(14); ss += vs.lane(15);
+        }
+        for (int j = 16; j < L; j++) ss += vs.lane(j);
         for (; i < n; i++) {
             float v = x[xi + i] - mean;
             d[di + i] = v;
@@ -527,8 +495,26 @@ final class PanamaKernels extends ScalarKernels {
             a0 = a0.add(h);
             b0 = h.fma(load(xhat, hi + i), b0);
         }
-        float sum = laneSum(a0.add(a1).add(a2.add(a3)));
-        float dot = laneSum(b0.add(b1).add(b2.add(b3)));
+        FloatVector va = a0.add(a1).add(a2.add(a3)), vb = b0.add(b1).add(b2.add(b3));
+        // The lanes in order with constant indices, not reduceLanes(ADD): see VectorMath.
+        float sum = 0f + va.lane(0);
+        if (L > 1) sum += va.lane(1);
+        if (L > 2) { sum += va.lane(2); sum += va.lane(3); }
+        if (L > 4) { sum += va.lane(4); sum += va.lane(5); sum += va.lane(6); sum += va.lane(7); }
+        if (L > 8) {
+            sum += va.lane(8); sum += va.lane(9); sum += va.lane(10); sum += va.lane(11);
+            sum += va.lane(12); sum += va.lane(13); sum += va.lane(14); sum += va.lane(15);
+        }
+        for (int j = 16; j < L; j++) sum += va.lane(j);
+        float dot = 0f + vb.lane(0);
+        if (L > 1) dot += vb.lane(1);
+        if (L > 2) { dot += vb.lane(2); dot += vb.lane(3); }
+        if (L > 4) { dot += vb.lane(4); dot += vb.lane(5); dot += vb.lane(6); dot += vb.lane(7); }
+        if (L > 8) {
+            dot += vb.lane(8); dot += vb.lane(9); dot += vb.lane(10); dot += vb.lane(11);
+            dot += vb.lane(12); dot += vb.lane(13); dot += vb.lane(14); dot += vb.lane(15);
+        }
+        for (int j = 16; j < L; j++) dot += vb.lane(j);
         for (; i < n; i++) {
             float h = g[gi + i] * gamma[gaOff + i];
             sum += h;
