@@ -68,10 +68,11 @@ public final class Attention {
         int rows = heads * tq, blk = rows * tk;
         // Attention weights, per sequence [Tk, H*Tq] key-major (see the class comment): the backward needs them.
         Tensor att = Tensor.uninitialized(batch * tk, rows);   // every score is written
-        Tensor out = Tensor.recycledZeros(qv.rows, d);         // contexts are accumulated
+        Tensor out = Tensor.uninitialized(qv.rows, d);         // contexts are accumulated: each task zeroes its rows
         float[] a = att.data, o = out.data, qd = qv.data, kd = kv.data, vd = vv.data;
         Kernels kr = KernelProvider.base();
         Parallel.forRange(batch, grain(tq, tk, d), (b0, b1) -> {
+            java.util.Arrays.fill(o, b0 * tq * d, b1 * tq * d, 0f);
             // scores of all heads of a (query, key) pair per call, times c, minus each row's max (masked keys -inf)
             for (int b = b0; b < b1; b++) {
                 int q0 = qv.offset + b * tq * d, k0 = kv.offset + b * tk * d, base = b * blk;
@@ -111,14 +112,18 @@ public final class Attention {
         Tensor qv = q.value, kv = k.value, vv = v.value;
         int d = qv.cols, dh = d / heads, batch = qv.rows / tq, rows = heads * tq, blk = rows * tk;
         boolean gq = q.requiresGrad(), gk = k.requiresGrad(), gv = v.requiresGrad();
-        Tensor dq = gq ? Tensor.recycledZeros(qv.rows, d) : null;   // accumulated over keys or queries
-        Tensor dk = gk ? Tensor.recycledZeros(kv.rows, d) : null;
-        Tensor dv = gv ? Tensor.recycledZeros(vv.rows, d) : null;
+        // accumulated over keys or queries; each task zeroes its sequences' rows (in parallel, in cache)
+        Tensor dq = gq ? Tensor.uninitialized(qv.rows, d) : null;
+        Tensor dk = gk ? Tensor.uninitialized(kv.rows, d) : null;
+        Tensor dv = gv ? Tensor.uninitialized(vv.rows, d) : null;
         float[] a = att.data, gd = g.data, qd = qv.data, kd = kv.data, vd = vv.data;
         Kernels kr = KernelProvider.base();
         // about twice the forward's work per sequence: ranges of half as many sequences
         Parallel.forRange(batch, Math.max(1, grain(tq, tk, d) / 2), (b0, b1) -> {
             float[] dS = new float[blk];   // key-major as the weights: [Tk, H*Tq]
+            if (gq) java.util.Arrays.fill(dq.data, b0 * tq * d, b1 * tq * d, 0f);
+            if (gk) java.util.Arrays.fill(dk.data, b0 * tk * d, b1 * tk * d, 0f);
+            if (gv) java.util.Arrays.fill(dv.data, b0 * tk * d, b1 * tk * d, 0f);
             for (int b = b0; b < b1; b++) {
                 int q0 = qv.offset + b * tq * d, k0 = kv.offset + b * tk * d, v0 = vv.offset + b * tk * d;
                 int g0 = g.offset + b * tq * d, r0 = b * tq * d, s0 = b * tk * d, base = b * blk;

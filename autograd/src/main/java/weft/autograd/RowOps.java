@@ -217,7 +217,7 @@ public final class RowOps {
                 Ops.reduceInto(g, beta);
             } else if (gamma.requiresGrad() || beta.requiresGrad()) {
                 Tensor dg = gamma.requiresGrad() ? gamma.gradOrZeros() : null, db = beta.requiresGrad() ? beta.gradOrZeros() : null;
-                kb.layerNormParamGrads(g.data, g.offset, xhat.data, 0, rows, cols,
+                Kernels.get().layerNormParamGrads(g.data, g.offset, xhat.data, 0, rows, cols,   // split by columns
                         dg == null ? null : dg.data, dg == null ? 0 : dg.offset, db == null ? null : db.data, db == null ? 0 : db.offset);
             }
             if (!x.requiresGrad()) return;

@@ -292,15 +292,25 @@ public interface Kernels {
      */
     default void layerNormParamGrads(float[] g, int gOff, float[] xhat, int hOff, int rows, int cols,
                                      float[] dGamma, int dgOff, float[] dBeta, int dbOff) {
+        layerNormParamGrads(g, gOff, xhat, hOff, cols, rows, cols, dGamma, dgOff, dBeta, dbOff);
+    }
+
+    /**
+     * As {@link #layerNormParamGrads(float[], int, float[], int, int, int, float[], int, float[], int)}
+     * over {@code cols} columns of rows {@code ld} floats apart in {@code g} and {@code xhat} (a
+     * column block of a wider matrix): each column's sums are the same whatever block it is in.
+     */
+    default void layerNormParamGrads(float[] g, int gOff, float[] xhat, int hOff, int ld, int rows, int cols,
+                                     float[] dGamma, int dgOff, float[] dBeta, int dbOff) {
         if (dGamma != null) {
             for (int c = 0; c < cols; c++) {
                 float s = dGamma[dgOff + c];
-                for (int r = 0; r < rows; r++) s += g[gOff + r * cols + c] * xhat[hOff + r * cols + c];
+                for (int r = 0; r < rows; r++) s += g[gOff + r * ld + c] * xhat[hOff + r * ld + c];
                 dGamma[dgOff + c] = s;
             }
         }
         if (dBeta != null) {
-            sumCols(g, gOff, cols, rows, cols, dBeta, dbOff, true);
+            sumCols(g, gOff, ld, rows, cols, dBeta, dbOff, true);
         }
     }
 

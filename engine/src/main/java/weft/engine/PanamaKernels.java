@@ -545,25 +545,31 @@ final class PanamaKernels extends ScalarKernels {
     @Override
     public void layerNormParamGrads(float[] g, int gOff, float[] xhat, int hOff, int rows, int cols,
                                     float[] dGamma, int dgOff, float[] dBeta, int dbOff) {
+        layerNormParamGrads(g, gOff, xhat, hOff, cols, rows, cols, dGamma, dgOff, dBeta, dbOff);
+    }
+
+    @Override
+    public void layerNormParamGrads(float[] g, int gOff, float[] xhat, int hOff, int ld, int rows, int cols,
+                                    float[] dGamma, int dgOff, float[] dBeta, int dbOff) {
         // sumCols' order (each column from its current value, then row after row; the product
         // rounded, then added), with up to four vectors of each output in registers across the rows.
         if (dGamma != null) {
-            columnSums(g, gOff, xhat, hOff, rows, cols, dGamma, dgOff);
+            columnSums(g, gOff, xhat, hOff, ld, rows, cols, dGamma, dgOff);
         }
         if (dBeta != null) {
-            sumCols(g, gOff, cols, rows, cols, dBeta, dbOff, true);
+            sumCols(g, gOff, ld, rows, cols, dBeta, dbOff, true);
         }
     }
 
-    /** {@code out[c] += sum_r a[r, c] * b[r, c]} in sumCols' order, the products rounded. */
-    private static void columnSums(float[] a, int aOff, float[] b, int bOff, int rows, int cols, float[] out, int outOff) {
+    /** {@code out[c] += sum_r a[r, c] * b[r, c]} (rows {@code ld} apart) in sumCols' order, the products rounded. */
+    private static void columnSums(float[] a, int aOff, float[] b, int bOff, int ld, int rows, int cols, float[] out, int outOff) {
         int ub = S.loopBound(cols);
         int c = 0;
         for (; c + 4 * L <= ub; c += 4 * L) {
             FloatVector s0 = load(out, outOff + c), s1 = load(out, outOff + c + L);
             FloatVector s2 = load(out, outOff + c + 2 * L), s3 = load(out, outOff + c + 3 * L);
             for (int r = 0; r < rows; r++) {
-                int ai = aOff + r * cols + c, bi = bOff + r * cols + c;
+                int ai = aOff + r * ld + c, bi = bOff + r * ld + c;
                 s0 = s0.add(load(a, ai).mul(load(b, bi)));
                 s1 = s1.add(load(a, ai + L).mul(load(b, bi + L)));
                 s2 = s2.add(load(a, ai + 2 * L).mul(load(b, bi + 2 * L)));
@@ -576,12 +582,12 @@ final class PanamaKernels extends ScalarKernels {
         }
         for (; c < ub; c += L) {
             FloatVector s0 = load(out, outOff + c);
-            for (int r = 0; r < rows; r++) s0 = s0.add(load(a, aOff + r * cols + c).mul(load(b, bOff + r * cols + c)));
+            for (int r = 0; r < rows; r++) s0 = s0.add(load(a, aOff + r * ld + c).mul(load(b, bOff + r * ld + c)));
             s0.intoArray(out, outOff + c);
         }
         for (; c < cols; c++) {
             float s = out[outOff + c];
-            for (int r = 0; r < rows; r++) s += a[aOff + r * cols + c] * b[bOff + r * cols + c];
+            for (int r = 0; r < rows; r++) s += a[aOff + r * ld + c] * b[bOff + r * ld + c];
             out[outOff + c] = s;
         }
     }

@@ -214,11 +214,22 @@ final class ParallelKernels implements Kernels {
                 xhat, hOff + f * cols, invStd, iOff + f, gx, gxOff + f * cols));
     }
 
-    /** Not split: every column is summed over all rows in order, and the row count is what is large. */
+    /** Split by column blocks as {@link #sumCols}: each column is summed over all rows in order, as in one call. */
     @Override
-    public void layerNormParamGrads(float[] g, int gOff, float[] xhat, int hOff, int rows, int cols,
+    public void layerNormParamGrads(float[] g, int gOff, float[] xhat, int hOff, int ld, int rows, int cols,
                                     float[] dGamma, int dgOff, float[] dBeta, int dbOff) {
-        k.layerNormParamGrads(g, gOff, xhat, hOff, rows, cols, dGamma, dgOff, dBeta, dbOff);
+        long n = (long) rows * cols * (dGamma != null && dBeta != null ? 3 : 2);
+        int blocks = (cols + COL_BLOCK - 1) / COL_BLOCK;
+        if (n < 2L * MIN_PER_TASK || blocks < 2 || Parallel.threads() == 1) {
+            k.layerNormParamGrads(g, gOff, xhat, hOff, ld, rows, cols, dGamma, dgOff, dBeta, dbOff);
+            return;
+        }
+        int grain = (int) Math.max(1, MIN_PER_TASK / Math.max(1L, (long) rows * COL_BLOCK));
+        Parallel.forRange(blocks, grain, (b0, b1) -> {
+            int c0 = b0 * COL_BLOCK, c1 = Math.min(cols, b1 * COL_BLOCK);
+            k.layerNormParamGrads(g, gOff + c0, xhat, hOff + c0, ld, rows, c1 - c0,
+                    dGamma, dgOff + c0, dBeta, dbOff + c0);
+        });
     }
 
     @Override

@@ -691,6 +691,29 @@ class KernelEquivalenceTest {
         }
     }
 
+    /** A column block of a wider matrix (rows {@code ld} apart) gives those columns' gradients of the whole call. */
+    @Test
+    void layerNormParamGradsOfAColumnBlockAreThoseColumnsOfTheWholeCall() {
+        int rows = 37, ld = 100;
+        float[] g = rand(2, rows * ld, -1f, 1f), xhat = rand(1, rows * ld, -2f, 2f);
+        float[] dg0 = rand(3, ld, -1f, 1f), db0 = rand(1, ld, -1f, 1f);
+        for (Kernels k : new Kernels[] {ref, simd}) {
+            float[] dgAll = dg0.clone(), dbAll = db0.clone();
+            k.layerNormParamGrads(g, 2, xhat, 1, rows, ld, dgAll, 3, dbAll, 1);
+            for (int[] block : new int[][] {{0, 16}, {16, 48}, {48, 63}, {63, 100}, {5, 6}}) {
+                int c0 = block[0], c1 = block[1];
+                float[] dg = dg0.clone(), db = db0.clone();
+                k.layerNormParamGrads(g, 2 + c0, xhat, 1 + c0, ld, rows, c1 - c0, dg, 3 + c0, db, 1 + c0);
+                String what = k.name() + " layerNormParamGrads columns [" + c0 + ", " + c1 + ") of " + ld;
+                for (int c = 0; c < ld; c++) {
+                    boolean in = c >= c0 && c < c1;
+                    assertEquals(Float.floatToRawIntBits(in ? dgAll[3 + c] : dg0[3 + c]), Float.floatToRawIntBits(dg[3 + c]), what + ", gamma column " + c);
+                    assertEquals(Float.floatToRawIntBits(in ? dbAll[1 + c] : db0[1 + c]), Float.floatToRawIntBits(db[1 + c]), what + ", beta column " + c);
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     @FunctionalInterface
