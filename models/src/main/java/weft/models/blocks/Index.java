@@ -20,14 +20,45 @@ public final class Index {
      * so a user or item repeated in a batch would be its own negative.
      */
     public static int[] distinct(int[] ids) {
-        int[] s = ids.clone();
-        Arrays.sort(s);
+        if (ids.length == 0) {
+            return new int[0];
+        }
+        int min = ids[0], max = ids[0];
+        for (int v : ids) {
+            min = Math.min(min, v);
+            max = Math.max(max, v);
+        }
+        long span = (long) max - min + 1;
+        if (span > 64L * ids.length + 4096) {   // sparse values: sorting costs less than the bitmap
+            int[] s = ids.clone();
+            Arrays.sort(s);
+            int n = 0;
+            for (int i = 0; i < s.length; i++) {
+                if (i == 0 || s[i] != s[i - 1]) {
+                    s[n++] = s[i];
+                }
+            }
+            return Arrays.copyOf(s, n);
+        }
+        // A bitmap over [min, max]: linear in the batch, where sorting a 2,048-id batch took about
+        // half a millisecond of each training step on the calling thread (JFR, HMA-Rec and DPRec).
+        long[] seen = new long[(int) ((span + 63) >>> 6)];
         int n = 0;
-        for (int i = 0; i < s.length; i++) {
-            if (i == 0 || s[i] != s[i - 1]) {
-                s[n++] = s[i];
+        for (int v : ids) {
+            int b = v - min;
+            long bit = 1L << (b & 63);
+            if ((seen[b >>> 6] & bit) == 0) {
+                seen[b >>> 6] |= bit;
+                n++;
             }
         }
-        return Arrays.copyOf(s, n);
+        int[] out = new int[n];
+        int k = 0;
+        for (int w = 0; w < seen.length; w++) {
+            for (long bits = seen[w]; bits != 0; bits &= bits - 1) {
+                out[k++] = min + (w << 6) + Long.numberOfTrailingZeros(bits);
+            }
+        }
+        return out;
     }
 }
