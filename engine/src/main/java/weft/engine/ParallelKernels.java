@@ -145,22 +145,27 @@ final class ParallelKernels implements Kernels {
 
     @Override
     public void sumCols(float[] a, int aOff, int lda, int rows, int cols, float[] out, int outOff, boolean accumulate) {
-        // Split by columns (blocks of 16, a cache line): each column is summed as in one call.
+        columns(rows, cols, (c0, c1) -> k.sumCols(a, aOff + c0, lda, rows, c1 - c0, out, outOff + c0, accumulate));
+    }
+
+    /** Column sums are split into column blocks of this many floats (one cache line). */
+    static final int COL_BLOCK = 16;
+
+    /**
+     * Runs {@code body} over the columns [0, cols) of a {@code rows x cols} column reduction in
+     * blocks of {@link #COL_BLOCK}, or at once: each column is summed over all rows in order by one
+     * task, as in one call.
+     */
+    private static void columns(int rows, int cols, Range body) {
         long n = (long) rows * cols;
         int blocks = (cols + COL_BLOCK - 1) / COL_BLOCK;
         if (n < 2L * MIN_PER_TASK || blocks < 2 || Parallel.threads() == 1) {
-            k.sumCols(a, aOff, lda, rows, cols, out, outOff, accumulate);
+            body.run(0, cols);
             return;
         }
         int grain = (int) Math.max(1, MIN_PER_TASK / Math.max(1L, (long) rows * COL_BLOCK));
-        Parallel.forRange(blocks, grain, (b0, b1) -> {
-            int c0 = b0 * COL_BLOCK, c1 = Math.min(cols, b1 * COL_BLOCK);
-            k.sumCols(a, aOff + c0, lda, rows, c1 - c0, out, outOff + c0, accumulate);
-        });
+        Parallel.forRange(blocks, grain, (b0, b1) -> body.run(b0 * COL_BLOCK, Math.min(cols, b1 * COL_BLOCK)));
     }
-
-    /** sumCols is split into column blocks of this many floats (one cache line). */
-    static final int COL_BLOCK = 16;
 
     @Override
     public void rowDot(float[] a, int aOff, float[] b, int bOff, int rows, int cols, float[] out, int outOff) {
@@ -214,22 +219,12 @@ final class ParallelKernels implements Kernels {
                 xhat, hOff + f * cols, invStd, iOff + f, gx, gxOff + f * cols));
     }
 
-    /** Split by column blocks as {@link #sumCols}: each column is summed over all rows in order, as in one call. */
+    /** Split by column blocks as {@link #sumCols}. */
     @Override
     public void layerNormParamGrads(float[] g, int gOff, float[] xhat, int hOff, int ld, int rows, int cols,
                                     float[] dGamma, int dgOff, float[] dBeta, int dbOff) {
-        long n = (long) rows * cols * (dGamma != null && dBeta != null ? 3 : 2);
-        int blocks = (cols + COL_BLOCK - 1) / COL_BLOCK;
-        if (n < 2L * MIN_PER_TASK || blocks < 2 || Parallel.threads() == 1) {
-            k.layerNormParamGrads(g, gOff, xhat, hOff, ld, rows, cols, dGamma, dgOff, dBeta, dbOff);
-            return;
-        }
-        int grain = (int) Math.max(1, MIN_PER_TASK / Math.max(1L, (long) rows * COL_BLOCK));
-        Parallel.forRange(blocks, grain, (b0, b1) -> {
-            int c0 = b0 * COL_BLOCK, c1 = Math.min(cols, b1 * COL_BLOCK);
-            k.layerNormParamGrads(g, gOff + c0, xhat, hOff + c0, ld, rows, c1 - c0,
-                    dGamma, dgOff + c0, dBeta, dbOff + c0);
-        });
+        columns(rows, cols, (c0, c1) -> k.layerNormParamGrads(g, gOff + c0, xhat, hOff + c0, ld, rows, c1 - c0,
+                dGamma, dgOff + c0, dBeta, dbOff + c0));
     }
 
     @Override
