@@ -168,8 +168,8 @@ public final class Arena {
      * Zeroes a kept array. A large one is split over the team: on two cores a serial refill of a
      * gradient buffer that the last step's loops wrote from both cores cost twice its one-thread
      * time (JFR, HMA-Rec at 2 threads: zero refills were about a tenth of the calling thread's
-     * samples; with the attention op zeroing its own rows, HMA-Rec's step became about 2.5 %
-     * shorter, measured inside one JVM).
+     * samples; a whole step's gain, with the attention op zeroing its own rows, was within what an
+     * alternating comparison inside one JVM resolves, about 4 %).
      */
     private static void fillZeros(float[] a) {
         if (a.length < PARALLEL_FILL) {
