@@ -54,6 +54,71 @@ class ArenaTest {
     }
 
     @Test
+    void aParkedArenaGivesItsArraysBackToTheNextStep() {
+        Arena arena = new Arena();
+        step(arena, 0);
+        float[] kept = step(arena, 0).data;
+        long bytes = arena.keptBytes();
+        assertEquals(4L * N, bytes);
+        arena.park();
+        assertEquals(0, arena.keptBytes(), "parked arrays are not kept strongly");
+        assertTrue(arena.parkedHeld());
+        assertSame(kept, step(arena, 0).data, "the step after a park gets the parked array back");
+        assertFalse(arena.parkedHeld(), "taken back");
+        assertEquals(bytes, arena.keptBytes());
+        arena.park();
+        arena.clear();
+        assertFalse(arena.parkedHeld(), "clear() drops parked arrays too");
+        assertNotSame(kept, step(arena, 0).data);
+        try (Arena.Step s = arena.open()) {
+            assertThrows(IllegalStateException.class, arena::park);
+        }
+    }
+
+    /** Run in a JVM of {@code -Xmx64m}: parks 16 MB, then allocates until the parked arrays are freed. */
+    public static void main(String[] args) {
+        Arena arena = new Arena();
+        for (int i = 0; i < 3; i++) {
+            try (Arena.Step s = arena.open()) {
+                Tensor.uninitialized(1, 1 << 22);
+            }
+        }
+        if (arena.keptBytes() != 16L << 20) {
+            System.exit(3);
+        }
+        arena.park();
+        java.util.List<float[]> hold = new java.util.ArrayList<>();
+        try {
+            while (arena.parkedHeld()) {
+                hold.add(new float[1 << 20]);
+            }
+        } catch (OutOfMemoryError e) {
+            hold = null;
+            System.exit(1);   // the JVM ran out of memory while the parked arrays were still held
+        }
+        int mb = 4 * hold.size();
+        hold = null;
+        long reusedBefore = arena.reused();
+        try (Arena.Step s = arena.open()) {
+            Tensor.uninitialized(1, 1 << 22);   // allocates: nothing came back
+        }
+        System.out.println("freed after " + mb + " MB " + (arena.reused() == reusedBefore ? "fresh" : "reused"));
+        System.exit(0);
+    }
+
+    @Test
+    void theJvmFreesParkedArraysWhenItNeedsTheMemory() throws Exception {
+        String jvm = ProcessHandle.current().info().command().orElse(null);
+        assumeTrue(jvm != null, "no path to this JVM");
+        Process p = new ProcessBuilder(jvm, "-Xmx64m", "-cp", System.getProperty("java.class.path"), ArenaTest.class.getName())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
+        int rc = p.waitFor();
+        assertEquals(0, rc, "child JVM: " + out);
+        assertTrue(out.startsWith("freed after ") && out.endsWith(" fresh"), out);
+    }
+
+    @Test
     void smallArraysAndArraysOutsideAStepAreFresh() {
         Arena arena = new Arena();
         float[][] small = new float[3][];
