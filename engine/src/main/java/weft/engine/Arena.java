@@ -1,11 +1,11 @@
 package weft.engine;
 
-import java.lang.ref.SoftReference;
+import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,19 +32,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * in the step before (a shape that changes from batch to batch, such as a logits matrix over the
  * batch's distinct items, is not kept, so it does not hold memory that the next step cannot use).
  * Arrays under {@link #MIN_LENGTH} floats are left to the JVM, whose thread-local allocation is
- * cheap for them. {@link #clear()} drops everything kept. {@link #park()} (between epochs, before
- * evaluation) holds the kept arrays through a soft reference: the collector takes them if
- * evaluation needs the memory, and otherwise the next step has them back. An arena belongs to the
- * thread that opens it; steps on other threads, and tensors made by worker threads, allocate as
- * usual.
+ * cheap for them. {@link #clear()} drops everything kept. An arena belongs to the thread that
+ * opens it; steps on other threads, and tensors made by worker threads, allocate as usual.
  *
- * <p>Why park instead of clear: the kept arrays (HMA-Rec on Last.fm-2K: about 300 MB) are promoted
- * to the old generation once and then reused for the whole run. Dropped every epoch, they were
- * allocated again in the next epoch's first steps, overflowed the survivor spaces at the next young
- * collection and were promoted again, 100-150 MB per epoch into freshly committed old-generation
- * pages: one young pause of 150-280 ms per epoch on JDK 17 and 25, and on JDK 25, which grew the
- * heap instead of collecting the old generation, a heap of 3 GB and epochs 30-70 % longer.
- */
+ * <p>Memory: the arena holds its arrays only weakly, both those lent in the open step and those
+ * kept for the next, so it never keeps memory the program needs. A step's tensors hold their
+ * arrays while the tape uses them; an intermediate gradient released during backward, or a kept
+ * array the next step does not take, is then only weakly held, and a collection of the generation
+ * it lives in frees it. In a roomy heap the kept arrays reach the old generation once and are
+ * reused for the whole run (a young collection does not clear references into the old
+ * generation), including across evaluation between epochs; in a tight one the next full
+ * collection takes whatever the tape no longer uses, so a step needs no more memory than without
+ * the arena. (Held strongly, a step's arrays all lived until it closed: HMA-Rec on a Baby-sized
+ * set with 4096-d features ran out of memory in {@code -Xmx1g}, which it trains in without the
+ * arena. Dropped before every evaluation, they were allocated again in the next epoch's first
+ * steps and promoted again at the next young collection, 100-150 MB per epoch into freshly
+ * committed old-generation pages: a young pause of 150-280 ms per epoch on JDK 17 and 25, and on
+ * JDK 25, which grew the heap instead of collecting the old generation, 3 GB of heap and
+ * HMA-Rec's epochs on Last.fm-2K 30-70 % longer.)
+  */
 public final class Arena {
     /** Arrays shorter than this (16 KB) are always fresh. */
     public static final int MIN_LENGTH = 4096;
@@ -54,12 +60,22 @@ public final class Arena {
     private static volatile boolean enabled = !"false".equals(System.getProperty("weft.arena"));
     private static final ThreadLocal<Arena> OPEN = new ThreadLocal<>();
 
-    /** Arrays kept from the previous step, by length. */
-    private Map<Integer, ArrayDeque<float[]>> free = new HashMap<>();
-    /** The kept arrays while parked (null when not parked), softly held: see {@link #park()}. */
-    private SoftReference<Map<Integer, ArrayDeque<float[]>>> parked;
-    /** Arrays handed out in the open step (identity: two may be equal). */
-    private final IdentityHashMap<float[], Boolean> lent = new IdentityHashMap<>();
+    /** A weak reference to an array this arena lent, chained by the array's identity hash. */
+    private static final class Lent extends WeakReference<float[]> {
+        final int length;
+        Lent next;
+
+        Lent(float[] a) {
+            super(a);
+            length = a.length;
+        }
+    }
+
+    /** Arrays kept from the previous step, by length (weakly held). */
+    private Map<Integer, ArrayDeque<Lent>> free = new HashMap<>();
+    /** Arrays handed out in the open step, in order, and by identity hash (for {@link #lends}). */
+    private final ArrayList<Lent> lent = new ArrayList<>();
+    private final HashMap<Integer, Lent> lentByHash = new HashMap<>();
     /** Lengths asked for in the open step and in the one before it. */
     private Set<Integer> asked = new HashSet<>(), askedBefore = new HashSet<>();
     /** The thread with an open step, or null (volatile: another thread's open() reads it to refuse). */
@@ -89,13 +105,6 @@ public final class Arena {
             throw new IllegalStateException("Arena: a step is already open on thread " + owner.getName());
         }
         owner = Thread.currentThread();
-        if (parked != null) {
-            Map<Integer, ArrayDeque<float[]>> back = parked.get();
-            parked = null;
-            if (back != null) {
-                free = back;
-            }
-        }
         if (enabled) {
             OPEN.set(this);
         }
@@ -117,15 +126,21 @@ public final class Arena {
             closed = true;
             OPEN.remove();
             owner = null;
-            Map<Integer, ArrayDeque<float[]>> keep = new HashMap<>();
-            for (float[] a : lent.keySet()) {
+            Map<Integer, ArrayDeque<Lent>> keep = new HashMap<>();
+            for (Lent l : lent) {
+                float[] a = l.get();
+                if (a == null) {
+                    continue;   // released by the tape and collected
+                }
                 if (POISON) {
                     Arrays.fill(a, Float.NaN);
                 }
-                if (askedBefore.contains(a.length)) {
-                    keep.computeIfAbsent(a.length, n -> new ArrayDeque<>()).push(a);
+                if (askedBefore.contains(l.length)) {
+                    l.next = null;
+                    keep.computeIfAbsent(l.length, n -> new ArrayDeque<>()).push(l);
                 }
             }
+            lentByHash.clear();
             lent.clear();
             free = keep;   // what the step did not take again is dropped
             askedBefore = asked;
@@ -139,29 +154,6 @@ public final class Arena {
             throw new IllegalStateException("Arena: clear() inside an open step");
         }
         free = new HashMap<>();
-        parked = null;
-    }
-
-    /**
-     * Lends the kept arrays to the JVM until the next step opens: they are then held only softly,
-     * so a collection that needs their memory (the JVM clears soft references before it runs out
-     * of memory) frees them, and the next step allocates afresh as after {@link #clear()};
-     * otherwise the next step gets them back. For work between steps that allocates a lot, such as
-     * evaluation between epochs.
-     */
-    public void park() {
-        if (owner != null) {
-            throw new IllegalStateException("Arena: park() inside an open step");
-        }
-        if (!free.isEmpty()) {
-            parked = new SoftReference<>(free);
-            free = new HashMap<>();
-        }
-    }
-
-    /** Whether parked arrays are still held (not yet taken back by a step nor freed by the JVM). */
-    public boolean parkedHeld() {
-        return parked != null && parked.get() != null;
     }
 
     /** Arrays handed out again, and arrays allocated, since this arena was made. */
@@ -178,11 +170,15 @@ public final class Arena {
         return REUSED_ALL.get();
     }
 
-    /** Bytes held for the next step. */
+    /** Bytes held for the next step (those arrays the collector has not freed). */
     public long keptBytes() {
         long b = 0;
-        for (Map.Entry<Integer, ArrayDeque<float[]>> e : free.entrySet()) {
-            b += 4L * e.getKey() * e.getValue().size();
+        for (ArrayDeque<Lent> q : free.values()) {
+            for (Lent l : q) {
+                if (l.get() != null) {
+                    b += 4L * l.length;
+                }
+            }
         }
         return b;
     }
@@ -190,7 +186,15 @@ public final class Arena {
     /** Whether {@code a} was handed out by the step open on this thread (so it must not outlive it). */
     public static boolean lends(float[] a) {
         Arena arena = OPEN.get();
-        return arena != null && arena.lent.containsKey(a);
+        if (arena == null || a.length < MIN_LENGTH) {
+            return false;
+        }
+        for (Lent l = arena.lentByHash.get(System.identityHashCode(a)); l != null; l = l.next) {
+            if (l.get() == a) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** An array of length n whose contents are undefined (NaN with poisoning). */
@@ -229,10 +233,13 @@ public final class Arena {
     private static float[] take(int n, boolean zeros) {
         Arena arena = n < MIN_LENGTH ? null : OPEN.get();
         float[] a = null;
+        Lent ref = null;
         if (arena != null) {
             arena.asked.add(n);
-            ArrayDeque<float[]> q = arena.free.get(n);
-            a = q == null ? null : q.poll();
+            ArrayDeque<Lent> q = arena.free.get(n);
+            while (a == null && q != null && (ref = q.poll()) != null) {
+                a = ref.get();   // null: the collector freed it
+            }
             if (a != null) {
                 arena.reused++;
                 REUSED_ALL.incrementAndGet();
@@ -245,9 +252,11 @@ public final class Arena {
         }
         if (a == null) {
             a = new float[n];
+            ref = arena != null ? new Lent(a) : null;
         }
         if (arena != null) {
-            arena.lent.put(a, Boolean.TRUE);
+            arena.lent.add(ref);
+            ref.next = arena.lentByHash.put(System.identityHashCode(a), ref);
         }
         if (POISON && !zeros) {
             Arrays.fill(a, Float.NaN);

@@ -154,7 +154,7 @@ public final class Trainer {
                 }
             }
             long t1 = System.nanoTime();
-            arena.park();   // evaluation may take the memory the steps kept, else the next epoch reuses it
+            // the arena is kept across evaluation: it holds its arrays weakly (see Arena)
             EvalResult valid = evaluator.valid(model.scorer());
             long t2 = System.nanoTime();
             TrainResult.Epoch e = new TrainResult.Epoch(epoch, lossSum / Math.max(1, nb), (t1 - t0) / 1e9, (t2 - t1) / 1e9, valid);
