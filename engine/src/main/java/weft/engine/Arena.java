@@ -50,7 +50,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * committed old-generation pages: a young pause of 150-280 ms per epoch on JDK 17 and 25, and on
  * JDK 25, which grew the heap instead of collecting the old generation, 3 GB of heap and
  * HMA-Rec's epochs on Last.fm-2K 30-70 % longer.)
-  */
+ */
 public final class Arena {
     /** Arrays shorter than this (16 KB) are always fresh. */
     public static final int MIN_LENGTH = 4096;
