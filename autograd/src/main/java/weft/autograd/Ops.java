@@ -438,12 +438,11 @@ public final class Ops {
         return Var.op("leakyRelu", out, g -> leakyBackward(g, a, slope), a);
     }
 
-    /** {@code da += g * (a > 0 ? 1 : slope)}; a plain loop, as no kernel compares. */
+    /** {@code da += (a > 0 ? g : slope * g)}. */
     private static void leakyBackward(Tensor g, Var a, float slope) {
         Tensor ga = gradBuf(a), av = a.value;
-        for (int i = 0, n = av.size(); i < n; i++) {
-            float gi = g.data[g.offset + i];
-            ga.data[ga.offset + i] += av.data[av.offset + i] > 0f ? gi : slope * gi;
+        if (ga != null) {
+            k().leakyReluGrad(av.data, av.offset, g.data, g.offset, slope, ga.data, ga.offset, av.size(), true);
         }
     }
 

@@ -130,7 +130,7 @@ public class MlpStepBenchmark {
         MatMul.matmulInto(d, true, h, false, gw2, false);
         k.sumCols(d.data, 0, batch, width, gb2.data, 0, false);
         MatMul.matmulInto(d, false, w2, false, dh, false);
-        for (int i = 0; i < n; i++) if (h.data[i] <= 0f) dh.data[i] = 0f;   // relu mask (h is post-relu)
+        k.leakyReluGrad(h.data, 0, dh.data, 0, 0f, dh.data, 0, n, false);   // relu's gradient (h is post-relu: h > 0 iff its input was)
         MatMul.matmulInto(dh, true, x.value, false, gw1, false);
         k.sumCols(dh.data, 0, batch, width, gb1.data, 0, false);
         return loss + gw1.data[0] + gb1.data[0] + gw2.data[0] + gb2.data[0];

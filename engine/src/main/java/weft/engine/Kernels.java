@@ -49,6 +49,13 @@ public interface Kernels {
     void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n);
 
     /**
+     * The gradient of {@link UnaryOp#LEAKY_RELU} (of {@link UnaryOp#RELU} with slope 0) at
+     * {@code a}: {@code t = a[i] > 0 ? g[i] : slope * g[i]}, then {@code out[i] = out[i] + t} with
+     * {@code accumulate}, else {@code out[i] = t}. {@code out} may be {@code g} (same offset).
+     */
+    void leakyReluGrad(float[] a, int aOff, float[] g, int gOff, float slope, float[] out, int outOff, int n, boolean accumulate);
+
+    /**
      * One sparse row times a dense matrix: for e = from, ..., to - 1 in order,
      * {@code y[yOff + j] += val[e] * x[xOff + col[e] * d + j]} for j in [0, d), each step rounded
      * as {@link #axpy} rounds it (product, then sum). So the result is bit-identical to one axpy

@@ -88,6 +88,11 @@ final class ParallelKernels implements Kernels {
     }
 
     @Override
+    public void leakyReluGrad(float[] a, int aOff, float[] g, int gOff, float slope, float[] out, int outOff, int n, boolean accumulate) {
+        elements(n, (f, t) -> k.leakyReluGrad(a, aOff + f, g, gOff + f, slope, out, outOff + f, t - f, accumulate));
+    }
+
+    @Override
     public void gatherAxpy(float[] val, int[] col, int from, int to, float[] x, int xOff, int d, float[] y, int yOff) {
         k.gatherAxpy(val, col, from, to, x, xOff, d, y, yOff);
     }

@@ -57,6 +57,15 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void leakyReluGrad(float[] a, int aOff, float[] g, int gOff, float slope, float[] out, int outOff, int n, boolean accumulate) {
+        for (int i = 0; i < n; i++) {
+            float gi = g[gOff + i];
+            float t = a[aOff + i] > 0f ? gi : slope * gi;
+            out[outOff + i] = accumulate ? out[outOff + i] + t : t;
+        }
+    }
+
+    @Override
     public void fma(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float[] out, int outOff, int n) {
         for (int i = 0; i < n; i++) out[outOff + i] = Math.fma(a[aOff + i], b[bOff + i], c[cOff + i]);
     }

@@ -357,6 +357,34 @@ class KernelEquivalenceTest {
         }
     }
 
+    @Test
+    void leakyReluGradMatchesReference() {
+        for (int n : SIZES) {
+            float[] a = rand(2, n, -2f, 2f);
+            for (int i = 2; i < 2 + n; i += 7) a[i] = 0f;           // the boundary: not > 0
+            for (int i = 5; i < 2 + n; i += 11) a[i] = -0f;
+            for (int i = 9; i < 2 + n; i += 13) a[i] = Float.NaN;   // not > 0 either
+            float[] g = rand(4, n, -3f, 3f);
+            for (int i = 4; i < 4 + n; i += 5) g[i] = -g[i];
+            for (float slope : new float[] {0f, 0.2f}) {
+                for (boolean acc : new boolean[] {true, false}) {
+                    String what = "leakyReluGrad n=" + n + " slope=" + slope + " accumulate=" + acc;
+                    float[][] r = both(rand(3, n, -1f, 1f), (k, out) -> k.leakyReluGrad(a, 2, g, 4, slope, out, 3, n, acc));
+                    assertBitwise(what, r[0], r[1]);
+                    float[] out = rand(3, n, -1f, 1f), expect = out.clone();
+                    for (int i = 0; i < n; i++) {   // the definition, element by element
+                        float t = a[2 + i] > 0f ? g[4 + i] : slope * g[4 + i];
+                        expect[3 + i] = acc ? out[3 + i] + t : t;
+                    }
+                    simd.leakyReluGrad(a, 2, g, 4, slope, out, 3, n, acc);
+                    assertBitwise(what + " (definition)", expect, out);
+                    float[][] inPlace = both(g, (k, gg) -> k.leakyReluGrad(a, 2, gg, 4, slope, gg, 4, n, acc));
+                    assertBitwise(what + " out = g", inPlace[0], inPlace[1]);
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- reductions
 
     @Test
