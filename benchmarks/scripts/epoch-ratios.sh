@@ -4,7 +4,9 @@
 # many small ops only a few hundred times per epoch, so C2 reaches them gradually; TMFUN's epochs
 # on Last.fm-2K fall from 0.94 s to 0.49 s over the first 12), and prints the median seconds per
 # epoch (training and validation) of the rest, with the ratio to LightGCN's, from the JSON reports.
-# The median, not the mean: on a shared machine single epochs spike.
+# The median, not the mean: on a shared machine single epochs spike. The machine's speed also drifts
+# by 10-30 % over minutes, so LightGCN (the first model, when listed first) runs again after every
+# other model, and each model's ratio is to the mean of the two LightGCN runs around it.
 #
 #   benchmarks/scripts/epoch-ratios.sh [DATA_DIR] [EPOCHS] [THREADS] [MODELS]
 #   benchmarks/scripts/epoch-ratios.sh ../shared/data/lastfm-2k 20 2 lightgcn,hmarec,crane,dprec,tmfun
@@ -25,25 +27,49 @@ mods=()
 out="$(mktemp -d "${TMPDIR:-/tmp}/weft-epochs.XXXXXX")"
 trap 'rm -rf "$out"' EXIT
 IFS=, read -r -a list <<<"$models"
-for m in "${list[@]}"; do
+run() { # model, report name
+  local m="$1" name="$2" extra=("${mods[@]}")
   echo "epoch-ratios: $m ($(date -u +%H:%M:%S) UTC)" >&2
-  extra=("${mods[@]}")
   [[ "$m" == lightgcn || "$m" == bprmf || "$m" == popularity ]] && extra=()
   "$root/weft" train --model "$m" --data "$data" "${extra[@]}" --epochs "$epochs" --patience "$epochs" \
-      --threads "$threads" --quiet --report "$out/$m.json" >"$out/$m.log" 2>&1 || { cat "$out/$m.log" >&2; exit 1; }
-done
-python3 - "$out" "$skip" "${list[@]}" <<'PY'
+      --threads "$threads" --quiet --report "$out/$name.json" >"$out/$name.log" 2>&1 || { cat "$out/$name.log" >&2; exit 1; }
+}
+order=()   # report names in the order run
+if [[ "${list[0]}" == lightgcn && ${#list[@]} -gt 1 ]]; then
+  run lightgcn base-0; order+=(base-0)
+  for ((i = 1; i < ${#list[@]}; i++)); do
+    run "${list[i]}" "${list[i]}"; order+=("${list[i]}")
+    run lightgcn "base-$i"; order+=("base-$i")
+  done
+else
+  for m in "${list[@]}"; do run "$m" "$m"; order+=("$m"); done
+fi
+python3 - "$out" "$skip" "${order[@]}" <<'PY'
 import json, statistics, sys
-out, skip, models = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+out, skip, order = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+def med(name):
+    e = json.load(open(f"{out}/{name}.json"))["epochs"][skip:]
+    return (statistics.median(x["train_seconds"] for x in e), statistics.median(x["eval_seconds"] for x in e),
+            statistics.median(x["train_seconds"] + x["eval_seconds"] for x in e), len(e))
+bases = [med(n) for n in order if n.startswith("base-")]
 rows = []
-for m in models:
-    e = json.load(open(f"{out}/{m}.json"))["epochs"][skip:]
-    tr = statistics.median(x["train_seconds"] for x in e)
-    ev = statistics.median(x["eval_seconds"] for x in e)
-    tot = statistics.median(x["train_seconds"] + x["eval_seconds"] for x in e)
-    rows.append((m, tr, ev, tot, len(e)))
-base = next((r for r in rows if r[0] == "lightgcn"), rows[0])
-print(f"{'model':10s} {'train s/epoch':>14s} {'valid s/epoch':>14s} {'total':>8s} {'x ' + base[0]:>12s}  (medians of {rows[0][4]} epochs)")
-for m, tr, ev, tot, n in rows:
-    print(f"{m:10s} {tr:14.3f} {ev:14.3f} {tot:8.3f} {tot / base[3]:12.2f}")
+if bases:   # LightGCN around every model: its median run, and each model against its two neighbours
+    b = sorted(bases, key=lambda r: r[2])[len(bases) // 2]
+    rows.append(("lightgcn", b[0], b[1], b[2], b[3], 1.0))
+    for i, name in enumerate(order):
+        if not name.startswith("base-"):
+            tr, ev, tot, n = med(name)
+            around = (med(order[i - 1])[2] + med(order[i + 1])[2]) / 2
+            rows.append((name, tr, ev, tot, n, tot / around))
+    base_name = "lightgcn (around each)"
+else:
+    meds = [(m,) + med(m) for m in order]
+    base = meds[0]
+    rows = [(m, tr, ev, tot, n, tot / base[3]) for m, tr, ev, tot, n in meds]
+    base_name = order[0]
+print(f"{'model':10s} {'train s/epoch':>14s} {'valid s/epoch':>14s} {'total':>8s} {'x ' + base_name:>24s}  (medians of {rows[0][4]} epochs)")
+for m, tr, ev, tot, n, x in rows:
+    print(f"{m:10s} {tr:14.3f} {ev:14.3f} {tot:8.3f} {x:24.2f}")
+if bases:
+    print("lightgcn runs, total s/epoch: " + " ".join(f"{r[2]:.3f}" for r in bases))
 PY
