@@ -5,8 +5,8 @@
 # on Last.fm-2K fall from 0.94 s to 0.49 s over the first 12), and prints the median seconds per
 # epoch (training and validation) of the rest, with the ratio to LightGCN's, from the JSON reports.
 # The median, not the mean: on a shared machine single epochs spike. The machine's speed also drifts
-# by 10-30 % over minutes, so LightGCN (the first model, when listed first) runs again after every
-# other model, and each model's ratio is to the mean of the two LightGCN runs around it.
+# by 10-30 % over minutes, so when LightGCN is listed it runs first and again after every other
+# model, and each model's ratio is to the mean of the two LightGCN runs around it.
 #
 #   benchmarks/scripts/epoch-ratios.sh [DATA_DIR] [EPOCHS] [THREADS] [MODELS]
 #   benchmarks/scripts/epoch-ratios.sh ../shared/data/lastfm-2k 20 2 lightgcn,hmarec,crane,dprec,tmfun
@@ -35,11 +35,13 @@ run() { # model, report name
       --threads "$threads" --quiet --report "$out/$name.json" >"$out/$name.log" 2>&1 || { cat "$out/$name.log" >&2; exit 1; }
 }
 order=()   # report names in the order run
-if [[ "${list[0]}" == lightgcn && ${#list[@]} -gt 1 ]]; then
+others=()
+for m in "${list[@]}"; do [[ "$m" == lightgcn ]] || others+=("$m"); done
+if (( ${#others[@]} < ${#list[@]} && ${#others[@]} > 0 )); then   # LightGCN listed, with others
   run lightgcn base-0; order+=(base-0)
-  for ((i = 1; i < ${#list[@]}; i++)); do
-    run "${list[i]}" "${list[i]}"; order+=("${list[i]}")
-    run lightgcn "base-$i"; order+=("base-$i")
+  for ((i = 0; i < ${#others[@]}; i++)); do
+    run "${others[i]}" "${others[i]}"; order+=("${others[i]}")
+    run lightgcn "base-$((i + 1))"; order+=("base-$((i + 1))")
   done
 else
   for m in "${list[@]}"; do run "$m" "$m"; order+=("$m"); done

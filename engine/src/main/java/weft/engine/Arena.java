@@ -47,7 +47,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * set with 4096-d features ran out of memory in {@code -Xmx1g}, which it trains in without the
  * arena. Dropped before every evaluation, they were allocated again in the next epoch's first
  * steps and promoted again at the next young collection, 100-150 MB per epoch into freshly
- * committed old-generation pages: a young pause of 150-280 ms per epoch on JDK 17 and 25, and on
+ * committed old-generation pages: a young pause of 150-290 ms per epoch on JDK 17 and 25, and on
  * JDK 25, which grew the heap instead of collecting the old generation, 3 GB of heap and
  * HMA-Rec's epochs on Last.fm-2K 30-70 % longer.)
  */
@@ -211,10 +211,10 @@ public final class Arena {
     static final int PARALLEL_FILL = 1 << 16;
 
     /**
-     * Zeroes a kept array. A large one is split over the team: on two cores a serial refill of a
-     * gradient buffer that the last step's loops wrote from both cores cost twice its one-thread
-     * time (JFR, HMA-Rec at 2 threads: zero refills were about a tenth of the calling thread's
-     * samples; a whole step's gain, with the attention op zeroing its own rows, was within what an
+     * Zeroes a kept array. A large one is split over the team: a serial refill of a gradient buffer
+     * that the last step's loops wrote from both cores was a large share of the calling thread's
+     * time (JFR, HMA-Rec: about 100 of its 689 samples at 2 threads, against 56 of 1,117 at one; a
+     * whole step's gain, with the attention op zeroing its own rows, was within what an
      * alternating comparison inside one JVM resolves, about 4 %).
      */
     private static void fillZeros(float[] a) {

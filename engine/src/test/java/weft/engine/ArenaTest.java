@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.concurrent.atomic.AtomicReference;
@@ -102,14 +103,21 @@ class ArenaTest {
 
     @Test
     void theArenaNeverHoldsMemoryTheProgramNeeds() throws Exception {
-        String jvm = ProcessHandle.current().info().command().orElse(null);
-        assumeTrue(jvm != null, "no path to this JVM");
-        Process p = new ProcessBuilder(jvm, "-Xmx64m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                ArenaTest.class.getName()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim();
-        int rc = p.waitFor();
-        assertEquals(0, rc, "child JVM: " + out);
-        assertEquals("ok 10", out);
+        String jvm = System.getProperty("java.home") + java.io.File.separator + "bin" + java.io.File.separator + "java";
+        java.nio.file.Path log = java.nio.file.Files.createTempFile("weft-arena", ".out");
+        try {
+            Process p = new ProcessBuilder(jvm, "-Xmx64m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                    ArenaTest.class.getName()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            if (!p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail("the -Xmx64m child JVM did not finish in 120 s");
+            }
+            String out = java.nio.file.Files.readString(log).trim();
+            assertEquals(0, p.exitValue(), "child JVM: " + out);
+            assertEquals("ok 10", out);
+        } finally {
+            java.nio.file.Files.deleteIfExists(log);
+        }
     }
 
     @Test
