@@ -3,6 +3,7 @@ package weft.autograd;
 import weft.engine.BinaryOp;
 import weft.engine.KernelProvider;
 import weft.engine.Kernels;
+import weft.engine.MatMul;
 import weft.engine.Parallel;
 import weft.engine.Rng;
 import weft.engine.Tensor;
@@ -113,59 +114,67 @@ public final class RowOps {
     public static Var crossEntropy(Var x, float c, int[] targets) {
         Tensor xv = x.value;
         int rows = xv.rows, cols = xv.cols;
-        if (targets.length != rows) {
-            throw new IllegalArgumentException("crossEntropy: " + targets.length + " targets for logits " + xv.shape());
-        }
-        for (int r = 0; r < rows; r++) {
-            if (targets[r] < 0 || targets[r] >= cols) {
-                throw new IllegalArgumentException("crossEntropy: target " + targets[r] + " out of range for logits " + xv.shape());
-            }
-        }
-        Kernels k = KernelProvider.base();
-        boolean scaled = c != 1f;
+        checkTargets("crossEntropy", targets, xv);
         Tensor e = Tensor.uninitialized(rows, cols);   // exp(z - m) per row
         float[] picked = new float[rows], invSum = new float[rows];
-        float[] ed = e.data;
-        Parallel.forWork(rows, 4L * cols, (r0, r1) -> {
-            float[] z = scaled ? new float[cols] : null;
-            for (int r = r0; r < r1; r++) {
-                int xi = xv.offset + r * cols, ei = r * cols;
-                float[] zd = xv.data;
-                int zi = xi;
-                if (scaled) {
-                    k.binaryScalar(BinaryOp.MUL, xv.data, xi, c, z, 0, cols);
-                    zd = z;
-                    zi = 0;
-                }
-                float m = k.max(zd, zi, cols);
-                k.binaryScalar(BinaryOp.SUB, zd, zi, m, ed, ei, cols);
-                k.unary(UnaryOp.EXP, ed, ei, ed, ei, cols, 0f);
-                float sum = k.sum(ed, ei, cols);
-                invSum[r] = 1f / sum;
-                picked[r] = zd[zi + targets[r]] - (m + (float) Math.log(sum));
-            }
-        });
+        k().crossEntropyRows(xv.data, xv.offset, rows, cols, c, targets, 0, e.data, 0, invSum, picked, 0);
         float inv = 1f / rows;
-        float loss = -(k.sum(picked, 0, rows) * inv);
+        float loss = -(k().sum(picked, 0, rows) * inv);
         return Var.op("crossEntropy", Tensor.scalar(loss), g -> {
             if (!x.requiresGrad()) return;
             float v = -g.item() * inv;          // the gradient of each picked log-probability
-            float a = -v;
             Tensor gx = Tensor.uninitialized(rows, cols);
-            float[] gxd = gx.data;
-            Parallel.forWork(rows, 2L * cols, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) {
-                    int o = r * cols;
-                    float pa = invSum[r] * a;
-                    k.binaryScalar(BinaryOp.MUL, ed, o, pa, gxd, o, cols);   // p * -v
-                    gxd[o + targets[r]] += v;
-                    if (scaled) {
-                        k.binaryScalar(BinaryOp.MUL, gxd, o, c, gxd, o, cols);
-                    }
-                }
-            });
+            k().crossEntropyBackwardRows(e.data, 0, rows, cols, invSum, 0, -v, v, c, targets, 0, gx.data, 0);
             x.accumulateOwned(gx);
         }, x);
+    }
+
+    /**
+     * {@code crossEntropy(matmul(a, false, b, true), c, targets)} as one op, with the same values
+     * and gradients to the bit: the logits {@code a b^T} ({@code [n, m]}) are replaced by their
+     * exponentials in place, and in the backward those by the logits' gradient, which the two
+     * products of the matmul's backward then read. So one {@code [n, m]} array serves where the
+     * composition holds three (logits, exponentials, gradient): InfoNCE's {@code [B, B]}
+     * similarities at batch 2048 are 16 MB each.
+     */
+    public static Var crossEntropyOfProduct(Var a, Var b, float c, int[] targets) {
+        Tensor av = a.value, bv = b.value;
+        if (av.cols != bv.cols) {
+            throw new IllegalArgumentException("crossEntropyOfProduct: " + av.shape() + " x " + bv.shape()
+                    + "^T: the inner dimensions " + av.cols + " and " + bv.cols + " differ");
+        }
+        int rows = av.rows, cols = bv.rows;
+        Tensor s = MatMul.matmul(av, false, bv, true);
+        checkTargets("crossEntropyOfProduct", targets, s);
+        float[] picked = new float[rows], invSum = new float[rows];
+        k().crossEntropyRows(s.data, 0, rows, cols, c, targets, 0, s.data, 0, invSum, picked, 0);
+        float inv = 1f / rows;
+        float loss = -(k().sum(picked, 0, rows) * inv);
+        boolean[] spent = {false};   // s holds the gradient once a backward has run
+        return Var.op("crossEntropyOfProduct", Tensor.scalar(loss), g -> {
+            if (!a.requiresGrad() && !b.requiresGrad()) return;
+            if (spent[0]) {   // a second backward over the same graph: the exponentials again
+                MatMul.matmulInto(av, false, bv, true, s, false);
+                k().crossEntropyRows(s.data, 0, rows, cols, c, targets, 0, s.data, 0, invSum, picked, 0);
+            }
+            spent[0] = true;
+            float v = -g.item() * inv;
+            k().crossEntropyBackwardRows(s.data, 0, rows, cols, invSum, 0, -v, v, c, targets, 0, s.data, 0);
+            // the matmul's backward with transA = false, transB = true (Ops.matmul)
+            if (a.requiresGrad()) MatMul.matmulInto(s, false, bv, false, a.gradOrZeros(), true);
+            if (b.requiresGrad()) MatMul.matmulInto(s, true, av, false, b.gradOrZeros(), true);
+        }, a, b);
+    }
+
+    private static void checkTargets(String op, int[] targets, Tensor logits) {
+        if (targets.length != logits.rows) {
+            throw new IllegalArgumentException(op + ": " + targets.length + " targets for logits " + logits.shape());
+        }
+        for (int r = 0; r < targets.length; r++) {
+            if (targets[r] < 0 || targets[r] >= logits.cols) {
+                throw new IllegalArgumentException(op + ": target " + targets[r] + " (row " + r + ") out of range for logits " + logits.shape());
+            }
+        }
     }
 
     /** Each row divided by {@code max(||row||, eps)}, as torch.nn.functional.normalize. */

@@ -119,6 +119,80 @@ class CrossEntropyFusedTest {
                 rng.uniform(new Tensor(4, 5), -1f, 1f));
     }
 
+    /**
+     * crossEntropyOfProduct against crossEntropy(matmul(a, b^T)), value and both gradients to the
+     * bit: shapes with vector tails and a k longer than one GEMM k block (300), at 1 to 3 threads,
+     * with an upstream gradient that is not 1 (the backward's v and a), a scale of 1 and of 5.
+     */
+    @Test
+    void crossEntropyOfProductIsTheProductThenTheCrossEntropyToTheBit() {
+        int[][] shapes = {{5, 7, 3}, {37, 53, 19}, {130, 90, 64}, {40, 33, 300}};
+        int saved = weft.engine.Parallel.threads();
+        try {
+            for (int threads : new int[] {1, 2, 3}) {
+                weft.engine.Parallel.setThreads(threads);
+                for (int[] s : shapes) {
+                    for (float c : new float[] {1f, 5f}) {
+                        Rng rng = new Rng(s[0] * 31L + s[1] * 7L + s[2]);
+                        Tensor x = rng.uniform(new Tensor(s[0], s[2]), -1f, 1f), y = rng.uniform(new Tensor(s[1], s[2]), -1f, 1f);
+                        int[] t = new int[s[0]];
+                        for (int i = 0; i < t.length; i++) t[i] = (i * 5 + 1) % s[1];
+                        Var a1 = Var.param(x.copy()), b1 = Var.param(y.copy()), a2 = Var.param(x.copy()), b2 = Var.param(y.copy());
+                        Var fused = RowOps.crossEntropyOfProduct(a1, b1, c, t);
+                        Var ref = RowOps.crossEntropy(Ops.matmul(a2, false, b2, true), c, t);
+                        String what = threads + " threads, " + s[0] + " x " + s[2] + " times (" + s[1] + " x " + s[2] + ")^T, scale " + c;
+                        assertBitsEqual(what + ": loss", ref.value, fused.value);
+                        Ops.scale(fused, 0.3f).backward();
+                        Ops.scale(ref, 0.3f).backward();
+                        assertBitsEqual(what + ": gradient of a", a2.grad(), a1.grad());
+                        assertBitsEqual(what + ": gradient of b", b2.grad(), b1.grad());
+                    }
+                }
+            }
+        } finally {
+            weft.engine.Parallel.setThreads(saved);
+        }
+    }
+
+    /**
+     * The logits' array holds the gradient after a backward; a second backward over the same graph
+     * must not read it as exponentials, and must give what the composed ops give.
+     */
+    @Test
+    void crossEntropyOfProductSurvivesASecondBackward() {
+        Rng rng = new Rng(12L);
+        Tensor x = rng.uniform(new Tensor(20, 8), -1f, 1f), y = rng.uniform(new Tensor(25, 8), -1f, 1f);
+        int[] t = new int[20];
+        for (int i = 0; i < 20; i++) t[i] = i;
+        Var a1 = Var.param(x.copy()), b1 = Var.param(y.copy()), a2 = Var.param(x.copy()), b2 = Var.param(y.copy());
+        Var fused = RowOps.crossEntropyOfProduct(a1, b1, 5f, t);
+        Var ref = RowOps.crossEntropy(Ops.matmul(a2, false, b2, true), 5f, t);
+        for (int pass = 1; pass <= 2; pass++) {
+            for (Var v : new Var[] {a1, b1, a2, b2}) v.zeroGrad();
+            fused.backward();
+            ref.backward();
+            assertBitsEqual("backward " + pass + ": gradient of a", a2.grad(), a1.grad());
+            assertBitsEqual("backward " + pass + ": gradient of b", b2.grad(), b1.grad());
+        }
+    }
+
+    @Test
+    void gradientCheckOfProduct() {
+        Rng rng = new Rng(5L);
+        GradCheck.check("crossEntropyOfProduct", v -> RowOps.crossEntropyOfProduct(v[0], v[1], 2.5f, new int[] {0, 3, 2, 5}),
+                rng.uniform(new Tensor(4, 3), -1f, 1f), rng.uniform(new Tensor(6, 3), -1f, 1f));
+    }
+
+    @Test
+    void crossEntropyOfProductNamesBadShapesAndTargets() {
+        Var a = Var.constant(new Tensor(3, 4)), b = Var.constant(new Tensor(5, 2));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RowOps.crossEntropyOfProduct(a, b, 1f, new int[] {0, 1, 2}));
+        assertTrue(e.getMessage().contains("[3, 4]") && e.getMessage().contains("[5, 2]"), e.getMessage());
+        Var b4 = Var.constant(new Tensor(5, 4));
+        e = assertThrows(IllegalArgumentException.class, () -> RowOps.crossEntropyOfProduct(a, b4, 1f, new int[] {0, 5, 1}));
+        assertTrue(e.getMessage().contains("target 5") && e.getMessage().contains("[3, 5]"), e.getMessage());
+    }
+
     @Test
     void badTargetsNameTheLogits() {
         Var x = Var.constant(new Tensor(3, 4));

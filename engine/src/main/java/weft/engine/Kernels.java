@@ -233,6 +233,72 @@ public interface Kernels {
     void rowL2Normalize(float[] a, int aOff, int rows, int cols, float eps, float[] out, int outOff, float[] norms, int normsOff);
 
     /**
+     * The forward of a softmax cross-entropy over each row of a {@code rows x cols} block of logits
+     * scaled by {@code c}: for row r, {@code z = c x_r} ({@link #binaryScalar} MUL; {@code z = x_r}
+     * when {@code c == 1}), {@code m = max(z)}, {@code e_r = exp(z - m)} ({@link #binaryScalar}
+     * SUB, then {@link #unary} EXP), {@code s = sum(e_r)}, {@code invSum[r] = 1 / s} and
+     * {@code logProb[r] = z[t] - (m + (float) log(s))} with {@code t = targets[tOff + r]}: the
+     * log-probability of the target class. Each step is computed as this provider's kernel of that
+     * name computes it ({@link #max}, {@link #sum}): a provider's fused version must give the bits
+     * of {@link #crossEntropyRowsComposed} on itself. {@code e} may be {@code x} itself (same
+     * offset): the logits are then replaced by their exponentials. Rows are independent.
+     */
+    default void crossEntropyRows(float[] x, int xOff, int rows, int cols, float c, int[] targets, int tOff,
+                                  float[] e, int eOff, float[] invSum, float[] logProb, int sOff) {
+        crossEntropyRowsComposed(this, x, xOff, rows, cols, c, targets, tOff, e, eOff, invSum, logProb, sOff);
+    }
+
+    /** {@link #crossEntropyRows} as the sequence of {@code k}'s kernels it is defined by. */
+    static void crossEntropyRowsComposed(Kernels k, float[] x, int xOff, int rows, int cols, float c, int[] targets,
+                                         int tOff, float[] e, int eOff, float[] invSum, float[] logProb, int sOff) {
+        float[] z = c != 1f ? new float[cols] : null;
+        for (int r = 0; r < rows; r++) {
+            int xi = xOff + r * cols, ei = eOff + r * cols;
+            float[] zd = x;
+            int zi = xi;
+            if (z != null) {
+                k.binaryScalar(BinaryOp.MUL, x, xi, c, z, 0, cols);
+                zd = z;
+                zi = 0;
+            }
+            float zt = zd[zi + targets[tOff + r]];   // read before e (possibly x itself) is written
+            float m = k.max(zd, zi, cols);
+            k.binaryScalar(BinaryOp.SUB, zd, zi, m, e, ei, cols);
+            k.unary(UnaryOp.EXP, e, ei, e, ei, cols, 0f);
+            float s = k.sum(e, ei, cols);
+            invSum[sOff + r] = 1f / s;
+            logProb[sOff + r] = zt - (m + (float) Math.log(s));
+        }
+    }
+
+    /**
+     * The logits' gradient of {@link #crossEntropyRows}, given the upstream factors {@code a} (on
+     * every probability) and {@code v} (on the target): for row r, {@code gx_r = e_r * (invSum[r] *
+     * a)} ({@link #binaryScalar} MUL), {@code gx_r[t] += v}, then {@code gx_r *= c} when
+     * {@code c != 1}. For the mean cross-entropy with upstream gradient g over n rows,
+     * {@code v = -g / n} and {@code a = -v}. A fused version must give the bits of
+     * {@link #crossEntropyBackwardRowsComposed}; {@code gx} may be {@code e} itself (same offset).
+     */
+    default void crossEntropyBackwardRows(float[] e, int eOff, int rows, int cols, float[] invSum, int sOff, float a,
+                                          float v, float c, int[] targets, int tOff, float[] gx, int gxOff) {
+        crossEntropyBackwardRowsComposed(this, e, eOff, rows, cols, invSum, sOff, a, v, c, targets, tOff, gx, gxOff);
+    }
+
+    /** {@link #crossEntropyBackwardRows} as the sequence of {@code k}'s kernels it is defined by. */
+    static void crossEntropyBackwardRowsComposed(Kernels k, float[] e, int eOff, int rows, int cols, float[] invSum,
+                                                 int sOff, float a, float v, float c, int[] targets, int tOff,
+                                                 float[] gx, int gxOff) {
+        for (int r = 0; r < rows; r++) {
+            int ei = eOff + r * cols, gi = gxOff + r * cols;
+            k.binaryScalar(BinaryOp.MUL, e, ei, invSum[sOff + r] * a, gx, gi, cols);
+            gx[gi + targets[tOff + r]] += v;
+            if (c != 1f) {
+                k.binaryScalar(BinaryOp.MUL, gx, gi, c, gx, gi, cols);
+            }
+        }
+    }
+
+    /**
      * Layer normalisation of each row of a {@code rows x cols} block, without the gain and shift's
      * gradients: for row r, {@code mean = sum(x_r) / cols}, {@code xhat_r = x_r - mean},
      * {@code var = sumSquares(xhat_r) / cols}, {@code invStd[r] = (float) (1 / sqrt(var + eps))},

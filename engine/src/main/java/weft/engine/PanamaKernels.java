@@ -395,6 +395,55 @@ final class PanamaKernels extends ScalarKernels {
         Kernels.attentionScoreGradRows(dS, dOff, a, aOff, rows, keys, c, r, rows);
     }
 
+    // The cross-entropy's rows: three passes per row instead of the composition's five (scale,
+    // max, subtract, exp, sum), each its own small method (see the layer normalisation's note
+    // below): the max of c x without storing c x, exp(c x - m) in one loop, then the sum kernel.
+    // The same operations on the same values: the bits of crossEntropyRowsComposed.
+
+    @Override
+    public void crossEntropyRows(float[] x, int xOff, int rows, int cols, float c, int[] targets, int tOff,
+                                 float[] e, int eOff, float[] invSum, float[] logProb, int sOff) {
+        boolean scaled = c != 1f;
+        for (int r = 0; r < rows; r++) {
+            int xi = xOff + r * cols, ei = eOff + r * cols;
+            int t = targets[tOff + r];
+            float zt = scaled ? x[xi + t] * c : x[xi + t];   // read before e (possibly x) is written
+            float m = VectorMath.scaledRowMax(x, xi, cols, scaled, c);
+            VectorMath.expShiftedRow(x, xi, cols, scaled, c, m, e, ei);
+            float sum = sum(e, ei, cols);
+            invSum[sOff + r] = 1f / sum;
+            logProb[sOff + r] = zt - (m + (float) Math.log(sum));
+        }
+    }
+
+    @Override
+    public void crossEntropyBackwardRows(float[] e, int eOff, int rows, int cols, float[] invSum, int sOff, float a,
+                                         float v, float c, int[] targets, int tOff, float[] gx, int gxOff) {
+        // One pass per row: (e * pa) * c rounded twice, as the two MUL kernels; the target's
+        // element ((e * pa) + v) * c is computed first, since gx may be e.
+        boolean scaled = c != 1f;
+        for (int r = 0; r < rows; r++) {
+            int ei = eOff + r * cols, gi = gxOff + r * cols, t = targets[tOff + r];
+            float pa = invSum[sOff + r] * a;
+            float gt = e[ei + t] * pa + v;
+            if (scaled) gt *= c;
+            scaleRow(e, ei, cols, pa, scaled, c, gx, gi);
+            gx[gi + t] = gt;
+        }
+    }
+
+    private static void scaleRow(float[] e, int ei, int cols, float pa, boolean scaled, float c, float[] gx, int gi) {
+        int ub = S.loopBound(cols), i = 0;
+        for (; i < ub; i += L) {
+            FloatVector p = load(e, ei + i).mul(pa);
+            (scaled ? p.mul(c) : p).intoArray(gx, gi + i);
+        }
+        for (; i < cols; i++) {
+            float p = e[ei + i] * pa;
+            gx[gi + i] = scaled ? p * c : p;
+        }
+    }
+
     // The layer normalisation kernels are split into one small method per pass: compiled as one
     // large method (600-800 bytecodes of vector code), C2 at times gave up the vector intrinsics
     // in it after a recompilation and boxed every vector (seen in training as allocations).

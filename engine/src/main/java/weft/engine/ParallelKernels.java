@@ -211,6 +211,20 @@ final class ParallelKernels implements Kernels {
     }
 
     @Override
+    public void crossEntropyRows(float[] x, int xOff, int rows, int cols, float c, int[] targets, int tOff,
+                                 float[] e, int eOff, float[] invSum, float[] logProb, int sOff) {
+        rows(rows, cols, (f, t) -> k.crossEntropyRows(x, xOff + f * cols, t - f, cols, c, targets, tOff + f,
+                e, eOff + f * cols, invSum, logProb, sOff + f));
+    }
+
+    @Override
+    public void crossEntropyBackwardRows(float[] e, int eOff, int rows, int cols, float[] invSum, int sOff, float a,
+                                         float v, float c, int[] targets, int tOff, float[] gx, int gxOff) {
+        rows(rows, cols, (f, t) -> k.crossEntropyBackwardRows(e, eOff + f * cols, t - f, cols, invSum, sOff + f,
+                a, v, c, targets, tOff + f, gx, gxOff + f * cols));
+    }
+
+    @Override
     public void layerNormRows(float[] x, int xOff, int rows, int cols, float[] gamma, int gOff, float[] beta, int bOff,
                               float eps, float[] xhat, int hOff, float[] y, int yOff, float[] invStd, int iOff) {
         rows(rows, cols, (f, t) -> k.layerNormRows(x, xOff + f * cols, t - f, cols, gamma, gOff, beta, bOff, eps,

@@ -629,6 +629,61 @@ class KernelEquivalenceTest {
         }
     }
 
+    // ---------------------------------------------------------------- cross-entropy rows
+
+    /**
+     * The cross-entropy's row kernels give, on each provider, the bits of the kernel sequence they
+     * are defined by (scale, max, subtract, exp, sum; scale, add, scale), in place and not, with
+     * and without the scale; the two providers agree within the exp's and the sum's rounding.
+     * Large logits (a row with 400) must not overflow: the maximum is subtracted first.
+     */
+    @Test
+    void crossEntropyRowsAreTheirCompositionAndMatchTheReference() {
+        for (int cols : LN_COLS) {
+            for (int rows : new int[] {1, 3, 9}) {
+                for (float c : new float[] {1f, 5f}) {
+                    for (boolean inPlace : new boolean[] {false, true}) {
+                        String what = "crossEntropyRows " + rows + "x" + cols + ", scale " + c + (inPlace ? ", in place" : "");
+                        float[] x = rand(5, rows * cols + 2, -3f, 3f);
+                        x[2] = 400f / c;
+                        int[] t = new int[rows + 1];
+                        for (int r = 0; r < t.length; r++) t[r] = (r * 5 + 2) % cols;
+                        float[][] out = new float[6][];
+                        for (int p = 0; p < 2; p++) {
+                            Kernels k = p == 0 ? ref : simd;
+                            float[] x1 = x.clone(), x2 = x.clone();
+                            float[] e1 = inPlace ? x1 : rand(6, rows * cols + 3, -9f, 9f), e2 = inPlace ? x2 : e1.clone();
+                            int eOff = inPlace ? 2 : 3;
+                            float[] inv1 = new float[rows + 2], lp1 = new float[rows + 2], inv2 = inv1.clone(), lp2 = lp1.clone();
+                            k.crossEntropyRows(x1, 2, rows, cols, c, t, 1, e1, eOff, inv1, lp1, 2);
+                            Kernels.crossEntropyRowsComposed(k, x2, 2, rows, cols, c, t, 1, e2, eOff, inv2, lp2, 2);
+                            assertBitwise(what + " e, " + k.name(), e2, e1);
+                            assertBitwise(what + " invSum, " + k.name(), inv2, inv1);
+                            assertBitwise(what + " logProb, " + k.name(), lp2, lp1);
+                            for (float v : lp1) assertTrue(Float.isFinite(v), what + ": log-probability " + v);
+                            // the backward, on the exponentials just made
+                            float[] g1 = inPlace ? e1 : rand(7, rows * cols + 4, -9f, 9f), g2 = inPlace ? e2 : g1.clone();
+                            int gOff = inPlace ? eOff : 4;
+                            k.crossEntropyBackwardRows(e1, eOff, rows, cols, inv1, 2, 0.25f, -0.25f, c, t, 1, g1, gOff);
+                            Kernels.crossEntropyBackwardRowsComposed(k, e2, eOff, rows, cols, inv2, 2, 0.25f, -0.25f, c, t, 1, g2, gOff);
+                            assertBitwise(what + " backward, " + k.name(), g2, g1);
+                            out[3 * p] = java.util.Arrays.copyOfRange(lp1, 2, 2 + rows);
+                            out[3 * p + 1] = java.util.Arrays.copyOfRange(g1, gOff, gOff + rows * cols);
+                            out[3 * p + 2] = java.util.Arrays.copyOfRange(inv1, 2, 2 + rows);
+                        }
+                        float[] tol = new float[rows * cols];
+                        java.util.Arrays.fill(tol, 1e-5f);
+                        assertClose(what + " backward, scalar vs SIMD", out[1], out[4], tol);
+                        for (int r = 0; r < rows; r++) {
+                            assertEquals(out[0][r], out[3][r], 1e-4f * (1f + Math.abs(out[0][r])), what + " logProb row " + r);
+                            assertEquals(out[2][r], out[5][r], 1e-5f * out[2][r], what + " invSum row " + r);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- layer normalisation
 
     private static final int[] LN_COLS = {1, 7, 16, 63, 64, 65, 100, 1000};

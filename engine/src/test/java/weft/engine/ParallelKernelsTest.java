@@ -132,6 +132,18 @@ class ParallelKernelsTest {
                 b.sumRows(a, off, rows, cols, se, 1, true);
                 w.sumRows(a, off, rows, cols, sg, 1, true);
                 bits(label + " sumRows", se, sg);
+                int[] tg = new int[rows + 1];
+                for (int r = 0; r < tg.length; r++) tg[r] = (r * 7 + 1) % cols;
+                float[] ie2 = new float[rows + 2], ig2 = new float[rows + 2], le = new float[rows + 2], lg = new float[rows + 2];
+                b.crossEntropyRows(a, off, rows, cols, 5f, tg, 1, e, off, ie2, le, 2);
+                w.crossEntropyRows(a, off, rows, cols, 5f, tg, 1, g, off, ig2, lg, 2);
+                bits(label + " crossEntropyRows e", e, g);
+                bits(label + " crossEntropyRows invSum", ie2, ig2);
+                bits(label + " crossEntropyRows logProb", le, lg);
+                float[] xe = random(n + off, 12, 1f), xg = xe.clone();
+                b.crossEntropyBackwardRows(e, off, rows, cols, ie2, 2, 0.5f, -0.5f, 5f, tg, 1, xe, off);
+                w.crossEntropyBackwardRows(g, off, rows, cols, ig2, 2, 0.5f, -0.5f, 5f, tg, 1, xg, off);
+                bits(label + " crossEntropyBackwardRows", xe, xg);
                 float[] gam = random(cols + 1, 8, 1.5f), bet = random(cols + 2, 9, 1f);
                 float[] he = new float[n + off], hg = new float[n + off], ie = new float[rows + 2], ig = new float[rows + 2];
                 b.layerNormRows(a, off, rows, cols, gam, 1, bet, 2, 1e-5f, he, off, e, off, ie, 2);

@@ -43,8 +43,9 @@ public final class Losses {
         Var n1 = RowOps.rowL2Normalize(z1, 1e-12f), n2 = RowOps.rowL2Normalize(z2, 1e-12f);
         int[] diag = new int[z1.rows()];
         for (int i = 0; i < diag.length; i++) diag[i] = i;
-        // The scaling by 1 / tau is part of the fused cross-entropy (same bits as a separate scale op).
-        return RowOps.crossEntropy(Ops.matmul(n1, false, n2, true), 1f / tau, diag);
+        // The scaling by 1 / tau is part of the fused cross-entropy (same bits as a separate scale op),
+        // and the product with it (same bits as crossEntropy(matmul(n1, n2^T)), one [B, B] array).
+        return RowOps.crossEntropyOfProduct(n1, n2, 1f / tau, diag);
     }
 
     /** {@code coef * (sum of squares of all given tensors) / batch}. */
