@@ -114,7 +114,7 @@ public final class Crane extends GraphRecommender {
 
     private final int dim;
     private final List<String> modalityNames;
-    private final Var[] features;
+    final Var[] features;                   // per modality, [I, f_m] (normalised)
     private final Rng dropoutRng;           // --feature-dropout's masks, drawn in training steps only
     private final CsrMatrix itemGraph;   // itemGraph null without the semantic graph
     // The layers; joint, attention and norm are null for --rca-steps 0 (their values are still
@@ -193,22 +193,37 @@ public final class Crane extends GraphRecommender {
         }
         if (attention != null) {
             boolean recursive = opts.get(JOINT) == Joint.RECURSIVE;
-            Var j = null;
+            // Each key token is projected once per step, not once per sequence it appears in: J's
+            // keys and values once for all steps (fixed J) or once per step (recursive), each
+            // modality's once per step, shared by every modality that attends to it. The same
+            // values as projecting each modality's key sequence whole (a linear layer maps each row
+            // on its own); the projections' gradients are summed over the uses first.
+            Var jk = null, jv = null;
             for (int step = 0; step < opts.get(RCA_STEPS); step++) {
-                if (j == null || recursive) {
-                    j = joint.forward(mods == 1 ? v[0] : ShapeOps.concatCols(v));   // J(step), or J(0) once
+                if (jk == null || recursive) {
+                    Var j = joint.forward(mods == 1 ? v[0] : ShapeOps.concatCols(v));   // J(step), or J(0) once
+                    jk = attention.wk.forward(j);
+                    jv = attention.wv.forward(j);
+                }
+                Var[] vk = new Var[mods], vv = new Var[mods];
+                for (int o = 0; o < mods; o++) {
+                    vk[o] = attention.wk.forward(v[o]);
+                    vv[o] = attention.wv.forward(v[o]);
                 }
                 Var[] next = new Var[mods];
                 for (int m = 0; m < mods; m++) {
-                    List<Var> keys = new ArrayList<>();
-                    keys.add(j);
+                    List<Var> keys = new ArrayList<>(), values = new ArrayList<>();
+                    keys.add(jk);
+                    values.add(jv);
                     for (int o = 0; o < mods; o++) {
                         if (o != m || mods == 1) {
-                            keys.add(v[o]);
+                            keys.add(vk[o]);
+                            values.add(vv[o]);
                         }
                     }
-                    Var kv = Tokens.sequences(dim, keys.toArray(new Var[0]));
-                    next[m] = norm.forward(Ops.add(v[m], attention.forward(v[m], 1, kv, kv, keys.size(), null)));
+                    Var k = Tokens.sequences(dim, keys.toArray(new Var[0]));
+                    Var val = Tokens.sequences(dim, values.toArray(new Var[0]));
+                    next[m] = norm.forward(Ops.add(v[m], attention.forwardProjected(v[m], 1, k, val, keys.size(), null)));
                 }
                 v = next;
             }

@@ -15,7 +15,12 @@ import org.junit.jupiter.api.Test;
 
 import weft.autograd.GradCheck;
 import weft.autograd.NoGrad;
+import weft.autograd.Ops;
+import weft.autograd.ShapeOps;
 import weft.autograd.Var;
+import weft.engine.Tensor;
+import weft.models.blocks.ContentScale;
+import weft.models.blocks.Tokens;
 import weft.models.data.Dataset;
 import weft.models.options.OptionException;
 import weft.models.options.Options;
@@ -217,6 +222,55 @@ class CraneTest {
         HmaRecTest.assertSameStart(full.out, plain.out, "output map");
         HmaRecTest.assertSameStart(full.proj[1], plain.proj[1], "projection 1");
         assertArrayEquals(full.emb.value.toArray(), plain.emb.value.toArray());
+    }
+
+    @Test
+    void keyTokensProjectedOnceGiveTheValuesOfProjectingEachSequence() {
+        // semantics() projects J and each modality once per step and places the projected rows in
+        // every key sequence that holds them; the reference projects each modality's key sequence
+        // whole, as the recursion is written. A linear layer maps each row on its own, so the
+        // values must agree to the bit (only the gradients' summation order differs).
+        for (int modalities = 1; modalities <= 2; modalities++) {
+            for (Crane.Joint j : Crane.Joint.values()) {
+                for (int steps = 1; steps <= 3; steps++) {
+                    Crane c = tiny(modalities, tinyOptions().with(Crane.JOINT, j).with(Crane.RCA_STEPS, steps));
+                    try (NoGrad g = NoGrad.scope()) {
+                        assertArrayEquals(semanticsProjectingEachSequence(c, j).toArray(), c.semantics().value.toArray(), 0f,
+                                modalities + " modalities, " + j + ", R = " + steps);
+                    }
+                }
+            }
+        }
+    }
+
+    /** CRANE's s with each key sequence [J ; v_o, o != m] projected whole by the attention's wk and wv. */
+    private static Tensor semanticsProjectingEachSequence(Crane c, Crane.Joint reading) {
+        int mods = c.features.length, dim = c.attention.dim;
+        Var[] v = new Var[mods];
+        for (int m = 0; m < mods; m++) {
+            v[m] = c.proj[m].forward(c.features[m]);   // no feature dropout (the default, and no training step)
+        }
+        Var j = null;
+        for (int step = 0; step < c.opts.get(Crane.RCA_STEPS); step++) {
+            if (j == null || reading == Crane.Joint.RECURSIVE) {
+                j = c.joint.forward(mods == 1 ? v[0] : ShapeOps.concatCols(v));
+            }
+            Var[] next = new Var[mods];
+            for (int m = 0; m < mods; m++) {
+                List<Var> keys = new ArrayList<>();
+                keys.add(j);
+                for (int o = 0; o < mods; o++) {
+                    if (o != m || mods == 1) {
+                        keys.add(v[o]);
+                    }
+                }
+                Var kv = Tokens.sequences(dim, keys.toArray(new Var[0]));
+                next[m] = c.norm.forward(Ops.add(v[m], c.attention.forward(v[m], 1, kv, kv, keys.size(), null)));
+            }
+            v = next;
+        }
+        Var s = c.out.forward(mods == 1 ? v[0] : ShapeOps.concatCols(v));
+        return ContentScale.apply(s, c.contentScale, c.gain).value;
     }
 
     @Test

@@ -63,6 +63,32 @@ public final class MultiHeadAttention implements Module {
 
     /** Queries of {@code tq} tokens per sequence attend to keys/values of {@code tk} tokens; {@code keyMask} may be null. */
     public Var forward(Var q, int tq, Var k, Var v, int tk, Tensor keyMask) {
+        check(q, tq, k, v, tk, keyMask);
+        Var qProj = wq.forward(q);   // q, k, v in this order (the tape's order, so the gradients' order)
+        return attend(qProj, tq, wk.forward(k), wv.forward(v), tk, keyMask);
+    }
+
+    /**
+     * As {@link #forward(Var, int, Var, Var, int, Tensor)}, with the keys and values already
+     * projected: {@code kProj = wk.forward(k)}, {@code vProj = wv.forward(v)}. A linear layer
+     * projects each row on its own, so a key token that several sequences or several calls share
+     * (a joint vector every modality attends to, say) can be projected once and its rows placed
+     * in each sequence; the result is the same, and only the gradient's summation order differs
+     * (the shared rows' gradients are added before the projection's backward instead of after).
+     */
+    public Var forwardProjected(Var q, int tq, Var kProj, Var vProj, int tk, Tensor keyMask) {
+        check(q, tq, kProj, vProj, tk, keyMask);
+        return attend(wq.forward(q), tq, kProj, vProj, tk, keyMask);
+    }
+
+    private Var attend(Var qProj, int tq, Var kProj, Var vProj, int tk, Tensor keyMask) {
+        // One fused op for the head split, scores, softmax, context and head merge: the same values
+        // as the composed ops (see Attention), without their copies and graph nodes.
+        Var ctx = Attention.scaledDotProduct(qProj, tq, kProj, vProj, tk, heads, keyMask);
+        return wo.forward(ctx);
+    }
+
+    private void check(Var q, int tq, Var k, Var v, int tk, Tensor keyMask) {
         if (tq <= 0 || tk <= 0 || q.rows() % tq != 0 || k.rows() % tk != 0 || q.rows() / tq != k.rows() / tk
                 || !k.value.sameShape(v.value) || q.cols() != dim || k.cols() != dim) {
             throw new IllegalArgumentException("MultiHeadAttention: queries " + q.shape() + " (Tq = " + tq + "), keys " + k.shape()
@@ -72,10 +98,6 @@ public final class MultiHeadAttention implements Module {
         if (keyMask != null && (keyMask.rows != batch || keyMask.cols != tk)) {
             throw new IllegalArgumentException("MultiHeadAttention: key mask " + keyMask.shape() + " does not match [" + batch + ", " + tk + "]");
         }
-        // One fused op for the head split, scores, softmax, context and head merge: the same values
-        // as the composed ops (see Attention), without their copies and graph nodes.
-        Var ctx = Attention.scaledDotProduct(wq.forward(q), tq, wk.forward(k), wv.forward(v), tk, heads, keyMask);
-        return wo.forward(ctx);
     }
 
     @Override

@@ -2,6 +2,7 @@ package weft.autograd.nn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -9,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import weft.autograd.Ops;
+import weft.autograd.ShapeOps;
 import weft.autograd.Var;
 import weft.engine.Rng;
 import weft.engine.Tensor;
@@ -83,6 +85,45 @@ class LayerTest {
         // self-attention is q = k = v
         double[][] self = attentionReference(mha, kv.value, 4, kv.value, 4, null);
         assertEquals(self[5][3], mha.forward(kv, 4, null).value.get(5, 3), 1e-4);
+    }
+
+    @Test
+    void keysProjectedOnceAndSharedGiveTheValuesOfProjectingEachSequence() {
+        // Two sets of sequences share their first key token j; projecting j once and placing its
+        // rows in both key sequences must give forward()'s values to the bit, and the same gradients
+        // up to the order in which j's two uses are summed.
+        MultiHeadAttention mha = new MultiHeadAttention(8, 2, new Rng(7));
+        for (Linear l : new Linear[] {mha.wq, mha.wk, mha.wv, mha.wo}) RNG.uniform(l.bias.value, -0.5f, 0.5f);
+        Var j = Var.param("j", rand(3, 8).value), a = Var.param("a", rand(3, 8).value), b = Var.param("b", rand(3, 8).value);
+        Var sumWhole = null, sumShared = null;
+        Tensor[] whole = new Tensor[2], shared = new Tensor[2];
+        Var jk = mha.wk.forward(j), jv = mha.wv.forward(j);
+        for (int s = 0; s < 2; s++) {
+            Var q = s == 0 ? a : b, other = s == 0 ? b : a;
+            Var kv = ShapeOps.reshape(ShapeOps.concatCols(j, other), 6, 8);
+            Var w = mha.forward(q, 1, kv, kv, 2, null);
+            Var k = ShapeOps.reshape(ShapeOps.concatCols(jk, mha.wk.forward(other)), 6, 8);
+            Var v = ShapeOps.reshape(ShapeOps.concatCols(jv, mha.wv.forward(other)), 6, 8);
+            Var sh = mha.forwardProjected(q, 1, k, v, 2, null);
+            whole[s] = w.value;
+            shared[s] = sh.value;
+            sumWhole = sumWhole == null ? Ops.sum(Ops.mul(w, w)) : Ops.add(sumWhole, Ops.sum(Ops.mul(w, w)));
+            sumShared = sumShared == null ? Ops.sum(Ops.mul(sh, sh)) : Ops.add(sumShared, Ops.sum(Ops.mul(sh, sh)));
+        }
+        for (int s = 0; s < 2; s++) assertArrayEquals(whole[s].toArray(), shared[s].toArray(), 0f, "sequence set " + s);
+        List<Var> params = new java.util.ArrayList<>(mha.parameters());
+        params.addAll(List.of(j, a, b));
+        float[][] g1 = grads(sumWhole, params), g2 = grads(sumShared, params);
+        for (int p = 0; p < params.size(); p++) assertArrayEquals(g1[p], g2[p], 1e-5f, "gradient of parameter/input " + p);
+        assertThrows(IllegalArgumentException.class, () -> mha.forwardProjected(a, 1, rand(5, 8), rand(5, 8), 2, null));
+    }
+
+    private static float[][] grads(Var loss, List<Var> params) {
+        for (Var p : params) p.zeroGrad();
+        loss.backward();
+        float[][] g = new float[params.size()][];
+        for (int i = 0; i < g.length; i++) g[i] = params.get(i).grad().toArray();
+        return g;
     }
 
     @Test
