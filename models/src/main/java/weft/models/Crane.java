@@ -114,7 +114,7 @@ public final class Crane extends GraphRecommender {
 
     private final int dim;
     private final List<String> modalityNames;
-    final Var[] features;                   // per modality, [I, f_m] (normalised)
+    final Var[] features;                   // per modality, [I, f_m], after --input-norm
     private final Rng dropoutRng;           // --feature-dropout's masks, drawn in training steps only
     private final CsrMatrix itemGraph;   // itemGraph null without the semantic graph
     // The layers; joint, attention and norm are null for --rca-steps 0 (their values are still
