@@ -395,10 +395,9 @@ final class PanamaKernels extends ScalarKernels {
         Kernels.attentionScoreGradRows(dS, dOff, a, aOff, rows, keys, c, r, rows);
     }
 
-    // The cross-entropy's rows: four loops per row instead of the composition's five (scale, max,
-    // subtract, exp, sum) and no scaled temporary, each its own small method (see the layer
-    // normalisation's note below): the max of c x without storing c x, c x - m written and the exp
-    // loop over it in place, then the sum kernel.
+    // The cross-entropy's rows: three passes per row instead of the composition's five (scale,
+    // max, subtract, exp, sum), each its own small method (see the layer normalisation's note
+    // below): the max of c x without storing c x, exp(c x - m) in one loop, then the sum kernel.
     // The same operations on the same values: the bits of crossEntropyRowsComposed.
 
     @Override
