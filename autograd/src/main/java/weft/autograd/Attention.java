@@ -25,7 +25,8 @@ import weft.engine.UnaryOp;
  * work is a handful of dot products and updates of length dh, too short to pay for a kernel call
  * each. So every call covers all heads of a row: the scores of a (query, key) pair for all heads
  * ({@link Kernels#blockDots}: four partial sums per head, {@code ((s0 + s1) + (s2 + s3))}, then
- * the tail), and the updates {@code Y_i += sum_j w_hij X_j} of a row over all keys and heads
+ * the tail; {@link Kernels#attentionScores} computes those of a whole sequence in one call, with
+ * the same bits), and the updates {@code Y_i += sum_j w_hij X_j} of a row over all keys and heads
  * ({@link Kernels#blockAxpy}: axpy's roundings, keys in order, the row kept in registers); the
  * exponentials of a whole range of sequences go through the provider's exp at once. A sequence's
  * scores and weights are stored key-major, {@code [Tk, H*Tq]} (the H*Tq rows (head, query) of key
@@ -73,17 +74,18 @@ public final class Attention {
         Kernels kr = KernelProvider.base();
         Parallel.forRange(batch, grain(tq, tk, d), (b0, b1) -> {
             java.util.Arrays.fill(o, b0 * tq * d, b1 * tq * d, 0f);
-            // scores of all heads of a (query, key) pair per call, times c, minus each row's max (masked keys -inf)
+            float[] work = new float[Kernels.attentionScoresWork(tq, tk, heads, dh)];
+            // scores of all heads, queries and keys of a sequence per call (masked keys then -inf),
+            // times c, minus each row's max
             for (int b = b0; b < b1; b++) {
                 int q0 = qv.offset + b * tq * d, k0 = kv.offset + b * tk * d, base = b * blk;
-                int mi = keyMask == null ? -1 : keyMask.offset + b * tk;
-                for (int j = 0; j < tk; j++) {
-                    if (mi >= 0 && keyMask.data[mi + j] == 0f) {
-                        java.util.Arrays.fill(a, base + j * rows, base + (j + 1) * rows, Float.NEGATIVE_INFINITY);
-                        continue;
-                    }
-                    for (int i = 0; i < tq; i++) {
-                        kr.blockDots(heads, dh, qd, q0 + i * d, kd, k0 + j * d, a, base + j * rows + i, tq);
+                kr.attentionScores(tq, tk, heads, dh, qd, q0, kd, k0, a, base, work, 0);
+                if (keyMask != null) {
+                    int mi = keyMask.offset + b * tk;
+                    for (int j = 0; j < tk; j++) {
+                        if (keyMask.data[mi + j] == 0f) {
+                            java.util.Arrays.fill(a, base + j * rows, base + (j + 1) * rows, Float.NEGATIVE_INFINITY);
+                        }
                     }
                 }
                 kr.attentionShift(a, base, rows, tk, c);
@@ -121,6 +123,7 @@ public final class Attention {
         // about twice the forward's work per sequence: ranges of half as many sequences
         Parallel.forRange(batch, Math.max(1, grain(tq, tk, d) / 2), (b0, b1) -> {
             float[] dS = new float[blk];   // key-major as the weights: [Tk, H*Tq]
+            float[] work = gq || gk ? new float[Kernels.attentionScoresWork(tq, tk, heads, dh)] : null;
             if (gq) java.util.Arrays.fill(dq.data, b0 * tq * d, b1 * tq * d, 0f);
             if (gk) java.util.Arrays.fill(dk.data, b0 * tk * d, b1 * tk * d, 0f);
             if (gv) java.util.Arrays.fill(dv.data, b0 * tk * d, b1 * tk * d, 0f);
@@ -136,11 +139,7 @@ public final class Attention {
                     continue;
                 }
                 // dA = G V^T; dS = c A (dA - rowsum(dA A))
-                for (int j = 0; j < tk; j++) {
-                    for (int i = 0; i < tq; i++) {
-                        kr.blockDots(heads, dh, gd, g0 + i * d, vd, v0 + j * d, dS, j * rows + i, tq);
-                    }
-                }
+                kr.attentionScores(tq, tk, heads, dh, gd, g0, vd, v0, dS, 0, work, 0);
                 kr.attentionScoreGrad(dS, 0, a, base, rows, tk, c);
                 if (gq) {   // dQ[i] = sum_p dS[i, p] K[p]
                     for (int i = 0; i < tq; i++) {

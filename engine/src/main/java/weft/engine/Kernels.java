@@ -109,6 +109,31 @@ public interface Kernels {
         }
     }
 
+    /**
+     * Attention's scores of one sequence, every head at once, stored key-major as attention keeps
+     * them: for each key j in [0, tk), head h in [0, heads) and query i in [0, tq),
+     * {@code out[oOff + j*heads*tq + h*tq + i]} is the {@link #blockDots} value of block h (width
+     * dh) of query row i, {@code q[qOff + i*heads*dh ...]}, and of key row j,
+     * {@code k[kOff + j*heads*dh ...]}. So every provider gives the bits of one blockDots call per
+     * (key, query), which is what this default does. {@code work} is scratch of at least
+     * {@link #attentionScoresWork} floats from {@code wOff}, for a provider that rearranges the
+     * rows first; its contents before and after mean nothing.
+     */
+    default void attentionScores(int tq, int tk, int heads, int dh, float[] q, int qOff, float[] k, int kOff,
+                                 float[] out, int oOff, float[] work, int wOff) {
+        int d = heads * dh, rows = heads * tq;
+        for (int j = 0; j < tk; j++) {
+            for (int i = 0; i < tq; i++) {
+                blockDots(heads, dh, q, qOff + i * d, k, kOff + j * d, out, oOff + j * rows + i, tq);
+            }
+        }
+    }
+
+    /** The scratch {@link #attentionScores} may use: one float per value of the sequence's query and key rows. */
+    static int attentionScoresWork(int tq, int tk, int heads, int dh) {
+        return (tq + tk) * heads * dh;
+    }
+
     // Attention's row-wise steps over a sequence's scores stored key-major: the block at off holds
     // keys rows of `rows` values, a[off + j * rows + r] the score of row r (a head and query) for
     // key j, so that one row's keys are `rows` apart and a vector covers consecutive rows. Each

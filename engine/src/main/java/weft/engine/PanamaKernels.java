@@ -335,6 +335,89 @@ final class PanamaKernels extends ScalarKernels {
         }
     }
 
+    // attentionScores at four heads and four queries on 16 lanes (the seed models' attention
+    // shape, d = 64 or any dh that is a multiple of 16): the lanes of a vector are taken as four
+    // groups of four. Each query and key row is first rearranged so that vector t of the row holds
+    // elements 4t .. 4t + 3 of every head's block, head h in group h (a 4 x 4 transpose of groups).
+    // Then for a (query, key) pair, dh / 4 fused multiply-adds, vector t of the query times vector
+    // t of the key, leave in lane 4h + r head h's chain s_r over c = r, r + 4, ... in order: the
+    // reference's four chains. A 4 x 4 transpose within the groups of the four queries' vectors
+    // puts chain r of (head h, query i) in lane 4h + i of vector r, and (v0 + v1) + (v2 + v3) is
+    // the key's row of scores in attention's key-major layout. The same fused multiply-adds on the
+    // same values, the same final sums: the bits of blockDots.
+
+    /** Lane l takes lane l - s (mod L), or l + s with a negative s. */
+    private static VectorShuffle<Float> shift(int s) {
+        return VectorShuffle.fromOp(S, l -> Math.floorMod(l - s, L));
+    }
+
+    private static VectorMask<Float> lanes(java.util.function.IntPredicate p) {
+        boolean[] bits = new boolean[L];
+        for (int l = 0; l < L; l++) bits[l] = p.test(l);
+        return VectorMask.fromArray(S, bits, 0);
+    }
+
+    private static final VectorShuffle<Float> UP_GROUP = shift(4), DOWN_GROUP = shift(-4), UP_TWO_GROUPS = shift(8);
+    private static final VectorShuffle<Float> UP_LANE = shift(1), DOWN_LANE = shift(-1), UP_TWO_LANES = shift(2), DOWN_TWO_LANES = shift(-2);
+    private static final VectorMask<Float> ODD_GROUPS = lanes(l -> (l / 4) % 2 == 1), HIGH_GROUPS = lanes(l -> (l / 4) % 4 >= 2);
+    private static final VectorMask<Float> ODD_LANES = lanes(l -> l % 2 == 1), HIGH_PAIRS = lanes(l -> l % 4 >= 2);
+
+    @Override
+    public void attentionScores(int tq, int tk, int heads, int dh, float[] q, int qOff, float[] k, int kOff,
+                                float[] out, int oOff, float[] work, int wOff) {
+        if (L != 16 || heads != 4 || tq != 4 || dh % 16 != 0) {
+            super.attentionScores(tq, tk, heads, dh, q, qOff, k, kOff, out, oOff, work, wOff);
+            return;
+        }
+        int d = 4 * dh;
+        for (int i = 0; i < 4; i++) headGroups(q, qOff + i * d, dh, work, wOff + i * d);
+        for (int j = 0; j < tk; j++) headGroups(k, kOff + j * d, dh, work, wOff + (4 + j) * d);
+        for (int j = 0; j < tk; j++) keyScores(work, wOff, wOff + (4 + j) * d, dh, out, oOff + j * 16);
+    }
+
+    // No vector crosses a method boundary here: a callee C2 does not inline (these are large) would
+    // box every vector it returns.
+
+    /** One key's row of scores from the rearranged rows: the four queries' at w[qw], the key's at w[kw]. */
+    private static void keyScores(float[] w, int qw, int kw, int dh, float[] out, int oOff) {
+        int d = 4 * dh;
+        // c_i: lane 4h + r = chain r of (head h, query i), fma over the vectors t in order
+        FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0;
+        for (int t = 0; t < dh; t += 4) {
+            FloatVector kt = load(w, kw + 4 * t);
+            c0 = load(w, qw + 4 * t).fma(kt, c0);
+            c1 = load(w, qw + d + 4 * t).fma(kt, c1);
+            c2 = load(w, qw + 2 * d + 4 * t).fma(kt, c2);
+            c3 = load(w, qw + 3 * d + 4 * t).fma(kt, c3);
+        }
+        // r_r: lane 4h + i = chain r of (head h, query i)
+        FloatVector x0 = c0.blend(c1.rearrange(UP_LANE), ODD_LANES);     // chains 0, 0, 2, 2 of queries 0, 1, 0, 1
+        FloatVector x1 = c0.rearrange(DOWN_LANE).blend(c1, ODD_LANES);   // chains 1, 1, 3, 3
+        FloatVector x2 = c2.blend(c3.rearrange(UP_LANE), ODD_LANES);     // the same for queries 2, 3
+        FloatVector x3 = c2.rearrange(DOWN_LANE).blend(c3, ODD_LANES);
+        FloatVector r0 = x0.blend(x2.rearrange(UP_TWO_LANES), HIGH_PAIRS);
+        FloatVector r1 = x1.blend(x3.rearrange(UP_TWO_LANES), HIGH_PAIRS);
+        FloatVector r2 = x0.rearrange(DOWN_TWO_LANES).blend(x2, HIGH_PAIRS);
+        FloatVector r3 = x1.rearrange(DOWN_TWO_LANES).blend(x3, HIGH_PAIRS);
+        r0.add(r1).add(r2.add(r3)).intoArray(out, oOff);
+    }
+
+    /** The row of four head blocks of width dh at x[off], as dh / 4 vectors at w[wOff + 16t]: vector t holds elements 4t .. 4t + 3 of head h in group h. */
+    private static void headGroups(float[] x, int off, int dh, float[] w, int wOff) {
+        for (int p = 0; p < dh; p += 16) {
+            FloatVector u0 = load(x, off + p), u1 = load(x, off + dh + p), u2 = load(x, off + 2 * dh + p), u3 = load(x, off + 3 * dh + p);
+            FloatVector a0 = u0.blend(u1.rearrange(UP_GROUP), ODD_GROUPS);     // groups: u0 g0, u1 g0, u0 g2, u1 g2
+            FloatVector a1 = u0.rearrange(DOWN_GROUP).blend(u1, ODD_GROUPS);   // u0 g1, u1 g1, u0 g3, u1 g3
+            FloatVector b0 = u2.blend(u3.rearrange(UP_GROUP), ODD_GROUPS);
+            FloatVector b1 = u2.rearrange(DOWN_GROUP).blend(u3, ODD_GROUPS);
+            int o = wOff + 4 * p;
+            a0.blend(b0.rearrange(UP_TWO_GROUPS), HIGH_GROUPS).intoArray(w, o);        // g0 of u0 .. u3
+            a1.blend(b1.rearrange(UP_TWO_GROUPS), HIGH_GROUPS).intoArray(w, o + 16);   // g1
+            a0.rearrange(UP_TWO_GROUPS).blend(b0, HIGH_GROUPS).intoArray(w, o + 32);   // g2
+            a1.rearrange(UP_TWO_GROUPS).blend(b1, HIGH_GROUPS).intoArray(w, o + 48);   // g3
+        }
+    }
+
     // Attention's row-wise steps, a vector of consecutive rows at a time: per row and key the
     // reference's operations in its order, so the same bits; rows after the last whole vector by
     // the reference itself.

@@ -109,6 +109,12 @@ final class ParallelKernels implements Kernels {
     }
 
     @Override
+    public void attentionScores(int tq, int tk, int heads, int dh, float[] q, int qOff, float[] k, int kOff,
+                                float[] out, int oOff, float[] work, int wOff) {
+        this.k.attentionScores(tq, tk, heads, dh, q, qOff, k, kOff, out, oOff, work, wOff);
+    }
+
+    @Override
     public void fma(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, float[] out, int outOff, int n) {
         elements(n, (f, t) -> k.fma(a, aOff + f, b, bOff + f, c, cOff + f, out, outOff + f, t - f));
     }

@@ -339,6 +339,36 @@ class KernelEquivalenceTest {
     }
 
     @Test
+    void attentionScoresMatchReferenceAndOneBlockDotsPerKeyAndQuery() {
+        // the SIMD provider has its own path at four heads, four queries and dh a multiple of 16
+        // (on 16 lanes); every other shape takes the reference, and all must give blockDots' bits
+        for (int heads : new int[] {1, 2, 4, 8}) {
+            for (int tq : new int[] {1, 3, 4, 5}) {
+                for (int dh : new int[] {4, 8, 15, 16, 32, 48}) {
+                    for (int tk : new int[] {1, 2, 4, 5, 7}) {
+                        int d = heads * dh, rows = heads * tq;
+                        float[] q = rand(3, tq * d, -2f, 2f), k = rand(6, tk * d, -2f, 2f);
+                        final int h = heads, nq = tq, w = dh, nk = tk;
+                        int work = Kernels.attentionScoresWork(tq, tk, heads, dh);
+                        float[] out0 = rand(2, tk * rows, -1f, 1f);
+                        float[][] r = both(out0,
+                                (kern, out) -> kern.attentionScores(nq, nk, h, w, q, 3, k, 6, out, 2, rand(4, work, -9f, 9f), 4));
+                        String what = "attentionScores heads=" + heads + " tq=" + tq + " dh=" + dh + " tk=" + tk;
+                        assertBitwise(what, r[0], r[1]);
+                        float[] perCall = out0.clone();
+                        for (int j = 0; j < tk; j++) {
+                            for (int i = 0; i < tq; i++) {
+                                ScalarKernels.INSTANCE.blockDots(heads, dh, q, 3 + i * d, k, 6 + j * d, perCall, 2 + j * rows + i, tq);
+                            }
+                        }
+                        assertBitwise(what + " = one blockDots per (key, query)", perCall, r[1]);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void axpyFmaLinearMatchReference() {
         for (int n : SIZES) {
             float[] x = rand(3, n, -2f, 2f);
