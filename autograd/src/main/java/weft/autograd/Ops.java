@@ -54,7 +54,7 @@ public final class Ops {
     public static Var sub(Var a, Var b) {
         Tensor out = broadcast("sub", BinaryOp.SUB, a.value, b.value);
         return Var.op("sub", out, g -> {
-            if (b.requiresGrad()) reduceInto(scaled(g, -1f), b);
+            if (b.requiresGrad()) reduceIntoOwned(scaled(g, -1f), b);   // a new tensor: b may keep it
             reduceIntoOwned(g, a);   // g's last use: a may keep it
         }, a, b);
     }
@@ -62,8 +62,9 @@ public final class Ops {
     public static Var mul(Var a, Var b) {
         Tensor out = broadcast("mul", BinaryOp.MUL, a.value, b.value);
         return Var.op("mul", out, g -> {
-            if (a.requiresGrad()) reduceInto(broadcast("mul", BinaryOp.MUL, g, b.value), a);
-            if (b.requiresGrad()) reduceInto(broadcast("mul", BinaryOp.MUL, g, a.value), b);
+            // new tensors: the inputs may keep them as their gradients
+            if (a.requiresGrad()) reduceIntoOwned(broadcast("mul", BinaryOp.MUL, g, b.value), a);
+            if (b.requiresGrad()) reduceIntoOwned(broadcast("mul", BinaryOp.MUL, g, a.value), b);
         }, a, b);
     }
 
@@ -71,9 +72,9 @@ public final class Ops {
         Tensor out = broadcast("div", BinaryOp.DIV, a.value, b.value);
         return Var.op("div", out, g -> {
             Tensor gOverB = broadcast("div", BinaryOp.DIV, g, b.value);
-            reduceInto(gOverB, a);
-            // d(a/b)/db = -(a/b)/b, so db = -(g/b) * out
-            if (b.requiresGrad()) reduceInto(scaled(broadcast("mul", BinaryOp.MUL, gOverB, out), -1f), b);
+            // d(a/b)/db = -(a/b)/b, so db = -(g/b) * out; then a may keep g / b (its last use)
+            if (b.requiresGrad()) reduceIntoOwned(scaled(broadcast("mul", BinaryOp.MUL, gOverB, out), -1f), b);
+            reduceIntoOwned(gOverB, a);
         }, a, b);
     }
 
@@ -269,11 +270,11 @@ public final class Ops {
         return Var.op("bmm", out, g -> {
             if (a.requiresGrad()) {
                 Tensor ga = transA ? bmm("bmm", b.value, transB, g, true, blocks) : bmm("bmm", g, false, b.value, !transB, blocks);
-                reduceInto(ga, a);
+                reduceIntoOwned(ga, a);   // a new tensor: a may keep it
             }
             if (b.requiresGrad()) {
                 Tensor gb = transB ? bmm("bmm", g, true, a.value, transA, blocks) : bmm("bmm", a.value, !transA, g, false, blocks);
-                reduceInto(gb, b);
+                reduceIntoOwned(gb, b);
             }
         }, a, b);
     }
@@ -395,8 +396,9 @@ public final class Ops {
         Tensor out = new Tensor(av.rows, 1);
         k().rowDot(av.data, av.offset, bv.data, bv.offset, av.rows, av.cols, out.data, 0);
         return Var.op("rowDot", out, g -> {
-            reduceInto(broadcast("rowDot", BinaryOp.MUL, bv, g), a);
-            reduceInto(broadcast("rowDot", BinaryOp.MUL, av, g), b);
+            // new tensors: the inputs may keep them as their gradients
+            reduceIntoOwned(broadcast("rowDot", BinaryOp.MUL, bv, g), a);
+            reduceIntoOwned(broadcast("rowDot", BinaryOp.MUL, av, g), b);
         }, a, b);
     }
 
@@ -409,7 +411,7 @@ public final class Ops {
 
     public static Var log(Var a) {
         Tensor out = unary(UnaryOp.LOG, a.value, 0f);
-        return Var.op("log", out, g -> reduceInto(broadcast("log", BinaryOp.DIV, g, a.value), a), a);
+        return Var.op("log", out, g -> reduceIntoOwned(broadcast("log", BinaryOp.DIV, g, a.value), a), a);
     }
 
     public static Var sigmoid(Var a) {

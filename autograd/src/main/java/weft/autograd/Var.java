@@ -153,7 +153,7 @@ public final class Var {
      * node's backward, which {@link #backward} releases right after): the first contribution is
      * kept as the gradient itself instead of copied. Same values as {@code accumulate(g)}.
      */
-    void accumulateOwned(Tensor g) {
+    public void accumulateOwned(Tensor g) {
         if (!requiresGrad) {
             return;
         }

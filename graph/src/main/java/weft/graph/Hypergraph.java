@@ -34,12 +34,12 @@ public final class Hypergraph {
         return Var.op("hypergraphConv", out, g -> {
             Tensor htg = MatMul.matmul(hv, true, g, false); // H^T G, [n_h, d]
             if (e.requiresGrad()) {
-                e.accumulate(MatMul.matmul(hv, htg));
+                e.accumulateOwned(MatMul.matmul(hv, htg));
             }
             if (h.requiresGrad()) {
                 Tensor dh = MatMul.matmul(g, false, t, true);
                 MatMul.matmulInto(ev, false, htg, true, dh, true);
-                h.accumulate(dh);
+                h.accumulateOwned(dh);
             }
         }, h, e);
     }
@@ -52,7 +52,7 @@ public final class Hypergraph {
         }
         Tensor out = apply(h, e.value);
         // H H^T is symmetric, so the backward pass is the forward map applied to G.
-        return Var.op("hypergraphConvSparse", out, g -> e.accumulate(apply(h, g)), e);
+        return Var.op("hypergraphConvSparse", out, g -> e.accumulateOwned(apply(h, g)), e);
     }
 
     private static Tensor apply(CsrMatrix h, Tensor x) {

@@ -80,7 +80,7 @@ public final class SpMM {
     /** The autograd op {@code A X}; gradient {@code A^T G} flows to X only. */
     public static Var apply(CsrMatrix a, Var x) {
         Tensor y = multiply(a, x.value);
-        return Var.op("spmm", y, g -> x.accumulate(multiply(a.transpose(), g)), x);
+        return Var.op("spmm", y, g -> x.accumulateOwned(multiply(a.transpose(), g)), x);
     }
 
     private static int checkShapes(String op, CsrMatrix a, Tensor x) {
