@@ -70,6 +70,9 @@ public final class Var {
         if (NoGrad.active()) {
             return new Var(value, false, opName, NO_PARENTS, null);
         }
+        if (OpProfile.enabled()) {
+            OpProfile.mark(opName);
+        }
         boolean any = false;
         for (Var p : parents) {
             any |= p.requiresGrad;
@@ -185,14 +188,18 @@ public final class Var {
         if (!requiresGrad) {
             throw new IllegalStateException("backward(): " + op + " output does not depend on any parameter");
         }
+        boolean profile = OpProfile.enabled();
+        if (profile) OpProfile.mark("(forward to the loss)");
         List<Var> order = topologicalOrder();
         accumulate(seed);
+        if (profile) OpProfile.mark("(backward: graph order)");
         for (int i = order.size() - 1; i >= 0; i--) {
             Var v = order.get(i);
             if (v.backward != null && v.grad != null) {
                 // A backward may hand its gradient to a parent (accumulateOwned): every other node's
                 // gradient is released right after, but this node's is kept, so it gets a copy.
                 v.backward.apply(v == this ? v.grad.copy() : v.grad);
+                if (profile) OpProfile.mark(v.op + " backward");
             }
             if (v.backward != null && v != this) {
                 v.grad = null; // intermediate gradients are not kept

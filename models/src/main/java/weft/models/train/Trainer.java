@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import weft.autograd.OpProfile;
 import weft.autograd.Var;
 import weft.autograd.optim.Adam;
 import weft.engine.Arena;
@@ -129,7 +130,9 @@ public final class Trainer {
                             TrainBatches batches, Evaluator evaluator, Progress progress, HeapMeter heap,
                             Checkpoint.Run run, Checkpointer ck) {
         Arena arena = new Arena();
+        OpProfile.startRun();
         for (int epoch = run.epoch + 1; epoch < cfg.epochs && run.sinceBest < cfg.patience; epoch++) {
+            OpProfile.epoch(epoch);
             long t0 = System.nanoTime();
             model.startEpoch(epoch);
             double lossSum = 0;
@@ -137,7 +140,10 @@ public final class Trainer {
             for (TrainBatches.Batch b : batches.epoch(epoch)) {
                 float lv;
                 try (Arena.Step step = arena.open()) {   // the step's tensors are recycled by the next step
+                    OpProfile.step();
+                    OpProfile.mark("(trainer: batch, and the evaluation between epochs)");
                     opt.zeroGrad();
+                    OpProfile.mark("(trainer: zero gradients)");
                     Var loss = model.loss(b);
                     lv = loss.value.item();
                     if (!Float.isFinite(lv)) {
@@ -145,7 +151,9 @@ public final class Trainer {
                                 "%s: loss became %s at epoch %d, batch %d (try a smaller --lr)", model.name(), lv, epoch, nb));
                     }
                     loss.backward();
+                    OpProfile.mark("(backward: the rest)");
                     opt.step();
+                    OpProfile.mark("(optimizer step)");
                 }
                 lossSum += lv;
                 nb++;
@@ -177,6 +185,9 @@ public final class Trainer {
             if (ck != null) {
                 ck.after(run, epoch + 1 >= cfg.epochs || run.sinceBest >= cfg.patience);
             }
+        }
+        if (OpProfile.enabled()) {
+            System.err.print(OpProfile.table(model.name() + " on " + data.name(), 40));
         }
         if (run.bestEpoch < 0) {
             throw new IllegalStateException("no epoch was trained (--epochs " + cfg.epochs + ")");
