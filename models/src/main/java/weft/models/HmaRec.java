@@ -16,6 +16,8 @@ import weft.autograd.nn.Module;
 import weft.autograd.nn.MultiHeadAttention;
 import weft.engine.Rng;
 import weft.engine.Tensor;
+import weft.graph.CsrMatrix;
+import weft.graph.KnnGraph;
 import weft.graph.SpMM;
 import weft.models.blocks.Bpr;
 import weft.models.blocks.ContentScale;
@@ -79,9 +81,13 @@ public final class HmaRec extends GraphRecommender {
     public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", false,
             "in training, score each positive against the user's content profile without that item");
 
+    public static final Option<Integer> ITEM_GRAPH_LAYERS = Option.integer("item-graph-layers", 0,
+            "hops of the item ID embeddings over the features' kNN item graph (FREEDOM's), added to the items; 0: no item graph").min(0).max(3);
+    public static final Option<Integer> KNN_K = SharedOptions.KNN_K;
+
     public static final ModelSpec SPEC = ModelSpec.builder("hmarec",
                     "HMA-Rec: intra-modal, cross-modal and gated attention over modality tokens + LightGCN")
-            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, ADAPT_SCALE, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR, FEATURE_DROPOUT)
+            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, ADAPT_SCALE, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR, FEATURE_DROPOUT, ITEM_GRAPH_LAYERS, KNN_K)
             .build(HmaRec::new);
 
     /** The fused content c [I, d] and each modality's c^m [I, d]. */
@@ -103,6 +109,8 @@ public final class HmaRec extends GraphRecommender {
     final Var gain;                         // [1, 1] learned content scale g, null without --learn-scale
     final ContentSignal.Measured signal;    // the features' measured lifts and content weight w, null without --adapt-scale
     final float contentScale;               // a, times w with --adapt-scale
+    private final CsrMatrix itemGraph;      // the features' kNN item graph, null without it
+    private final float graphWeight;        // its term's weight: w with --adapt-scale (the graph is as good as the features), else 1
 
     public HmaRec(Dataset data, ModelConfig cfg, Options opts) {
         super(SPEC, data, cfg, opts);
@@ -149,6 +157,18 @@ public final class HmaRec extends GraphRecommender {
         gain = ContentScale.gain(opts.get(LEARN_SCALE));
         signal = opts.get(ADAPT_SCALE) ? ContentSignal.of(data, mods) : null;
         contentScale = ContentScale.scale(opts.getFloat(CONTENT_SCALE), signal);
+        if (opts.get(ITEM_GRAPH_LAYERS) > 0) {
+            int k = knnK(KNN_K);
+            CsrMatrix s = null;
+            for (Var f : features) {
+                CsrMatrix g = KnnGraph.freedom(f.value, k);
+                s = s == null ? g : CsrMatrix.weightedSum(1f, s, 1f, g);
+            }
+            itemGraph = KnnGraph.normalize(s, KnnGraph.Norm.SYM);
+        } else {
+            itemGraph = null;
+        }
+        graphWeight = signal != null ? (float) Math.min(1.0, signal.weight()) : 1f;
         dropoutRng = Features.dropoutRng(cfg.seed);
     }
 
@@ -221,7 +241,12 @@ public final class HmaRec extends GraphRecommender {
         Var gcn = Graphs.layerMean(adj, emb, layers);
         Var itemContent = ContentScale.apply(content, contentScale, gain);
         Var userContent = SpMM.apply(userMean, itemContent);
-        return new Embedded(Ops.add(gcn, ShapeOps.concatRows(userContent, itemContent)), itemContent, userContent, gcn);
+        Var items = itemContent;
+        if (itemGraph != null) {   // FREEDOM's item term: the ID embeddings' hops over the item graph, times w
+            Var h = Graphs.hops(itemGraph, ShapeOps.sliceRows(emb, numUsers, numItems), opts.get(ITEM_GRAPH_LAYERS));
+            items = Ops.add(itemContent, graphWeight == 1f ? h : Ops.scale(h, graphWeight));
+        }
+        return new Embedded(Ops.add(gcn, ShapeOps.concatRows(userContent, items)), itemContent, userContent, gcn);
     }
 
     @Override

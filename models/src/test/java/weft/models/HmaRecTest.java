@@ -59,6 +59,28 @@ class HmaRecTest {
         GradCheck.checkLoss("hmarec loss", () -> model.loss(Fixtures.TINY_BATCH), checked);
     }
 
+    @Test
+    void itemGraphAddsToTheItemsOnlyAndItsGradientMatchesFiniteDifferences() {
+        Options graph = tinyOptions().with(HmaRec.ITEM_GRAPH_LAYERS, 1).with(HmaRec.KNN_K, 3);
+        HmaRec with = tiny(2, graph), without = tiny(2, tinyOptions());
+        // the graph is built from the features, nothing is drawn for it: the same parameters, the same values
+        assertEquals(without.parameters().size(), with.parameters().size());
+        for (int i = 0; i < with.parameters().size(); i++) {
+            assertArrayEquals(without.parameters().get(i).value.toArray(), with.parameters().get(i).value.toArray());
+        }
+        Tensor a = with.forward(with.content().fused()).value, b = without.forward(without.content().fused()).value;
+        int users = Fixtures.tiny(2).numUsers(), d = a.cols;
+        float[] av = a.toArray(), bv = b.toArray();
+        for (int i = 0; i < users * d; i++) {
+            assertEquals(Float.floatToIntBits(bv[i]), Float.floatToIntBits(av[i]), "user value " + i + " changed");
+        }
+        boolean itemsDiffer = false;
+        for (int i = users * d; i < av.length; i++) itemsDiffer |= av[i] != bv[i];
+        assertTrue(itemsDiffer, "the item graph's term is missing from the items");
+        GradCheck.checkLoss("hmarec with its item graph", () -> with.loss(Fixtures.TINY_BATCH), List.of(with.emb));
+        assertThrows(OptionException.class, () -> tiny(2, tinyOptions().with(HmaRec.ITEM_GRAPH_LAYERS, 1).with(HmaRec.KNN_K, 100_000)));
+    }
+
     static boolean nonZero(Tensor g) {
         if (g != null) {
             for (float x : g.toArray()) {
