@@ -125,6 +125,19 @@ public final class KernelFingerprints {
                 fp.put("blockDots.bw" + bw + ".n" + n, mix(17, dots, blocks));
             }
 
+            // A whole sequence's scores: four heads and four queries (the SIMD provider's own path
+            // on 16 lanes) with dh = 16 and 32, and three heads (the reference loop); its own Rng,
+            // so the inputs of the kernels after it stay as they were.
+            Rng srng = new Rng(91 + n);
+            int tk = 1 + n % 5;
+            for (int[] shape : new int[][] {{4, 16}, {4, 32}, {3, 16}}) {
+                int heads = shape[0], dh = shape[1], d = heads * dh;
+                float[] sq = uniform(srng, 4 * d, -2f, 2f), sk = uniform(srng, tk * d, -2f, 2f);
+                float[] scores = new float[tk * heads * 4];
+                k.attentionScores(4, tk, heads, dh, sq, 0, sk, 0, scores, 0, new float[Kernels.attentionScoresWork(4, tk, heads, dh)], 0);
+                fp.put("attentionScores.h" + heads + ".dh" + dh + ".n" + n, mix(17, scores, scores.length));
+            }
+
             // GEMM, small enough for the interpreter; k = n makes the dot products of the
             // transposed cases run their vector loop and tail.
             int gm = 7, gn = 9;
