@@ -16,7 +16,6 @@ import weft.autograd.nn.MultiHeadAttention;
 import weft.engine.Rng;
 import weft.engine.Tensor;
 import weft.graph.CsrMatrix;
-import weft.graph.KnnGraph;
 import weft.graph.SpMM;
 import weft.models.blocks.Bpr;
 import weft.models.blocks.ContentScale;
@@ -139,17 +138,14 @@ public final class Crane extends GraphRecommender {
         modalityNames = List.copyOf(mods.keySet());
         int m = modalityNames.size();
         features = new Var[m];
-        CsrMatrix s = null;
+        List<Tensor> normalised = new ArrayList<>();
         for (int k = 0; k < m; k++) {
             Tensor x = opts.get(INPUT_NORM).apply(mods.get(modalityNames.get(k)));
             features[k] = Var.constant(x);
-            if (semanticGraph) {
-                CsrMatrix g = KnnGraph.freedom(x, knnK);
-                s = s == null ? g : CsrMatrix.weightedSum(1f, s, 1f, g);
-            }
+            normalised.add(x);
         }
         signal = opts.get(ADAPT_SCALE) || (opts.get(ADAPT_GRAPH) && semanticGraph) ? ContentSignal.of(data, mods) : null;
-        CsrMatrix graph = s == null ? null : KnnGraph.normalize(s, KnnGraph.Norm.SYM);
+        CsrMatrix graph = semanticGraph ? Graphs.featureGraph(normalised, knnK) : null;
         itemGraph = graph != null && opts.get(ADAPT_GRAPH) ? ContentSignal.trusted(graph, signal.weight()) : graph;
 
         dropoutRng = Features.dropoutRng(cfg.seed);

@@ -1,6 +1,7 @@
 package weft.models;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -17,7 +18,6 @@ import weft.autograd.nn.MultiHeadAttention;
 import weft.engine.Rng;
 import weft.engine.Tensor;
 import weft.graph.CsrMatrix;
-import weft.graph.KnnGraph;
 import weft.graph.SpMM;
 import weft.models.blocks.Bpr;
 import weft.models.blocks.ContentScale;
@@ -157,18 +157,10 @@ public final class HmaRec extends GraphRecommender {
         gain = ContentScale.gain(opts.get(LEARN_SCALE));
         signal = opts.get(ADAPT_SCALE) ? ContentSignal.of(data, mods) : null;
         contentScale = ContentScale.scale(opts.getFloat(CONTENT_SCALE), signal);
-        if (opts.get(ITEM_GRAPH_LAYERS) > 0) {
-            int k = knnK(KNN_K);
-            CsrMatrix s = null;
-            for (Var f : features) {
-                CsrMatrix g = KnnGraph.freedom(f.value, k);
-                s = s == null ? g : CsrMatrix.weightedSum(1f, s, 1f, g);
-            }
-            itemGraph = KnnGraph.normalize(s, KnnGraph.Norm.SYM);
-        } else {
-            itemGraph = null;
-        }
-        graphWeight = signal != null ? (float) Math.min(1.0, signal.weight()) : 1f;
+        // CRANE's semantic graph; its term is weighted by w as the content is (1 without --adapt-scale)
+        itemGraph = opts.get(ITEM_GRAPH_LAYERS) > 0
+                ? Graphs.featureGraph(Arrays.stream(features).map(f -> f.value).toList(), knnK(KNN_K)) : null;
+        graphWeight = ContentScale.scale(1f, signal);
         dropoutRng = Features.dropoutRng(cfg.seed);
     }
 

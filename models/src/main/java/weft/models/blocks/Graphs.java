@@ -1,11 +1,14 @@
 package weft.models.blocks;
 
 import java.util.Arrays;
+import java.util.List;
 
 import weft.autograd.Ops;
 import weft.autograd.Var;
 import weft.graph.Adjacency;
+import weft.engine.Tensor;
 import weft.graph.CsrMatrix;
+import weft.graph.KnnGraph;
 import weft.graph.SpMM;
 import weft.models.data.Dataset;
 
@@ -43,6 +46,19 @@ public final class Graphs {
         float[] ones = new float[r.cols()];
         Arrays.fill(ones, 1f);
         return r.scale(inv, ones);
+    }
+
+    /**
+     * The item graph of several feature tables: each table's FREEDOM kNN graph
+     * ({@link KnnGraph#freedom}, k neighbours), summed in order and symmetrically normalised.
+     */
+    public static CsrMatrix featureGraph(List<Tensor> features, int k) {
+        CsrMatrix s = null;
+        for (Tensor x : features) {
+            CsrMatrix g = KnnGraph.freedom(x, k);
+            s = s == null ? g : CsrMatrix.weightedSum(1f, s, 1f, g);
+        }
+        return KnnGraph.normalize(s, KnnGraph.Norm.SYM);
     }
 
     /** {@code mean(E, A E, ..., A^L E)}; E itself when L = 0. */
