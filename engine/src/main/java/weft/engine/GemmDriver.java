@@ -25,13 +25,10 @@ import java.util.Arrays;
  * the same arithmetic ({@link #byKBlocks}; taken with more than one thread only, which cannot
  * change the bits since the arithmetic is the same).
  *
- * <p>When the panel has few columns (at most {@link #DIRECT_A_COLS}; n = 64 to 384 in the models)
- * each A element feeds only a few multiply-adds, and packing it would cost about as much as they
- * do: A slivers are then read in place ({@link GemmKernel#tileDirectA}), the same arithmetic on the
- * same values; a last partial sliver repeats its first row in the rows it lacks and stores only
- * its own. Where B is untransposed and at most {@link #DIRECT_B_COLS} wide (a weight gradient's
- * {@code X}, a layer's {@code dY W}), B is read in place too ({@link #readsBInPlace}), so such a
- * product packs nothing.
+ * <p>When the panel has few columns (at most {@link #DIRECT_A_SLIVERS} B slivers; n = 64 to 384 in
+ * the models) each A element feeds only a few multiply-adds, and packing it would cost about as much
+ * as they do: full A slivers are then read in place ({@link GemmKernel#tileDirectA}), the same
+ * arithmetic on the same values, and only a last partial sliver is packed.
  *
  * <p>Skinny shapes where packing costs as much as the product (m &le; 3 with B untransposed:
  * rows of C as axpys of rows of B; n &le; 3 with A untransposed and B transposed: dot products
@@ -53,19 +50,15 @@ final class GemmDriver {
     /** Width of a B block packed by one task when A is the shared panel (kc x 256 floats fits L2). */
     static final int LOCAL_N = 256;
     /**
-     * Up to this many columns in a panel, full A slivers are read in place instead of packed.
-     * Measured with AVX-512 and the 6 x 2L tile (best of 0.7 s, one JVM, alternating): 512 columns
-     * (16 slivers) against the earlier 192 made 256- and 384-wide products 5-12 % faster at 1 thread
-     * and 3-7 % at 2 (1425 x 384 x 256 NT, 256 x 1425 x 384 TN, 1425 x 384 x 384 NN), a 512-wide one
-     * 0.5-1.5 %; reading in place at 1024 columns (1024 x 1024 x 1024) was 7 % slower. Same bits either way.
+     * Up to this many B slivers in a panel, full A slivers are read in place instead of packed.
+     * Measured with AVX-512 (16 slivers = 512 columns; best of 0.7 s, one JVM, alternating): 16
+     * against the earlier 6 made 256- and 384-wide products 5-12 % faster at 1 thread and 3-7 %
+     * at 2 (1425 x 384 x 256 NT, 256 x 1425 x 384 TN, 1425 x 384 x 384 NN), a 512-wide one 0.5-1.5 %;
+     * reading in place at 32 slivers (1024 x 1024 x 1024) was 7 % slower. Same bits either way.
      */
-    static final int DIRECT_A_COLS = 512;
+    static final int DIRECT_A_SLIVERS = 16;
     /** The limit in force; benchmarks set 0 to measure packing A everywhere. */
-    static volatile int directACols = DIRECT_A_COLS;
-    /** Up to this many columns, an untransposed B is read in place (see {@link #readsBInPlace}). */
-    static final int DIRECT_B_COLS = 128;
-    /** The limit in force; benchmarks set 0 to measure packing B everywhere. */
-    static volatile int directBCols = DIRECT_B_COLS;
+    static volatile int directASlivers = DIRECT_A_SLIVERS;
     /**
      * Up to this many rows of C, a long k makes its blocks the parallel tasks ({@link #byKBlocks}):
      * split by rows, every task streams the whole packed B panel (k x n) from memory. Measured at
@@ -144,15 +137,7 @@ final class GemmDriver {
             return;
         }
 
-        if (byRows && readsBInPlace(kr, transB, n)) {
-            Parallel.RangeBody rowsBody = (s0, s1) -> rowTask(kr, transA, a, aOff, lda, b, 0, true, bOff, ldb, 0, k,
-                    0, n, s0 * MR, Math.min(m, s1 * MR), c, cOff, ldc, accumulate);
-            if (parallel) {
-                Parallel.forRange(mSlivers, grain((long) MR * n * k), rowsBody);
-            } else {
-                rowsBody.run(0, mSlivers);
-            }
-        } else if (byRows) {
+        if (byRows) {
             int nPad = nSlivers * NR;
             int kOuter, nc;
             if ((long) nPad * k <= cap) {
@@ -178,8 +163,8 @@ final class GemmDriver {
                         }
                     };
                     int nsl = ncPad / NR;
-                    Parallel.RangeBody rowsBody = (s0, s1) -> rowTask(kr, transA, a, aOff, lda, bp, ncPad, false, 0, 0,
-                            p0, kEnd, jc0, ncb, s0 * MR, Math.min(m, s1 * MR), c, cOff, ldc, accumulate);
+                    Parallel.RangeBody rowsBody = (s0, s1) -> rowTask(kr, transA, a, aOff, lda, bp, ncPad, p0, kEnd,
+                            jc0, ncb, s0 * MR, Math.min(m, s1 * MR), c, cOff, ldc, accumulate);
                     if (parallel) {
                         Parallel.forRange(nsl, grain((long) NR * (kEnd - p0) * 8), packBody);
                         Parallel.forRange(mSlivers, grain((long) MR * ncb * (kEnd - p0)), rowsBody);
@@ -203,17 +188,6 @@ final class GemmDriver {
                         m, b, bOff, ldb, s0 * NR, Math.min(n, s1 * NR), c, cOff, ldc, accumulate));
             }
         }
-    }
-
-    /**
-     * Whether the packed path reads B where it is stored instead of packing it: B untransposed
-     * (each k step's sliver is then {@code nr} contiguous floats of a row of B), every sliver full
-     * (n a multiple of {@code nr}, so no read passes the end of a row), A read in place (see
-     * {@link #rowTask}), and at most {@link #DIRECT_B_COLS} columns, while the rows of B are
-     * short enough that a sliver's rows stay in few cache sets.
-     */
-    static boolean readsBInPlace(GemmKernel kr, boolean transB, int n) {
-        return !transB && n % kr.nr == 0 && n <= directBCols && n <= directACols;
     }
 
     /**
@@ -241,22 +215,16 @@ final class GemmDriver {
         final int blocks = ceilDiv(k, KC), mn = m * n, nPad = ceilDiv(n, NR) * NR;
         caller.parts = Workspace.grow(caller.parts, (long) blocks * mn);
         final float[] parts = caller.parts;
-        final boolean bInPlace = readsBInPlace(kr, transB, n);
         Parallel.forRange(blocks, 1, (b0, b1) -> {
             Workspace ws = WORKSPACE.get();
-            float[] bp = b;
-            if (!bInPlace) {
-                ws.kb = Workspace.grow(ws.kb, (long) KC * nPad);
-                bp = ws.kb;
-            }
+            ws.kb = Workspace.grow(ws.kb, (long) KC * nPad);
+            float[] bp = ws.kb;
             for (int blk = b0; blk < b1; blk++) {
                 int pc = blk * KC, kcb = Math.min(KC, k - pc);
-                if (!bInPlace) {
-                    packB(transB, b, bOff, ldb, pc, kcb, 0, n, bp, 0, NR);
-                }
-                // A (and B read in place) shifted to start at k = pc: the block is a product over k in [0, kcb) stored, not added.
+                packB(transB, b, bOff, ldb, pc, kcb, 0, n, bp, 0, NR);
+                // A shifted to start at column pc of op(A): the block is a product over k in [0, kcb) stored, not added.
                 int ao = transA ? aOff + pc * lda : aOff + pc;
-                rowTask(kr, transA, a, ao, lda, bp, nPad, bInPlace, bOff + pc * ldb, ldb, 0, kcb, 0, n, 0, m, parts, blk * mn, n, false);
+                rowTask(kr, transA, a, ao, lda, bp, nPad, 0, kcb, 0, n, 0, m, parts, blk * mn, n, false);
             }
         });
         Parallel.forRange(m, grain((long) blocks * n), (i0, i1) -> {
@@ -278,50 +246,38 @@ final class GemmDriver {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, ceilDiv(TASK_MIN_FMAS, Math.max(1, fmasPerUnit))));
     }
 
-    /**
-     * Rows [r0, r1) of C, columns [jc, jc + ncb), k in [p0, kEnd). B is the shared packed panel
-     * {@code bp} (k block at {@code (pc - p0) * ncPad}, slivers of NR columns), or, when {@code
-     * bInPlace}, the stored B itself ({@code bp} is B: row p, column j at {@code bOff + p*ldb + j}).
-     */
+    /** Rows [r0, r1) of C, columns [jc, jc + ncb), k in [p0, kEnd), against the shared packed B panel. */
     private static void rowTask(GemmKernel kr, boolean transA, float[] a, int aOff, int lda,
-                                float[] bp, int ncPad, boolean bInPlace, int bOff, int ldb,
-                                int p0, int kEnd, int jc, int ncb, int r0, int r1,
+                                float[] bp, int ncPad, int p0, int kEnd, int jc, int ncb, int r0, int r1,
                                 float[] c, int cOff, int ldc, boolean accumulate) {
         final int MR = kr.mr, NR = kr.nr, MC = kr.mc, KC = kr.kc;
         Workspace ws = WORKSPACE.get();
+        ws.local = Workspace.grow(ws.local, (long) MC * KC);
         ws.tmp = Workspace.grow(ws.tmp, (long) MR * NR);
-        float[] tmp = ws.tmp;
-        // Few B slivers per A sliver: read A in place rather than pack it (a last partial sliver too).
-        boolean direct = ncb <= directACols;
-        float[] ap = null;
-        if (!direct) {
-            ws.local = Workspace.grow(ws.local, (long) MC * KC);
-            ap = ws.local;
-        }
+        float[] ap = ws.local, tmp = ws.tmp;
+        // Few B slivers per A sliver: read full A slivers in place rather than pack them.
+        boolean direct = ncb <= directASlivers * NR;
         int rs = transA ? 1 : lda, cs = transA ? lda : 1;
         for (int ic = r0; ic < r1; ic += MC) {
             int mcb = Math.min(MC, r1 - ic);
+            int full = direct ? mcb / MR * MR : 0; // rows read in place; the rest is packed
             for (int pc = p0; pc < kEnd; pc += KC) {
                 int kcb = Math.min(KC, kEnd - pc);
-                if (!direct) {
-                    packA(transA, a, aOff, lda, ic, mcb, pc, kcb, ap, 0, MR);
+                if (full < mcb) {
+                    packA(transA, a, aOff, lda, ic + full, mcb - full, pc, kcb, ap, 0, MR);
                 }
                 boolean addC = accumulate || pc > 0;
-                int bBase = bInPlace ? bOff + pc * ldb + jc : (pc - p0) * ncPad;
-                int bs = bInPlace ? ldb : NR;
+                int bBase = (pc - p0) * ncPad;
                 for (int jr = 0; jr < ncb; jr += NR) {
                     int cols = Math.min(NR, ncb - jr);
-                    int bo = bInPlace ? bBase + jr : bBase + jr * kcb;
+                    int bo = bBase + jr * kcb;
                     int co = cOff + ic * ldc + jc + jr;
-                    if (direct) {
-                        for (int ir = 0; ir < mcb; ir += MR) {
-                            int ao = transA ? aOff + pc * lda + ic + ir : aOff + (ic + ir) * lda + pc;
-                            kr.tileDirectA(kcb, a, ao, rs, cs, Math.min(MR, mcb - ir), bp, bo, bs, c, co + ir * ldc, ldc, addC, cols, tmp);
-                        }
-                    } else {
-                        for (int ir = 0; ir < mcb; ir += MR) {
-                            kr.tile(kcb, ap, ir * kcb, bp, bo, c, co + ir * ldc, ldc, addC, Math.min(MR, mcb - ir), cols, tmp);
-                        }
+                    for (int ir = 0; ir < full; ir += MR) {
+                        int ao = transA ? aOff + pc * lda + ic + ir : aOff + (ic + ir) * lda + pc;
+                        kr.tileDirectA(kcb, a, ao, rs, cs, bp, bo, c, co + ir * ldc, ldc, addC, cols, tmp);
+                    }
+                    for (int ir = full; ir < mcb; ir += MR) {
+                        kr.tile(kcb, ap, (ir - full) * kcb, bp, bo, c, co + ir * ldc, ldc, addC, Math.min(MR, mcb - ir), cols, tmp);
                     }
                 }
             }

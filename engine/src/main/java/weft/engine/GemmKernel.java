@@ -36,16 +36,13 @@ abstract class GemmKernel {
                        boolean addC, int rows, int cols, float[] tmp);
 
     /**
-     * {@link #tile} for an A sliver read straight from the stored A, element (r, p) at
-     * {@code a[ao + r*rs + p*cs]}, and a B sliver read at {@code bp[bo + p*bs + j]} (packed: {@code
-     * bs = nr}; in place: the stored B's row stride): the same arithmetic on the same values,
-     * without packing. Rows past {@code rows} (a last, partial sliver) are computed from row 0 of
-     * the sliver, which keeps every read in bounds, and not stored. Used when few B slivers share
-     * each A sliver (n = 64 in the models), where packing A would cost as much as the
-     * multiply-adds it feeds.
+     * {@link #tile} for a full {@code mr}-row sliver read straight from the stored A, element
+     * (r, p) at {@code a[ao + r*rs + p*cs]}: the same arithmetic on the same values, without
+     * packing. Used when few B slivers share each A sliver (n = 64 in the models), where packing A
+     * would cost as much as the multiply-adds it feeds.
      */
-    abstract void tileDirectA(int kc, float[] a, int ao, int rs, int cs, int rows, float[] bp, int bo, int bs,
-                              float[] c, int co, int ldc, boolean addC, int cols, float[] tmp);
+    abstract void tileDirectA(int kc, float[] a, int ao, int rs, int cs, float[] bp, int bo, float[] c, int co, int ldc,
+                              boolean addC, int cols, float[] tmp);
 
     /** {@code y[yo + j] += alpha * x[xo + j]} for j in [0, n). */
     abstract void axpy(int n, float alpha, float[] x, int xo, float[] y, int yo);

@@ -54,14 +54,13 @@ final class ScalarGemm {
         }
 
         @Override
-        void tileDirectA(int kc, float[] a, int ao, int rs, int cs, int rows, float[] bp, int bo, int bs,
-                         float[] c, int co, int ldc, boolean addC, int cols, float[] tmp) {
+        void tileDirectA(int kc, float[] a, int ao, int rs, int cs, float[] bp, int bo, float[] c, int co, int ldc,
+                         boolean addC, int cols, float[] tmp) {
             float c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
             float c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-            // Rows past the valid ones repeat row 0: in bounds, and their results are never stored.
-            int r0 = ao, r1 = rows > 1 ? ao + rs : ao, r2 = rows > 2 ? ao + 2 * rs : ao, r3 = rows > 3 ? ao + 3 * rs : ao;
+            int r0 = ao, r1 = ao + rs, r2 = ao + 2 * rs, r3 = ao + 3 * rs;
             for (int p = 0; p < kc; p++) {
-                int pa = p * cs, pb = bo + p * bs;
+                int pa = p * cs, pb = bo + p * NR;
                 float b0 = bp[pb], b1 = bp[pb + 1], b2 = bp[pb + 2], b3 = bp[pb + 3];
                 float av = a[r0 + pa];
                 c00 += av * b0; c01 += av * b1; c02 += av * b2; c03 += av * b3;
@@ -76,7 +75,7 @@ final class ScalarGemm {
             tmp[4] = c10; tmp[5] = c11; tmp[6] = c12; tmp[7] = c13;
             tmp[8] = c20; tmp[9] = c21; tmp[10] = c22; tmp[11] = c23;
             tmp[12] = c30; tmp[13] = c31; tmp[14] = c32; tmp[15] = c33;
-            copyCorner(tmp, NR, c, co, ldc, addC, rows, cols);
+            copyCorner(tmp, NR, c, co, ldc, addC, MR, cols);
         }
 
         @Override

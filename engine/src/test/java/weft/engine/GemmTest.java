@@ -44,8 +44,6 @@ class GemmTest {
     void restore() {
         Parallel.setThreads(savedThreads);
         GemmDriver.sharedCap = GemmDriver.SHARED_CAP;
-        GemmDriver.directACols = GemmDriver.DIRECT_A_COLS;
-        GemmDriver.directBCols = GemmDriver.DIRECT_B_COLS;
     }
 
     private static List<Kernels> providers() {
@@ -89,13 +87,6 @@ class GemmTest {
                     c0[cOff + i * ldc + j] = (float) (r.nextDouble() * 2 - 1);
                 }
             }
-        }
-
-        /** The product through {@link GemmDriver} with the given tile, on this thread's settings. */
-        float[] run(GemmKernel kr) {
-            float[] c = c0.clone();
-            GemmDriver.gemm(kr, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-            return c;
         }
 
         float[] run(Kernels kern) {
@@ -281,58 +272,6 @@ class GemmTest {
                 }
             }
         }
-    }
-
-    @Test
-    void tileWidthAndInPlaceReadsKeepTheBits() {
-        // Every element is the same chain of operations whatever the tile (6 x 2L or 6 x 4L) and
-        // whether A and B are packed or read where they are stored (a last partial A sliver
-        // computing rows it borrows from its first row): all of them must give the bits of the
-        // fully packed narrow tile. Shapes: the models' (n = 64, 128, 384, a k-long weight
-        // gradient), ragged rows (m = 64 and 65 leave partial slivers), n past the in-place limits.
-        int[][] shapes = {{64, 64, 1000}, {65, 128, 300}, {300, 64, 384}, {200, 384, 64}, {70, 192, 520}, {1001, 64, 70}, {13, 600, 40}};
-        List<GemmKernel[]> families = new ArrayList<>();
-        families.add(new GemmKernel[] {ScalarGemm.KERNEL});
-        if (KernelProvider.panamaOrNull() != null) {   // PanamaGemm loads only with the vector module
-            // The wide tile is built here even where the preferred species is narrower (it then spills, but computes the same).
-            families.add(new GemmKernel[] {PanamaGemm.KERNEL, new PanamaGemm.WideKernel(144, 256)});
-        }
-        boolean sawInPlaceB = false;
-        for (GemmKernel[] family : families) {
-            long seed = 900;
-            for (int[] s : shapes) {
-                for (int form = 0; form < 4; form++) {
-                    for (boolean acc : new boolean[] {false, true}) {
-                        Case cs = new Case(seed++, (form & 2) != 0, (form & 1) != 0, s[0], s[1], s[2], acc, (int) (seed % 3) * 3);
-                        for (int threads : new int[] {1, 2}) {
-                            Parallel.setThreads(threads);
-                            GemmDriver.directACols = 0;
-                            GemmDriver.directBCols = 0;
-                            float[] packed = cs.run(family[0]);
-                            if (threads == 1) {
-                                cs.check(packed, cs.reference(), family[0].getClass().getSimpleName() + " packed " + cs);
-                            }
-                            for (GemmKernel kr : family) {
-                                for (int bCols : new int[] {0, GemmDriver.DIRECT_B_COLS, 1 << 20}) {
-                                    GemmDriver.directACols = GemmDriver.DIRECT_A_COLS;
-                                    GemmDriver.directBCols = bCols;
-                                    sawInPlaceB |= bCols > 0 && GemmDriver.readsBInPlace(kr, cs.transB, cs.n);
-                                    float[] got = cs.run(kr);
-                                    for (int x = 0; x < got.length; x++) {
-                                        if (Float.floatToRawIntBits(got[x]) != Float.floatToRawIntBits(packed[x])) {
-                                            fail(kr.getClass().getSimpleName() + " " + kr.mr + " x " + kr.nr + ", B in place up to " + bCols
-                                                    + " columns, " + threads + " threads, " + cs + ": differs from the packed narrow tile at index "
-                                                    + x + " (" + got[x] + " vs " + packed[x] + ")");
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        assertTrue(sawInPlaceB, "no shape read B in place: the test would not cover it");
     }
 
     @Test

@@ -152,21 +152,6 @@ public final class KernelFingerprints {
                 }
             }
             fp.put("gemm.n" + n, hg);
-
-            // 64 columns: the wide tile where the vector registers allow it, B read in place (NN, TN), and a
-            // partial 6-row sliver that borrows its missing rows.
-            int wm = 7, wn = 64;
-            float[] wa = uniform(rng, wm * n, -1f, 1f);
-            float[] wb = uniform(rng, n * wn, -1f, 1f);
-            long hw = 19;
-            for (boolean ta : new boolean[] {false, true}) {
-                for (boolean tb : new boolean[] {false, true}) {
-                    float[] wc = uniform(rng, wm * wn, -1f, 1f);
-                    k.gemm(ta, tb, wm, wn, n, wa, 0, ta ? wm : n, wb, 0, tb ? n : wn, wc, 0, wn, tb);
-                    hw = mix(hw, wc, wm * wn);
-                }
-            }
-            fp.put("gemm.wide.n" + n, hw);
         }
         return fp;
     }
