@@ -46,7 +46,9 @@ import weft.models.options.Options;
  *                    C_i^m   = LN(H_i^m + MHA_cross^m(H_i^m, K_i^m, K_i^m)),    c_i^m = mean_t C_i^m[t]
  *   level 3 (gate)   g_i^m   = sigmoid(W_g^m [c_i^m ; e_i] + b_g^m),            c_i = sum_m g_i^m * c_i^m / M
  *   collaborative    E       = LightGCN layer mean over A_hat from [E_user ; E_item]
- *                    item_i  = E_i + g w a * c_i / ||c_i||,  user_u = E_u + mean_{j in N(u)} g w a * c_j / ||c_j||
+ *                    item_i  = E_i + g w a * c_i / ||c_i|| + w^2 (S^L E^0)_i,  user_u = E_u + mean_{j in N(u)} g w a * c_j / ||c_j||
+ *                    (S the features' summed, normalised kNN item graph, E^0 the layer-0 item ID embeddings,
+ *                     L = --item-graph-layers, default 1; 0 drops the term)
  *   loss             BPR(user, item) + reg * (||e_u||_F + ||e_p||_F + ||e_n||_F) / B
  *                    + lambda_cl * mean_{m < m'} (InfoNCE(c^m, c^m') + InfoNCE(c^m', c^m)) / 2   (batch's distinct positives)
  *                    + w_id * BPR(E)                  (--id-bpr w_id, default 0: LightGCN's ID embeddings alone)
@@ -81,7 +83,8 @@ public final class HmaRec extends GraphRecommender {
     public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", false,
             "in training, score each positive against the user's content profile without that item");
 
-    public static final Option<Integer> ITEM_GRAPH_LAYERS = Option.integer("item-graph-layers", 0,
+    /** On by default since the four-regime comparison of docs/models.md, section 4, with its term weighted by w squared. */
+    public static final Option<Integer> ITEM_GRAPH_LAYERS = Option.integer("item-graph-layers", 1,
             "hops of the item ID embeddings over the features' kNN item graph (FREEDOM's), added to the items; 0: no item graph").min(0).max(3);
     public static final Option<Integer> KNN_K = SharedOptions.KNN_K;
 
@@ -110,7 +113,7 @@ public final class HmaRec extends GraphRecommender {
     final ContentSignal.Measured signal;    // the features' measured lifts and content weight w, null without --adapt-scale
     final float contentScale;               // a, times w with --adapt-scale
     private final CsrMatrix itemGraph;      // the features' kNN item graph, null without it
-    private final float graphWeight;        // its term's weight: w with --adapt-scale (the graph is as good as the features), else 1
+    private final float graphWeight;        // its term's weight: w^2 with --adapt-scale, else 1 (graphWeight(signal))
 
     public HmaRec(Dataset data, ModelConfig cfg, Options opts) {
         super(SPEC, data, cfg, opts);
@@ -157,10 +160,12 @@ public final class HmaRec extends GraphRecommender {
         gain = ContentScale.gain(opts.get(LEARN_SCALE));
         signal = opts.get(ADAPT_SCALE) ? ContentSignal.of(data, mods) : null;
         contentScale = ContentScale.scale(opts.getFloat(CONTENT_SCALE), signal);
-        // CRANE's semantic graph; its term is weighted by w as the content is (1 without --adapt-scale)
+        // CRANE's semantic graph. Its term is weighted by w squared (1 without --adapt-scale): the graph's
+        // edges come from the features and then move the ID embeddings, so a weak signal counts twice.
+        // Weighted by w, it lost 2.9 % on sparse-weak (w = 0.29); by w^2, see docs/models.md, section 4.
         itemGraph = opts.get(ITEM_GRAPH_LAYERS) > 0
                 ? Graphs.featureGraph(Arrays.stream(features).map(f -> f.value).toList(), knnK(KNN_K)) : null;
-        graphWeight = ContentScale.scale(1f, signal);
+        graphWeight = graphWeight(signal);
         dropoutRng = Features.dropoutRng(cfg.seed);
     }
 
@@ -226,6 +231,12 @@ public final class HmaRec extends GraphRecommender {
         return embeddings(content).all();
     }
 
+    /** The item graph term's weight: w^2 for the measured content weight w, 1 without a measurement (no --adapt-scale). */
+    static float graphWeight(ContentSignal.Measured signal) {
+        float w = ContentScale.scale(1f, signal);
+        return w * w;
+    }
+
     /** The final embeddings, and the content terms they hold: items' a n(c) and users' mean of their items'. */
     record Embedded(Var all, Var itemContent, Var userContent, Var gcn) {}
 
@@ -234,7 +245,7 @@ public final class HmaRec extends GraphRecommender {
         Var itemContent = ContentScale.apply(content, contentScale, gain);
         Var userContent = SpMM.apply(userMean, itemContent);
         Var items = itemContent;
-        if (itemGraph != null) {   // FREEDOM's item term: the ID embeddings' hops over the item graph, times w
+        if (itemGraph != null) {   // FREEDOM's item term: the ID embeddings' hops over the item graph, times w^2
             Var h = Graphs.hops(itemGraph, ShapeOps.sliceRows(emb, numUsers, numItems), opts.get(ITEM_GRAPH_LAYERS));
             items = Ops.add(itemContent, graphWeight == 1f ? h : Ops.scale(h, graphWeight));
         }

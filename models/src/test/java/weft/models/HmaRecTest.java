@@ -18,6 +18,7 @@ import weft.autograd.Var;
 import weft.autograd.nn.Module;
 import weft.autograd.optim.Adam;
 import weft.engine.Tensor;
+import weft.models.blocks.ContentSignal;
 import weft.models.data.Dataset;
 import weft.models.data.FeatureNorm;
 import weft.models.options.OptionException;
@@ -28,7 +29,8 @@ import weft.models.train.TrainResult;
 class HmaRecTest {
     /** T = 2, 2 heads (d = 4) and a large alignment weight, so that the alignment term counts in the tiny checks. */
     static Options tinyOptions() {
-        return Options.defaults().with(HmaRec.TOKENS, 2).with(HmaRec.HEADS, 2).with(HmaRec.CL_WEIGHT, 0.5);
+        // k = 3: the tiny fixture has 5 items, fewer than the default item graph's 10 neighbours
+        return Options.defaults().with(HmaRec.TOKENS, 2).with(HmaRec.HEADS, 2).with(HmaRec.CL_WEIGHT, 0.5).with(HmaRec.KNN_K, 3);
     }
 
     static HmaRec tiny(int modalities, Options o) {
@@ -61,8 +63,8 @@ class HmaRecTest {
 
     @Test
     void itemGraphAddsToTheItemsOnlyAndItsGradientMatchesFiniteDifferences() {
-        Options graph = tinyOptions().with(HmaRec.ITEM_GRAPH_LAYERS, 1).with(HmaRec.KNN_K, 3);
-        HmaRec with = tiny(2, graph), without = tiny(2, tinyOptions());
+        Options graph = tinyOptions().with(HmaRec.ITEM_GRAPH_LAYERS, 1);
+        HmaRec with = tiny(2, graph), without = tiny(2, tinyOptions().with(HmaRec.ITEM_GRAPH_LAYERS, 0));
         // the graph is built from the features, nothing is drawn for it: the same parameters, the same values
         assertEquals(without.parameters().size(), with.parameters().size());
         for (int i = 0; i < with.parameters().size(); i++) {
@@ -79,6 +81,17 @@ class HmaRecTest {
         assertTrue(itemsDiffer, "the item graph's term is missing from the items");
         GradCheck.checkLoss("hmarec with its item graph", () -> with.loss(Fixtures.TINY_BATCH), List.of(with.emb));
         assertThrows(OptionException.class, () -> tiny(2, tinyOptions().with(HmaRec.ITEM_GRAPH_LAYERS, 1).with(HmaRec.KNN_K, 100_000)));
+    }
+
+    @Test
+    void itemGraphWeightIsTheSquaredContentWeight() {
+        assertEquals(1f, HmaRec.graphWeight(null), "without --adapt-scale the graph term is not weighted");
+        for (double lift : new double[] {1.0, 1.29, 1.5, 2.0, 3.0, Double.NaN}) {
+            ContentSignal.Measured m = new ContentSignal.Measured(Map.of("image", lift), lift, ContentSignal.weight(lift));
+            float w = (float) ContentSignal.weight(lift);
+            assertEquals(w * w, HmaRec.graphWeight(m), 0f, "lift " + lift);
+        }
+        assertEquals(0.29f * 0.29f, HmaRec.graphWeight(new ContentSignal.Measured(Map.of(), 1.29, 0.29)), 1e-7f);
     }
 
     static boolean nonZero(Tensor g) {
@@ -234,7 +247,7 @@ class HmaRecTest {
     @Test
     void flagsReachTheModel() {
         Options o = Options.parse(HmaRec.SPEC.options(),
-                Map.of("tokens", "2", "cl-weight", "0.3", "no-cross", "", "input-norm", "l2"));
+                Map.of("tokens", "2", "cl-weight", "0.3", "no-cross", "", "input-norm", "l2", "knn-k", "3"));
         Map<String, Object> c = HmaRec.SPEC.config(new ModelConfig(), o);
         assertEquals(2, c.get("tokens"));
         assertEquals(0.3, (double) c.get("cl_weight"), 0);
@@ -246,7 +259,7 @@ class HmaRecTest {
         assertEquals(2 * 4, m.tokenize[0].weight.value.rows, "T = 2 tokens of d = 4");
         assertNull(m.cross[0]);
         Options same = Options.defaults().with(HmaRec.TOKENS, 2).with(HmaRec.CL_WEIGHT, 0.3).with(HmaRec.CROSS, false)
-                .with(HmaRec.INPUT_NORM, FeatureNorm.L2);
+                .with(HmaRec.INPUT_NORM, FeatureNorm.L2).with(HmaRec.KNN_K, 3);
         assertEquals(Fixtures.lossAt(m, Fixtures.TINY_BATCH), Fixtures.lossAt(tiny(2, same), Fixtures.TINY_BATCH), 0f);
     }
 
