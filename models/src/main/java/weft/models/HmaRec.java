@@ -85,7 +85,8 @@ public final class HmaRec extends GraphRecommender {
 
     /** On by default since the four-regime comparison of docs/models.md, section 4, with its term weighted by w squared. */
     public static final Option<Integer> ITEM_GRAPH_LAYERS = Option.integer("item-graph-layers", 1,
-            "hops of the item ID embeddings over the features' kNN item graph (FREEDOM's), added to the items; 0: no item graph").min(0).max(3);
+            "hops of the item ID embeddings over the features' kNN item graph (FREEDOM's), added to the items; 0: no item graph").min(0).max(3)
+            .whenUnsaved(0);   // models saved before the option existed had no item graph
     public static final Option<Integer> KNN_K = SharedOptions.KNN_K;
 
     public static final ModelSpec SPEC = ModelSpec.builder("hmarec",

@@ -519,6 +519,12 @@ public final class ModelDir {
     /** The model's options from the manifest's typed values (keyed by {@link Option#reportKey()}). */
     static Options options(ModelSpec spec, Map<String, Object> values, Path mf) {
         Options o = Options.defaults();
+        // An option the manifest lacks was added after the model was saved: the value the model computed with then.
+        for (Option<?> opt : spec.options()) {
+            if (!values.containsKey(opt.reportKey())) {
+                o = unsaved(o, opt);
+            }
+        }
         for (Map.Entry<String, Object> e : values.entrySet()) {
             Option<?> opt = spec.options().stream().filter(x -> x.reportKey().equals(e.getKey())).findFirst().orElse(null);
             if (opt == null) {
@@ -531,6 +537,10 @@ public final class ModelDir {
             }
         }
         return o;
+    }
+
+    private static <T> Options unsaved(Options o, Option<T> opt) {
+        return java.util.Objects.equals(opt.unsavedValue(), opt.defaultValue()) ? o : o.with(opt, opt.unsavedValue());
     }
 
     @SuppressWarnings("unchecked")

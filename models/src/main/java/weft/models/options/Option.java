@@ -59,6 +59,7 @@ public final class Option<T> {
     private final List<T> search;
     private final List<String> choices;
     private String defaultText;
+    private T unsaved;   // the value a saved model whose manifest lacks this option had; null: the default
 
     private Option(String name, Kind kind, T dflt, String help, Function<String, T> parser, Function<T, Object> reported,
                    List<Check<T>> checks, List<T> search, List<String> choices) {
@@ -183,7 +184,24 @@ public final class Option<T> {
 
     private Option<T> copy(Option<T> o) {
         o.defaultText = defaultText;
+        o.unsaved = unsaved;
         return o;
+    }
+
+    /**
+     * The value that a model saved before this option existed computed with, where that is not the
+     * default (an option added off, then made the default): loading such a model, whose manifest
+     * lacks the option, uses this value instead, so the loaded model computes what the saved one did.
+     */
+    public Option<T> whenUnsaved(T value) {
+        Option<T> o = copy(new Option<>(name, kind, dflt, help, parser, reported, checks, search, choices));
+        o.unsaved = o.validate(value);
+        return o;
+    }
+
+    /** The value for a saved model's manifest that lacks this option: {@link #whenUnsaved}'s, else the default. */
+    public T unsavedValue() {
+        return unsaved != null ? unsaved : dflt;
     }
 
     /** How help and the README describe a default that the model derives from the data. */

@@ -3,6 +3,7 @@ package weft.models.io;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -216,6 +217,29 @@ class ModelDirTest {
             assertSameTable(saved.items(), again.items());
             assertEquals(spec, r.spec());
         }
+    }
+
+    @Test
+    void aManifestWithoutANewerOptionLoadsAsTheModelItWas() throws Exception {
+        // HMA-Rec's item graph was added off, then made the default: a model saved before the option existed
+        // (its manifest lacks item_graph_layers) had no item graph and must load without one.
+        Dataset data = Dataset.load(Fixtures.testDataDir());
+        ModelSpec spec = weft.models.Models.spec("hmarec");
+        ModelConfig mc = spec.config();
+        mc.dim = 16;
+        Options before = Options.defaults().with(weft.models.HmaRec.ITEM_GRAPH_LAYERS, 0);
+        Recommender model = spec.create(data, mc, before);
+        Path d = tmp.resolve("hmarec-before-item-graph");
+        ModelDir.save(d, spec, mc, before, new TrainConfig(), model, data, null);
+        Path mf = d.resolve(ModelDir.MANIFEST);
+        String text = Files.readString(mf);
+        String without = text.replaceFirst("\"item_graph_layers\":\\s*0,\\s*", "");
+        assertNotEquals(text, without, "the manifest should have held item_graph_layers");
+        Files.writeString(mf, without);
+        ModelDir.Rebuilt r = ModelDir.open(d).rebuild();
+        assertEquals(0, r.options().get(weft.models.HmaRec.ITEM_GRAPH_LAYERS));
+        assertSameTable(model.scorer().items(), r.model().scorer().items());
+        assertEquals(1, weft.models.HmaRec.ITEM_GRAPH_LAYERS.defaultValue(), "the default the test guards against");
     }
 
     private static String refusal(Path dir) {
