@@ -12,6 +12,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 import weft.autograd.Var;
 import weft.engine.Tensor;
@@ -540,7 +541,7 @@ public final class ModelDir {
     }
 
     private static <T> Options unsaved(Options o, Option<T> opt) {
-        return java.util.Objects.equals(opt.unsavedValue(), opt.defaultValue()) ? o : o.with(opt, opt.unsavedValue());
+        return Objects.equals(opt.unsavedValue(), opt.defaultValue()) ? o : o.with(opt, opt.unsavedValue());
     }
 
     @SuppressWarnings("unchecked")
