@@ -88,6 +88,8 @@ final class VectorMath {
 
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     static final int L = S.length();
+    /** The int lanes of the same shape: the float bits as reinterpretAsInts gives them. */
+    private static final VectorSpecies<Integer> SI = VectorSpecies.of(int.class, S.vectorShape());
 
     /** 1.5 * 2^23: y + MAGIC, for |y| &lt; 2^22, is MAGIC + round(y) exactly, with round(y) in the low bits. */
     private static final float MAGIC = 0x1.8p23f;
@@ -120,25 +122,31 @@ final class VectorMath {
         return FloatVector.broadcast(S, c);
     }
 
+    private static IntVector ibc(int c) {
+        return IntVector.broadcast(SI, c);
+    }
+
     // ---------------------------------------------------------------- loops over [0, ub), ub a multiple of L
 
     static void exp(float[] a, int aOff, float[] out, int outOff, int ub) {
         FloatVector nLn2Hi = bc(-LN2_HI), nLn2Lo = bc(-LN2_LO);
         FloatVector e3 = bc(E3), e2 = bc(E2), e1 = bc(E1), e0 = bc(E0);
+        FloatVector expHi = bc(EXP_HI), expLo = bc(EXP_LO), log2e = bc(LOG2E), magic = bc(MAGIC), e5 = bc(E5), e4 = bc(E4), one = bc(1f);
+        IntVector magicBits = ibc(MAGIC_BITS), i127 = ibc(127);
         for (int i = 0; i < ub; i += L) {
             FloatVector x = FloatVector.fromArray(S, a, aOff + i);
             // y = exp(x), see the class comment
-            FloatVector yX = x.blend(EXP_HI, x.compare(VectorOperators.GT, EXP_HI));
-            yX = yX.blend(EXP_LO, yX.compare(VectorOperators.LT, EXP_LO));
-            FloatVector yT = yX.fma(LOG2E, MAGIC);
-            FloatVector yN = yT.sub(MAGIC);
+            FloatVector yX = x.blend(expHi, x.compare(VectorOperators.GT, expHi));
+            yX = yX.blend(expLo, yX.compare(VectorOperators.LT, expLo));
+            FloatVector yT = yX.fma(log2e, magic);
+            FloatVector yN = yT.sub(magic);
             FloatVector yR = yN.fma(nLn2Lo, yN.fma(nLn2Hi, yX));
-            FloatVector yP = yR.fma(E5, E4).fma(yR, e3).fma(yR, e2).fma(yR, e1).fma(yR, e0);
-            yP = yP.fma(yR.mul(yR), yR).add(1f);
-            IntVector yI = yT.reinterpretAsInts().sub(MAGIC_BITS);
+            FloatVector yP = yR.fma(e5, e4).fma(yR, e3).fma(yR, e2).fma(yR, e1).fma(yR, e0);
+            yP = yP.fma(yR.mul(yR), yR).add(one);
+            IntVector yI = yT.reinterpretAsInts().sub(magicBits);
             IntVector yH = yI.lanewise(VectorOperators.ASHR, 1);
-            FloatVector y = yP.mul(yH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul(yI.sub(yH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector y = yP.mul(yH.add(i127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(yI.sub(yH).add(i127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             y.intoArray(out, outOff + i);
         }
     }
@@ -171,22 +179,24 @@ final class VectorMath {
     static void expShiftedRow(float[] x, int xi, int cols, boolean scaled, float c, float m, float[] e, int ei) {
         FloatVector nLn2Hi = bc(-LN2_HI), nLn2Lo = bc(-LN2_LO);
         FloatVector e3 = bc(E3), e2 = bc(E2), e1 = bc(E1), e0 = bc(E0);
+        FloatVector expHi = bc(EXP_HI), expLo = bc(EXP_LO), log2e = bc(LOG2E), magic = bc(MAGIC), e5 = bc(E5), e4 = bc(E4), one = bc(1f);
+        IntVector magicBits = ibc(MAGIC_BITS), i127 = ibc(127);
         int ub = S.loopBound(cols);
         for (int i = 0; i < ub; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, xi + i);
             FloatVector xv = (scaled ? v.mul(c) : v).sub(m);
             // y = exp(xv), see the class comment
-            FloatVector yX = xv.blend(EXP_HI, xv.compare(VectorOperators.GT, EXP_HI));
-            yX = yX.blend(EXP_LO, yX.compare(VectorOperators.LT, EXP_LO));
-            FloatVector yT = yX.fma(LOG2E, MAGIC);
-            FloatVector yN = yT.sub(MAGIC);
+            FloatVector yX = xv.blend(expHi, xv.compare(VectorOperators.GT, expHi));
+            yX = yX.blend(expLo, yX.compare(VectorOperators.LT, expLo));
+            FloatVector yT = yX.fma(log2e, magic);
+            FloatVector yN = yT.sub(magic);
             FloatVector yR = yN.fma(nLn2Lo, yN.fma(nLn2Hi, yX));
-            FloatVector yP = yR.fma(E5, E4).fma(yR, e3).fma(yR, e2).fma(yR, e1).fma(yR, e0);
-            yP = yP.fma(yR.mul(yR), yR).add(1f);
-            IntVector yI = yT.reinterpretAsInts().sub(MAGIC_BITS);
+            FloatVector yP = yR.fma(e5, e4).fma(yR, e3).fma(yR, e2).fma(yR, e1).fma(yR, e0);
+            yP = yP.fma(yR.mul(yR), yR).add(one);
+            IntVector yI = yT.reinterpretAsInts().sub(magicBits);
             IntVector yH = yI.lanewise(VectorOperators.ASHR, 1);
-            FloatVector y = yP.mul(yH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul(yI.sub(yH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector y = yP.mul(yH.add(i127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(yI.sub(yH).add(i127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             y.intoArray(e, ei + i);
         }
         for (int i = ub; i < cols; i++) {
@@ -205,6 +215,8 @@ final class VectorMath {
     static void rowSoftmax(float[] a, int aOff, int rows, int cols, float[] out, int outOff) {
         FloatVector nLn2Hi = bc(-LN2_HI), nLn2Lo = bc(-LN2_LO);
         FloatVector e3 = bc(E3), e2 = bc(E2), e1 = bc(E1), e0 = bc(E0);
+        FloatVector expHi = bc(EXP_HI), expLo = bc(EXP_LO), log2e = bc(LOG2E), magic = bc(MAGIC), e5 = bc(E5), e4 = bc(E4), one = bc(1f);
+        IntVector magicBits = ibc(MAGIC_BITS), i127 = ibc(127);
         int ub = S.loopBound(cols);
         for (int r = 0; r < rows; r++) {
             int ai = aOff + r * cols, oi = outOff + r * cols;
@@ -214,17 +226,17 @@ final class VectorMath {
             for (int c = 0; c < ub; c += L) {
                 FloatVector x = FloatVector.fromArray(S, a, ai + c).sub(m);
                 // y = exp(x), see the class comment
-                FloatVector yX = x.blend(EXP_HI, x.compare(VectorOperators.GT, EXP_HI));
-                yX = yX.blend(EXP_LO, yX.compare(VectorOperators.LT, EXP_LO));
-                FloatVector yT = yX.fma(LOG2E, MAGIC);
-                FloatVector yN = yT.sub(MAGIC);
+                FloatVector yX = x.blend(expHi, x.compare(VectorOperators.GT, expHi));
+                yX = yX.blend(expLo, yX.compare(VectorOperators.LT, expLo));
+                FloatVector yT = yX.fma(log2e, magic);
+                FloatVector yN = yT.sub(magic);
                 FloatVector yR = yN.fma(nLn2Lo, yN.fma(nLn2Hi, yX));
-                FloatVector yP = yR.fma(E5, E4).fma(yR, e3).fma(yR, e2).fma(yR, e1).fma(yR, e0);
-                yP = yP.fma(yR.mul(yR), yR).add(1f);
-                IntVector yI = yT.reinterpretAsInts().sub(MAGIC_BITS);
+                FloatVector yP = yR.fma(e5, e4).fma(yR, e3).fma(yR, e2).fma(yR, e1).fma(yR, e0);
+                yP = yP.fma(yR.mul(yR), yR).add(one);
+                IntVector yI = yT.reinterpretAsInts().sub(magicBits);
                 IntVector yH = yI.lanewise(VectorOperators.ASHR, 1);
-                FloatVector y = yP.mul(yH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                        .mul(yI.sub(yH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                FloatVector y = yP.mul(yH.add(i127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                        .mul(yI.sub(yH).add(i127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
                 y.intoArray(out, oi + c);
                 sum = sum.add(y);
             }
@@ -254,6 +266,8 @@ final class VectorMath {
     static void rowLogSoftmax(float[] a, int aOff, int rows, int cols, float[] out, int outOff) {
         FloatVector nLn2Hi = bc(-LN2_HI), nLn2Lo = bc(-LN2_LO);
         FloatVector e3 = bc(E3), e2 = bc(E2), e1 = bc(E1), e0 = bc(E0);
+        FloatVector expHi = bc(EXP_HI), expLo = bc(EXP_LO), log2e = bc(LOG2E), magic = bc(MAGIC), e5 = bc(E5), e4 = bc(E4), one = bc(1f);
+        IntVector magicBits = ibc(MAGIC_BITS), i127 = ibc(127);
         int ub = S.loopBound(cols);
         for (int r = 0; r < rows; r++) {
             int ai = aOff + r * cols, oi = outOff + r * cols;
@@ -262,17 +276,17 @@ final class VectorMath {
             for (int c = 0; c < ub; c += L) {
                 FloatVector x = FloatVector.fromArray(S, a, ai + c).sub(m);
                 // y = exp(x), see the class comment
-                FloatVector yX = x.blend(EXP_HI, x.compare(VectorOperators.GT, EXP_HI));
-                yX = yX.blend(EXP_LO, yX.compare(VectorOperators.LT, EXP_LO));
-                FloatVector yT = yX.fma(LOG2E, MAGIC);
-                FloatVector yN = yT.sub(MAGIC);
+                FloatVector yX = x.blend(expHi, x.compare(VectorOperators.GT, expHi));
+                yX = yX.blend(expLo, yX.compare(VectorOperators.LT, expLo));
+                FloatVector yT = yX.fma(log2e, magic);
+                FloatVector yN = yT.sub(magic);
                 FloatVector yR = yN.fma(nLn2Lo, yN.fma(nLn2Hi, yX));
-                FloatVector yP = yR.fma(E5, E4).fma(yR, e3).fma(yR, e2).fma(yR, e1).fma(yR, e0);
-                yP = yP.fma(yR.mul(yR), yR).add(1f);
-                IntVector yI = yT.reinterpretAsInts().sub(MAGIC_BITS);
+                FloatVector yP = yR.fma(e5, e4).fma(yR, e3).fma(yR, e2).fma(yR, e1).fma(yR, e0);
+                yP = yP.fma(yR.mul(yR), yR).add(one);
+                IntVector yI = yT.reinterpretAsInts().sub(magicBits);
                 IntVector yH = yI.lanewise(VectorOperators.ASHR, 1);
-                FloatVector y = yP.mul(yH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                        .mul(yI.sub(yH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+                FloatVector y = yP.mul(yH.add(i127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                        .mul(yI.sub(yH).add(i127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
                 sum = sum.add(y);
             }
             // s = ((0 + sum[0]) + sum[1]) + ... in lane order, constant lane indices (see "Sums of lanes")
@@ -307,7 +321,7 @@ final class VectorMath {
 
     static void log(float[] a, int aOff, float[] out, int outOff, int ub) {
         FloatVector l6 = bc(L6), l5 = bc(L5), l4 = bc(L4), l3 = bc(L3), l2 = bc(L2), l1 = bc(L1), l0 = bc(L0);
-        FloatVector ln2Hi = bc(LN2_HI), ln2Lo = bc(LN2_LO), minusHalf = bc(-0.5f);
+        FloatVector ln2Hi = bc(LN2_HI), ln2Lo = bc(LN2_LO), minusHalf = bc(-0.5f), magic = bc(MAGIC);
         FloatVector zero = FloatVector.zero(S);
         for (int i = 0; i < ub; i += L) {
             FloatVector x = FloatVector.fromArray(S, a, aOff + i);
@@ -317,7 +331,7 @@ final class VectorMath {
             // y = log(xs) + (.add(adjust)) ln 2 for a positive normal xs, see the class comment
             IntVector yB = xs.reinterpretAsInts();
             FloatVector yM = yB.and(0x007fffff).or(0x3f000000).reinterpretAsFloats();
-            FloatVector yE = yB.lanewise(VectorOperators.LSHR, 23).add(MAGIC_BITS - 126).reinterpretAsFloats().sub(MAGIC).add(adjust);
+            FloatVector yE = yB.lanewise(VectorOperators.LSHR, 23).add(MAGIC_BITS - 126).reinterpretAsFloats().sub(magic).add(adjust);
             VectorMask<Float> yS = yM.compare(VectorOperators.LT, SQRT_HALF);
             yE = yE.sub(1f, yS);
             FloatVector yF = yM.add(yM, yS).sub(1f);
@@ -335,7 +349,9 @@ final class VectorMath {
     static void tanh(float[] a, int aOff, float[] out, int outOff, int ub) {
         FloatVector nLn2Hi = bc(-LN2_HI), nLn2Lo = bc(-LN2_LO);
         FloatVector e3 = bc(E3), e2 = bc(E2), e1 = bc(E1), e0 = bc(E0);
-        FloatVector t3 = bc(T3), t2 = bc(T2), t1 = bc(T1), t0 = bc(T0), one = bc(1f), two = bc(2f);
+        FloatVector expHi = bc(EXP_HI), expLo = bc(EXP_LO), log2e = bc(LOG2E), magic = bc(MAGIC), e5 = bc(E5), e4 = bc(E4), one = bc(1f);
+        IntVector magicBits = ibc(MAGIC_BITS), i127 = ibc(127);
+        FloatVector t3 = bc(T3), t2 = bc(T2), t1 = bc(T1), t0 = bc(T0), two = bc(2f);
         for (int i = 0; i < ub; i += L) {
             FloatVector x = FloatVector.fromArray(S, a, aOff + i);
             FloatVector ax = x.abs();
@@ -343,17 +359,17 @@ final class VectorMath {
             FloatVector small = z.fma(T4, T3).fma(z, t2).fma(z, t1).fma(z, t0).mul(z).fma(ax, ax);
             FloatVector ax2 = ax.add(ax);
             // e = exp(ax2), see the class comment
-            FloatVector eX = ax2.blend(EXP_HI, ax2.compare(VectorOperators.GT, EXP_HI));
-            eX = eX.blend(EXP_LO, eX.compare(VectorOperators.LT, EXP_LO));
-            FloatVector eT = eX.fma(LOG2E, MAGIC);
-            FloatVector eN = eT.sub(MAGIC);
+            FloatVector eX = ax2.blend(expHi, ax2.compare(VectorOperators.GT, expHi));
+            eX = eX.blend(expLo, eX.compare(VectorOperators.LT, expLo));
+            FloatVector eT = eX.fma(log2e, magic);
+            FloatVector eN = eT.sub(magic);
             FloatVector eR = eN.fma(nLn2Lo, eN.fma(nLn2Hi, eX));
-            FloatVector eP = eR.fma(E5, E4).fma(eR, e3).fma(eR, e2).fma(eR, e1).fma(eR, e0);
-            eP = eP.fma(eR.mul(eR), eR).add(1f);
-            IntVector eI = eT.reinterpretAsInts().sub(MAGIC_BITS);
+            FloatVector eP = eR.fma(e5, e4).fma(eR, e3).fma(eR, e2).fma(eR, e1).fma(eR, e0);
+            eP = eP.fma(eR.mul(eR), eR).add(one);
+            IntVector eI = eT.reinterpretAsInts().sub(magicBits);
             IntVector eH = eI.lanewise(VectorOperators.ASHR, 1);
-            FloatVector e = eP.mul(eH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul(eI.sub(eH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector e = eP.mul(eH.add(i127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(eI.sub(eH).add(i127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             FloatVector large = one.sub(two.div(e.add(1f)));
             FloatVector t = large.blend(small, ax.compare(VectorOperators.LT, TANH_SMALL));
             t.reinterpretAsInts().or(x.reinterpretAsInts().and(0x80000000)).reinterpretAsFloats().intoArray(out, outOff + i);
@@ -363,21 +379,23 @@ final class VectorMath {
     static void sigmoid(float[] a, int aOff, float[] out, int outOff, int ub) {
         FloatVector nLn2Hi = bc(-LN2_HI), nLn2Lo = bc(-LN2_LO);
         FloatVector e3 = bc(E3), e2 = bc(E2), e1 = bc(E1), e0 = bc(E0);
+        FloatVector expHi = bc(EXP_HI), expLo = bc(EXP_LO), log2e = bc(LOG2E), magic = bc(MAGIC), e5 = bc(E5), e4 = bc(E4), one = bc(1f);
+        IntVector magicBits = ibc(MAGIC_BITS), i127 = ibc(127);
         for (int i = 0; i < ub; i += L) {
             FloatVector x = FloatVector.fromArray(S, a, aOff + i);
             FloatVector nax = x.abs().neg();
             // e = exp(nax), see the class comment
-            FloatVector eX = nax.blend(EXP_HI, nax.compare(VectorOperators.GT, EXP_HI));
-            eX = eX.blend(EXP_LO, eX.compare(VectorOperators.LT, EXP_LO));
-            FloatVector eT = eX.fma(LOG2E, MAGIC);
-            FloatVector eN = eT.sub(MAGIC);
+            FloatVector eX = nax.blend(expHi, nax.compare(VectorOperators.GT, expHi));
+            eX = eX.blend(expLo, eX.compare(VectorOperators.LT, expLo));
+            FloatVector eT = eX.fma(log2e, magic);
+            FloatVector eN = eT.sub(magic);
             FloatVector eR = eN.fma(nLn2Lo, eN.fma(nLn2Hi, eX));
-            FloatVector eP = eR.fma(E5, E4).fma(eR, e3).fma(eR, e2).fma(eR, e1).fma(eR, e0);
-            eP = eP.fma(eR.mul(eR), eR).add(1f);
-            IntVector eI = eT.reinterpretAsInts().sub(MAGIC_BITS);
+            FloatVector eP = eR.fma(e5, e4).fma(eR, e3).fma(eR, e2).fma(eR, e1).fma(eR, e0);
+            eP = eP.fma(eR.mul(eR), eR).add(one);
+            IntVector eI = eT.reinterpretAsInts().sub(magicBits);
             IntVector eH = eI.lanewise(VectorOperators.ASHR, 1);
-            FloatVector e = eP.mul(eH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul(eI.sub(eH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector e = eP.mul(eH.add(i127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(eI.sub(eH).add(i127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             e.blend(1f, x.compare(VectorOperators.GE, 0f)).div(e.add(1f)).intoArray(out, outOff + i);
         }
     }
@@ -389,30 +407,32 @@ final class VectorMath {
     static void softplus(float[] a, int aOff, float[] out, int outOff, int ub, boolean logSigmoid) {
         FloatVector nLn2Hi = bc(-LN2_HI), nLn2Lo = bc(-LN2_LO);
         FloatVector e3 = bc(E3), e2 = bc(E2), e1 = bc(E1), e0 = bc(E0);
+        FloatVector expHi = bc(EXP_HI), expLo = bc(EXP_LO), log2e = bc(LOG2E), magic = bc(MAGIC), e5 = bc(E5), e4 = bc(E4), one = bc(1f);
+        IntVector magicBits = ibc(MAGIC_BITS), i127 = ibc(127);
         FloatVector l6 = bc(L6), l5 = bc(L5), l4 = bc(L4), l3 = bc(L3), l2 = bc(L2), l1 = bc(L1), l0 = bc(L0);
         FloatVector ln2Hi = bc(LN2_HI), ln2Lo = bc(LN2_LO), minusHalf = bc(-0.5f);
         for (int i = 0; i < ub; i += L) {
             FloatVector x = FloatVector.fromArray(S, a, aOff + i);
             FloatVector nax = x.abs().neg();
             // e = exp(nax), see the class comment
-            FloatVector eX = nax.blend(EXP_HI, nax.compare(VectorOperators.GT, EXP_HI));
-            eX = eX.blend(EXP_LO, eX.compare(VectorOperators.LT, EXP_LO));
-            FloatVector eT = eX.fma(LOG2E, MAGIC);
-            FloatVector eN = eT.sub(MAGIC);
+            FloatVector eX = nax.blend(expHi, nax.compare(VectorOperators.GT, expHi));
+            eX = eX.blend(expLo, eX.compare(VectorOperators.LT, expLo));
+            FloatVector eT = eX.fma(log2e, magic);
+            FloatVector eN = eT.sub(magic);
             FloatVector eR = eN.fma(nLn2Lo, eN.fma(nLn2Hi, eX));
-            FloatVector eP = eR.fma(E5, E4).fma(eR, e3).fma(eR, e2).fma(eR, e1).fma(eR, e0);
-            eP = eP.fma(eR.mul(eR), eR).add(1f);
-            IntVector eI = eT.reinterpretAsInts().sub(MAGIC_BITS);
+            FloatVector eP = eR.fma(e5, e4).fma(eR, e3).fma(eR, e2).fma(eR, e1).fma(eR, e0);
+            eP = eP.fma(eR.mul(eR), eR).add(one);
+            IntVector eI = eT.reinterpretAsInts().sub(magicBits);
             IntVector eH = eI.lanewise(VectorOperators.ASHR, 1);
-            FloatVector e = eP.mul(eH.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
-                    .mul(eI.sub(eH).add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+            FloatVector e = eP.mul(eH.add(i127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats())
+                    .mul(eI.sub(eH).add(i127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
             // log1p(e) = log(u) + c / u, u = 1 + e in [1, 2], c its rounding error.
             FloatVector u = e.add(1f);
             FloatVector c = e.sub(u.sub(1f));
             // lu = log(u) + () ln 2 for a positive normal u, see the class comment
             IntVector luB = u.reinterpretAsInts();
             FloatVector luM = luB.and(0x007fffff).or(0x3f000000).reinterpretAsFloats();
-            FloatVector luE = luB.lanewise(VectorOperators.LSHR, 23).add(MAGIC_BITS - 126).reinterpretAsFloats().sub(MAGIC);
+            FloatVector luE = luB.lanewise(VectorOperators.LSHR, 23).add(MAGIC_BITS - 126).reinterpretAsFloats().sub(magic);
             VectorMask<Float> luS = luM.compare(VectorOperators.LT, SQRT_HALF);
             luE = luE.sub(1f, luS);
             FloatVector luF = luM.add(luM, luS).sub(1f);
