@@ -166,6 +166,122 @@ public final class RowOps {
         }, a, b);
     }
 
+    /**
+     * Both directions of the cross-entropy of a square product, in one op: with {@code S = a b^T}
+     * ({@code [m, m]}, row i of a and of b a positive pair) and the diagonal as targets, the value
+     * of {@code crossEntropyOfProduct(a, b, c, diag) + crossEntropyOfProduct(b, a, c, diag)} (the
+     * second term is the cross-entropy of S's columns), from one product and one pass of
+     * exponentials instead of two of each, and two products in the backward instead of four.
+     *
+     * <p>The columns reuse the rows' exponentials {@code e_ij = exp(c S_ij - m_i)} ({@code m_i}
+     * the row's largest {@code c S_ij}, M the largest {@code m_i}): {@code sum_i exp(c S_ij - M)
+     * = sum_i e_ij w_i} with {@code w_i = exp(m_i - M)}. Where some {@code m_i - M} is below -80
+     * (so {@code w_i} would lose its precision in float) the two directions are computed apart,
+     * as the composed ops. InfoNCE's rows are L2-normalised, so there {@code |S_ij| <= 1} and
+     * this happens only for {@code c > 40}. Backward: {@code dS = g c / m (P + Q - 2 I)} with P the
+     * rows' softmax and Q the columns', {@code da = dS b}, {@code db = dS^T a}. The rounding
+     * differs from the two separate ops (other shifts of the exponentials, other sums); the rows
+     * and column blocks are split the same way for every thread count, so the bits do not
+     * depend on it.
+     */
+    public static Var crossEntropyOfProductBothWays(Var a, Var b, float c) {
+        Tensor av = a.value, bv = b.value;
+        if (av.rows != bv.rows || av.cols != bv.cols) {
+            throw new IllegalArgumentException("crossEntropyOfProductBothWays: " + av.shape() + " and " + bv.shape()
+                    + " must have the same shape (row i of each is a positive pair)");
+        }
+        if (!(c > 0f) || Float.isInfinite(c)) {
+            throw new IllegalArgumentException("crossEntropyOfProductBothWays: the scale must be positive and finite, got " + c
+                    + " for " + av.shape());
+        }
+        int m = av.rows;
+        int[] diag = new int[m];
+        for (int i = 0; i < m; i++) diag[i] = i;
+        Tensor s = MatMul.matmul(av, false, bv, true);
+        BothWays f = new BothWays(m);
+        if (!f.forward(s, c, diag)) {
+            return Ops.add(crossEntropyOfProduct(a, b, c, diag), crossEntropyOfProduct(b, a, c, diag));
+        }
+        boolean[] spent = {false};   // s holds the gradient once a backward has run
+        return Var.op("crossEntropyOfProductBothWays", Tensor.scalar(f.loss), g -> {
+            if (!a.requiresGrad() && !b.requiresGrad()) return;
+            if (spent[0]) {   // a second backward over the same graph: the exponentials again
+                MatMul.matmulInto(av, false, bv, true, s, false);
+                f.forward(s, c, diag);
+            }
+            spent[0] = true;
+            f.gradient(s, g.item() * c / m);
+            if (a.requiresGrad()) MatMul.matmulInto(s, false, bv, false, a.gradOrZeros(), true);
+            if (b.requiresGrad()) MatMul.matmulInto(s, true, av, false, b.gradOrZeros(), true);
+        }, a, b);
+    }
+
+    /** The row and column statistics of {@link #crossEntropyOfProductBothWays}. */
+    private static final class BothWays {
+        /** Columns per task of the column sums: fixed, so the split does not depend on the thread count. */
+        private static final int COLUMN_BLOCK = 256;
+        final int m;
+        final float[] invSum, logProb, w, invColSum;
+        float loss;
+
+        BothWays(int m) {
+            this.m = m;
+            invSum = new float[m];
+            logProb = new float[m];
+            w = new float[m];
+            invColSum = new float[m];
+        }
+
+        /** Replaces s = S by the rows' exponentials and sets the statistics and the loss; false if the rows' maxima spread too far. */
+        boolean forward(Tensor s, float c, int[] diag) {
+            float[] sd = s.data;
+            int so = s.offset;
+            Kernels kb = KernelProvider.base();
+            float[] rowMax = new float[m];   // max_j c S_ij = c max_j S_ij (c > 0; rounding is monotonic)
+            Parallel.forWork(m, m, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) rowMax[r] = c * kb.max(sd, so + r * m, m);
+            });
+            float top = Float.NEGATIVE_INFINITY;
+            for (float v : rowMax) top = Math.max(top, v);
+            for (float v : rowMax) {
+                if (!(v - top >= -80f)) return false;   // also NaN
+            }
+            float[] diagLogit = new float[m];   // c S_jj, as the row kernel reads its target
+            for (int j = 0; j < m; j++) diagLogit[j] = sd[so + j * m + j] * c;
+            k().crossEntropyRows(sd, so, m, m, c, diag, 0, sd, so, invSum, logProb, 0);
+            for (int r = 0; r < m; r++) w[r] = (float) Math.exp(rowMax[r] - top);
+            float[] colSum = new float[m];
+            int blocks = (m + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+            Parallel.forEach(blocks, bi -> {
+                int j0 = bi * COLUMN_BLOCK, n = Math.min(COLUMN_BLOCK, m - j0);
+                for (int i = 0; i < m; i++) kb.axpy(w[i], sd, so + i * m + j0, colSum, j0, n);
+            });
+            float colLogProb = 0f;
+            for (int j = 0; j < m; j++) {
+                colLogProb += diagLogit[j] - (top + (float) Math.log(colSum[j]));
+                invColSum[j] = 1f / colSum[j];
+            }
+            loss = -((k().sum(logProb, 0, m) + colLogProb) * (1f / m));
+            return true;
+        }
+
+        /** Replaces the exponentials in s by {@code dS = v (P + Q - 2 I)}. */
+        void gradient(Tensor s, float v) {
+            float[] sd = s.data;
+            int so = s.offset;
+            Kernels kb = KernelProvider.base();
+            Parallel.forWork(m, 3L * m, (r0, r1) -> {
+                float[] q = new float[m];
+                for (int r = r0; r < r1; r++) {
+                    int ri = so + r * m;
+                    kb.binary(BinaryOp.MUL, sd, ri, invColSum, 0, q, 0, m);                // e_rj / colSum_j
+                    kb.linear(v * invSum[r], sd, ri, v * w[r], q, 0, sd, ri, m);            // v (P_rj + Q_rj)
+                    sd[ri + r] -= 2f * v;
+                }
+            });
+        }
+    }
+
     private static void checkTargets(String op, int[] targets, Tensor logits) {
         if (targets.length != logits.rows) {
             throw new IllegalArgumentException(op + ": " + targets.length + " targets for logits " + logits.shape());

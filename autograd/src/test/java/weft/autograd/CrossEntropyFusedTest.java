@@ -193,6 +193,117 @@ class CrossEntropyFusedTest {
         assertTrue(e.getMessage().contains("target 5") && e.getMessage().contains("[3, 5]"), e.getMessage());
     }
 
+    /** The two directions as separate ops: what crossEntropyOfProductBothWays replaces. */
+    private static Var bothDirections(Var a, Var b, float c) {
+        int[] d = new int[a.rows()];
+        for (int i = 0; i < d.length; i++) d[i] = i;
+        return Ops.add(RowOps.crossEntropyOfProduct(a, b, c, d), RowOps.crossEntropyOfProduct(b, a, c, d));
+    }
+
+    /** |a - e| <= tol (scale + |e|) element by element, scale the largest |e|: gradients summed in another order. */
+    private static void assertNear(String what, Tensor expected, Tensor actual, float tol) {
+        assertEquals(expected.shape(), actual.shape(), what);
+        float scale = 0f;
+        for (int i = 0; i < expected.size(); i++) scale = Math.max(scale, Math.abs(expected.data[expected.offset + i]));
+        for (int i = 0; i < expected.size(); i++) {
+            float e = expected.data[expected.offset + i], a = actual.data[actual.offset + i];
+            if (!(Math.abs(a - e) <= tol * (scale + Math.abs(e)))) {
+                throw new AssertionError(what + ": element " + i + " is " + a + ", the two separate directions give " + e);
+            }
+        }
+    }
+
+    /**
+     * Both directions in one op against the two crossEntropyOfProduct calls: the loss and both
+     * gradients up to rounding (shapes with vector tails, more rows than a column block, k over
+     * one GEMM block; an upstream gradient that is not 1), and the same bits at 1, 2 and 3 threads.
+     */
+    @Test
+    void bothWaysIsTheTwoDirectionsAndTheSameForAnyThreadCount() {
+        int[][] shapes = {{1, 3}, {5, 3}, {37, 19}, {300, 64}, {40, 300}};
+        int saved = weft.engine.Parallel.threads();
+        try {
+            for (int[] s : shapes) {
+                for (float c : new float[] {1f, 5f}) {
+                    Rng rng = new Rng(s[0] * 17L + s[1]);
+                    Tensor x = rng.uniform(new Tensor(s[0], s[1]), -1f, 1f), y = rng.uniform(new Tensor(s[0], s[1]), -1f, 1f);
+                    String what = s[0] + " x " + s[1] + ", scale " + c;
+                    Tensor[] first = null;
+                    for (int threads : new int[] {1, 2, 3}) {
+                        weft.engine.Parallel.setThreads(threads);
+                        Var a1 = Var.param(x.copy()), b1 = Var.param(y.copy()), a2 = Var.param(x.copy()), b2 = Var.param(y.copy());
+                        Var fused = RowOps.crossEntropyOfProductBothWays(a1, b1, c);
+                        Var ref = bothDirections(a2, b2, c);
+                        assertClose(what + ": loss", ref.value, fused.value);
+                        Ops.scale(fused, 0.3f).backward();
+                        Ops.scale(ref, 0.3f).backward();
+                        assertNear(what + ": gradient of a", a2.grad(), a1.grad(), 1e-5f);
+                        assertNear(what + ": gradient of b", b2.grad(), b1.grad(), 1e-5f);
+                        Tensor[] now = {fused.value.copy(), a1.grad().copy(), b1.grad().copy()};
+                        if (first == null) {
+                            first = now;
+                        } else {
+                            for (int i = 0; i < 3; i++) assertBitsEqual(what + ", " + threads + " threads against 1: output " + i, first[i], now[i]);
+                        }
+                    }
+                }
+            }
+        } finally {
+            weft.engine.Parallel.setThreads(saved);
+        }
+    }
+
+    /** Rows whose largest scores lie far apart at a large scale: the op computes the two directions apart, to the bit. */
+    @Test
+    void bothWaysFallsBackToTheTwoDirectionsWhenTheRowsSpreadTooFar() {
+        Rng rng = new Rng(21L);
+        Tensor x = rng.uniform(new Tensor(6, 4), -1f, 1f), y = rng.uniform(new Tensor(6, 4), -1f, 1f);
+        for (int j = 0; j < 4; j++) x.data[j] *= 60f;   // row 0's scores reach far above the others'
+        Var a1 = Var.param(x.copy()), b1 = Var.param(y.copy()), a2 = Var.param(x.copy()), b2 = Var.param(y.copy());
+        Var fused = RowOps.crossEntropyOfProductBothWays(a1, b1, 50f);
+        Var ref = bothDirections(a2, b2, 50f);
+        assertTrue(Float.isFinite(ref.value.item()), "the reference must be finite: " + ref.value.item());
+        assertBitsEqual("loss", ref.value, fused.value);
+        fused.backward();
+        ref.backward();
+        assertBitsEqual("gradient of a", a2.grad(), a1.grad());
+        assertBitsEqual("gradient of b", b2.grad(), b1.grad());
+    }
+
+    /** As crossEntropyOfProductSurvivesASecondBackward: the second backward must not read the gradient as exponentials. */
+    @Test
+    void bothWaysSurvivesASecondBackward() {
+        Rng rng = new Rng(13L);
+        Tensor x = rng.uniform(new Tensor(20, 8), -1f, 1f), y = rng.uniform(new Tensor(20, 8), -1f, 1f);
+        Var a1 = Var.param(x.copy()), b1 = Var.param(y.copy()), a2 = Var.param(x.copy()), b2 = Var.param(y.copy());
+        Var fused = RowOps.crossEntropyOfProductBothWays(a1, b1, 5f);
+        Var ref = bothDirections(a2, b2, 5f);
+        for (int pass = 1; pass <= 2; pass++) {
+            for (Var v : new Var[] {a1, b1, a2, b2}) v.zeroGrad();
+            fused.backward();
+            ref.backward();
+            assertNear("backward " + pass + ": gradient of a", a2.grad(), a1.grad(), 1e-5f);
+            assertNear("backward " + pass + ": gradient of b", b2.grad(), b1.grad(), 1e-5f);
+        }
+    }
+
+    @Test
+    void gradientCheckOfBothWays() {
+        Rng rng = new Rng(6L);
+        GradCheck.check("crossEntropyOfProductBothWays", v -> RowOps.crossEntropyOfProductBothWays(v[0], v[1], 2.5f),
+                rng.uniform(new Tensor(5, 3), -1f, 1f), rng.uniform(new Tensor(5, 3), -1f, 1f));
+    }
+
+    @Test
+    void bothWaysNamesBadShapesAndScales() {
+        Var a = Var.constant(new Tensor(3, 4)), b = Var.constant(new Tensor(4, 4));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> RowOps.crossEntropyOfProductBothWays(a, b, 1f));
+        assertTrue(e.getMessage().contains("[3, 4]") && e.getMessage().contains("[4, 4]"), e.getMessage());
+        Var a3 = Var.constant(new Tensor(4, 4));
+        e = assertThrows(IllegalArgumentException.class, () -> RowOps.crossEntropyOfProductBothWays(a3, b, 0f));
+        assertTrue(e.getMessage().contains("scale") && e.getMessage().contains("[4, 4]"), e.getMessage());
+    }
+
     @Test
     void badTargetsNameTheLogits() {
         Var x = Var.constant(new Tensor(3, 4));

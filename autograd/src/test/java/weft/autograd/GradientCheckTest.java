@@ -141,6 +141,7 @@ class GradientCheckTest {
         cs.add(new Case("bpr", x -> Losses.bpr(x[0], x[1]), rand(5, 1), rand(5, 1)));
         cs.add(new Case("crossEntropy", x -> Losses.crossEntropy(x[0], new int[] {1, 4, 0}), rand(3, 5)));
         cs.add(new Case("infoNce", x -> Losses.infoNce(x[0], x[1], 0.5f), rand(3, 5), rand(3, 5)));
+        cs.add(new Case("infoNceBothWays", x -> Losses.infoNceBothWays(x[0], x[1], 0.5f), rand(3, 5), rand(3, 5)));
         cs.add(new Case("l2", x -> Losses.l2(0.1f, 4, x[0], x[1]), rand(3, 5), rand(7, 1)));
         cs.add(new Case("embLoss", x -> Losses.embLoss(0.1f, 4, x[0], x[1], x[2]), rand(3, 5), rand(3, 5), rand(1, 9)));
         return cs;

@@ -275,7 +275,7 @@ public final class HmaRec extends GraphRecommender {
             for (int a = 0; a < per.length; a++) {
                 for (int o = a + 1; o < per.length; o++) {
                     Var za = ShapeOps.gatherRows(per[a], items), zb = ShapeOps.gatherRows(per[o], items);
-                    Var both = Ops.add(Losses.infoNce(za, zb, opts.getFloat(CL_TEMP)), Losses.infoNce(zb, za, opts.getFloat(CL_TEMP)));
+                    Var both = Losses.infoNceBothWays(za, zb, opts.getFloat(CL_TEMP));   // InfoNCE(za, zb) + InfoNCE(zb, za)
                     cl = cl == null ? both : Ops.add(cl, both);
                     pairs++;
                 }

@@ -11,6 +11,7 @@ import weft.autograd.Var;
  *   bpr(pos, neg)        = mean_i -log sigmoid(pos_i - neg_i)
  *   crossEntropy(x, t)   = mean_i -log softmax(x_i)[t_i]
  *   infoNce(z1, z2, tau) = crossEntropy(n(z1) n(z2)^T / tau, diagonal),  n = row L2 normalisation
+ *   infoNceBothWays(z1, z2, tau) = infoNce(z1, z2, tau) + infoNce(z2, z1, tau)   (one product)
  *   l2(coef, B, W...)    = coef * sum_W ||W||_F^2 / B
  *   embLoss(reg, B, E...) = reg * sum_E ||E||_F / B    (MMRec's EmbLoss: Frobenius norms, not squared)
  * </pre>
@@ -46,6 +47,20 @@ public final class Losses {
         // The scaling by 1 / tau is part of the fused cross-entropy (same bits as a separate scale op),
         // and the product with it (same bits as crossEntropy(matmul(n1, n2^T)), one [B, B] array).
         return RowOps.crossEntropyOfProduct(n1, n2, 1f / tau, diag);
+    }
+
+    /**
+     * {@code infoNce(z1, z2, tau) + infoNce(z2, z1, tau)}, the symmetric InfoNCE, as one op: the
+     * second direction is the first's score matrix read by columns, so one product and one pass of
+     * exponentials serve both ({@link RowOps#crossEntropyOfProductBothWays}; equal up to rounding).
+     */
+    public static Var infoNceBothWays(Var z1, Var z2, float tau) {
+        if (!z1.value.sameShape(z2.value)) {
+            throw new IllegalArgumentException("infoNceBothWays: shape mismatch " + z1.shape() + " vs " + z2.shape());
+        }
+        if (!(tau > 0f)) throw new IllegalArgumentException("infoNceBothWays: temperature must be positive, got " + tau + " for " + z1.shape() + " and " + z2.shape());
+        Var n1 = RowOps.rowL2Normalize(z1, 1e-12f), n2 = RowOps.rowL2Normalize(z2, 1e-12f);
+        return RowOps.crossEntropyOfProductBothWays(n1, n2, 1f / tau);
     }
 
     /** {@code coef * (sum of squares of all given tensors) / batch}. */
