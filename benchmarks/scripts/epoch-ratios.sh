@@ -8,8 +8,12 @@
 # by 10-30 % over minutes, so when LightGCN is listed it runs first and again after every other
 # model, and each model's ratio is to the mean of the two LightGCN runs around it.
 #
-#   benchmarks/scripts/epoch-ratios.sh [DATA_DIR] [EPOCHS] [THREADS] [MODELS]
-#   benchmarks/scripts/epoch-ratios.sh ../shared/data/lastfm-2k 20 2 lightgcn,hmarec,crane,dprec,tmfun
+#   benchmarks/scripts/epoch-ratios.sh [DATA_DIR] [EPOCHS] [THREADS] [MODELS] [ROUNDS]
+#   benchmarks/scripts/epoch-ratios.sh ../shared/data/lastfm-2k 20 2 lightgcn,hmarec,crane,dprec,tmfun 3
+#
+# ROUNDS (default 1) repeats the whole sequence in fresh JVMs and prints each round's table, then
+# every model's ratios over the rounds and their median: one round's ratio moves by 10-20 % from
+# run to run on these machines (HMA-Rec read 6.4-7.9 in one afternoon), more than most changes.
 #
 # On Last.fm-2K the modalities are text=all-MiniLM-L6-v2.npy and audio=vggish.npy (added when those
 # files are present). Run it on a quiet machine: the ratios are only as good as the timings.
@@ -19,6 +23,8 @@ data="${1:-$root/../shared/data/lastfm-2k}"
 epochs="${2:-20}"
 threads="${3:-2}"
 models="${4:-lightgcn,hmarec,crane,dprec,tmfun}"
+rounds="${5:-1}"
+if ! [[ "$rounds" =~ ^[1-9][0-9]*$ ]]; then echo "epoch-ratios: ROUNDS must be a positive integer, got '$rounds'" >&2; exit 2; fi
 skip=$(( epochs / 2 ))
 if (( epochs < 4 )); then echo "epoch-ratios: EPOCHS must be at least 4 (the first half is warm-up)" >&2; exit 2; fi
 mods=()
@@ -34,6 +40,8 @@ run() { # model, report name
   "$root/weft" train --model "$m" --data "$data" "${extra[@]}" --epochs "$epochs" --patience "$epochs" \
       --threads "$threads" --quiet --report "$out/$name.json" >"$out/$name.log" 2>&1 || { cat "$out/$name.log" >&2; exit 1; }
 }
+for ((round = 1; round <= rounds; round++)); do
+(( rounds > 1 )) && echo "round $round of $rounds"
 order=()   # report names in the order run
 others=()
 for m in "${list[@]}"; do [[ "$m" == lightgcn ]] || others+=("$m"); done
@@ -46,9 +54,9 @@ if (( ${#others[@]} < ${#list[@]} && ${#others[@]} > 0 )); then   # LightGCN lis
 else
   for m in "${list[@]}"; do run "$m" "$m"; order+=("$m"); done
 fi
-python3 - "$out" "$skip" "${order[@]}" <<'PY'
+python3 - "$out" "$skip" "$out/round-$round.tsv" "${order[@]}" <<'PY'
 import json, statistics, sys
-out, skip, order = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+out, skip, tsv, order = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 def med(name):
     e = json.load(open(f"{out}/{name}.json"))["epochs"][skip:]
     return (statistics.median(x["train_seconds"] for x in e), statistics.median(x["eval_seconds"] for x in e),
@@ -74,4 +82,22 @@ for m, tr, ev, tot, n, x in rows:
     print(f"{m:10s} {tr:14.3f} {ev:14.3f} {tot:8.3f} {x:24.2f}")
 if bases:
     print("lightgcn runs, total s/epoch: " + " ".join(f"{r[2]:.3f}" for r in bases))
+with open(tsv, "w") as f:
+    for m, tr, ev, tot, n, x in rows:
+        f.write(f"{m}\t{x:.4f}\n")
 PY
+done
+if (( rounds > 1 )); then
+python3 - "$out" "$rounds" <<'PY'
+import statistics, sys
+out, rounds = sys.argv[1], int(sys.argv[2])
+ratios = {}
+for r in range(1, rounds + 1):
+    for line in open(f"{out}/round-{r}.tsv"):
+        m, x = line.split("\t")
+        ratios.setdefault(m, []).append(float(x))
+print(f"over {rounds} rounds: {'model':10s} {'median ratio':>12s}  each round")
+for m, xs in ratios.items():
+    print(f"{'':17s}{m:10s} {statistics.median(xs):12.2f}  " + " ".join(f"{x:.2f}" for x in xs))
+PY
+fi
