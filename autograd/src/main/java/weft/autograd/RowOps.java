@@ -180,9 +180,9 @@ public final class RowOps {
      * as the composed ops. InfoNCE's rows are L2-normalised, so there {@code |S_ij| <= 1} and
      * this happens only for {@code c > 40}. Backward: {@code dS = g c / m (P + Q - 2 I)} with P the
      * rows' softmax and Q the columns', {@code da = dS b}, {@code db = dS^T a}. The rounding
-     * differs from the two separate ops (other shifts of the exponentials, other sums); the rows
-     * and column blocks are split the same way for every thread count, so the bits do not
-     * depend on it.
+     * differs from the two separate ops (other shifts of the exponentials, other sums). Each row,
+     * and each fixed block of 256 columns of the column sums, is computed the same way whatever
+     * the split over threads, so the bits do not depend on the thread count.
      */
     public static Var crossEntropyOfProductBothWays(Var a, Var b, float c) {
         Tensor av = a.value, bv = b.value;
