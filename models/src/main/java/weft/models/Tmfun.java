@@ -165,7 +165,9 @@ public final class Tmfun extends GraphRecommender {
             step.add(contentStep == 1f ? f : Ops.scale(f, contentStep));
             viewSums.add(step.get(j));
         }
-        Var wq = opts.get(EARLY_FUSION) ? query : null;
+        // The attention's query is the same at every step (the ID embeddings through W_q), so its
+        // key projection is folded into it once (Fusion.scoringQuery) and no step projects keys.
+        Var r = opts.get(EARLY_FUSION) && m > 1 ? Fusion.scoringQuery(ids, query, key) : null;
         List<Var> alphas = new ArrayList<>();
         Var fusedSum = null;
         for (int s = 1; s <= opts.get(FUSION_STEPS); s++) {
@@ -175,7 +177,7 @@ public final class Tmfun extends GraphRecommender {
                     viewSums.set(j, Ops.add(viewSums.get(j), step.get(j)));
                 }
             }
-            Fusion.Attended a = Fusion.attend(ids, step, wq, key);
+            Fusion.Attended a = Fusion.attendScored(r, step);
             alphas.add(a.alpha());
             fusedSum = fusedSum == null ? a.fused() : Ops.add(fusedSum, a.fused());
         }

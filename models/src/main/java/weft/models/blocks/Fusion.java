@@ -15,6 +15,7 @@ import weft.engine.Tensor;
  *
  * <pre>
  *   attend(q, V^1..V^M)      = sum_m alpha^m V^m,  alpha = softmax_m(q W_q^T . V^m W_k^T / sqrt(d))
+ *                            = sum_m alpha^m V^m,  alpha = softmax_m(r . V^m),  r = q W_q^T W_k / sqrt(d)
  *   hyperedgeNormalize(H)    = H D_e^-1/2,  D_e = diag(column sums of H)
  *   pairwiseInfoNce(Z, rows) = sum_{a < b} InfoNCE(Z^a[rows], Z^b[rows], tau)
  * </pre>
@@ -29,7 +30,8 @@ public final class Fusion {
      * Attention with one query per row over that row's M modality embeddings (M tokens of one
      * item), for all rows at once: the M scores of each row form an [n, M] matrix and one row
      * softmax normalises them, so no per-item sequence object is built. With {@code wq == null}
-     * the weights are uniform (1 / M: the plain mean).
+     * the weights are uniform (1 / M: the plain mean). The same as
+     * {@code attendScored(scoringQuery(query, wq, wk), values)} (see there).
      *
      * @param query  [n, d], e.g. the items' ID embeddings
      * @param values M tensors [n, d]; keys are {@code V^m W_k^T}
@@ -37,24 +39,57 @@ public final class Fusion {
      * @param wk     [d, d] key projection
      */
     public static Attended attend(Var query, List<Var> values, Var wq, Var wk) {
-        int m = values.size();
-        if (m == 0) {
+        if (values.isEmpty()) {
             throw new IllegalArgumentException("Fusion.attend: no modality embeddings");
         }
-        if (wq == null || m == 1) {
+        return attendScored(wq == null || values.size() == 1 ? null : scoringQuery(query, wq, wk), values);
+    }
+
+    /**
+     * The query of {@link #attend}'s scores with the key projection folded in:
+     * {@code r = q (W_q^T W_k) / sqrt(d)}, [n, d], so that the score of value row v is
+     * {@code r . v = (q W_q^T) . (v W_k^T) / sqrt(d)}. A model that attends with the same query and
+     * projections over several sets of values (one per fusion step, say) computes r once, and no
+     * value set is projected: one [n, d] x [d, d] product in all instead of one per value set and
+     * step. The same scores as projecting the keys, with the products' rounding in another order.
+     */
+    public static Var scoringQuery(Var query, Var wq, Var wk) {
+        if (wq.rows() != query.cols() || wq.cols() != query.cols() || !wk.value.sameShape(wq.value)) {
+            throw new IllegalArgumentException("Fusion.scoringQuery: query " + query.shape() + ", W_q " + wq.shape()
+                    + " and W_k " + wk.shape() + ": the projections must be [d, d] with d the query's width");
+        }
+        Var folded = Ops.scale(Ops.matmul(wq, true, wk, false), (float) (1 / Math.sqrt(query.cols())));   // W_q^T W_k / sqrt(d)
+        return Ops.matmul(query, false, folded, false);
+    }
+
+    /**
+     * {@link #attend} from a {@link #scoringQuery} r: {@code alpha = softmax_m(r . V^m)}, the fused
+     * rows {@code sum_m alpha^m V^m}; with {@code r == null} (or one value set) the plain mean.
+     */
+    public static Attended attendScored(Var r, List<Var> values) {
+        int m = values.size();
+        if (m == 0) {
+            throw new IllegalArgumentException("Fusion.attendScored: no modality embeddings");
+        }
+        for (Var v : values) {
+            if (!v.value.sameShape(values.get(0).value) || (r != null && !v.value.sameShape(r.value))) {
+                throw new IllegalArgumentException("Fusion.attendScored: value " + v.shape() + " against " + values.get(0).shape()
+                        + (r == null ? "" : " and the query " + r.shape()) + ": every value set and the query must be [n, d]");
+            }
+        }
+        if (r == null || m == 1) {
             Var sum = values.get(0);
             for (int j = 1; j < m; j++) {
                 sum = Ops.add(sum, values.get(j));
             }
-            Tensor uniform = Tensor.full(query.rows(), m, 1f / m);
+            Tensor uniform = Tensor.full(values.get(0).rows(), m, 1f / m);
             return new Attended(m == 1 ? sum : Ops.scale(sum, 1f / m), Var.constant(uniform));
         }
-        Var q = Ops.matmul(query, false, wq, true);
         Var[] scores = new Var[m];
         for (int j = 0; j < m; j++) {
-            scores[j] = Ops.rowDot(q, Ops.matmul(values.get(j), false, wk, true));
+            scores[j] = Ops.rowDot(r, values.get(j));
         }
-        Var alpha = RowOps.rowSoftmax(Ops.scale(ShapeOps.concatCols(scores), (float) (1 / Math.sqrt(query.cols()))));
+        Var alpha = RowOps.rowSoftmax(ShapeOps.concatCols(scores));
         Var fused = null;
         for (int j = 0; j < m; j++) {
             Var term = Ops.mul(ShapeOps.sliceCols(alpha, j, 1), values.get(j)); // [n, 1] broadcast over d
