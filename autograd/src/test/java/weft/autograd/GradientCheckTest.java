@@ -98,6 +98,8 @@ class GradientCheckTest {
         cs.add(new Case("neg", x -> Ops.neg(x[0]), rand(1, 1)));
 
         cs.add(new Case("rowSoftmax", x -> RowOps.rowSoftmax(x[0]), rand(3, 5)));
+        cs.add(new Case("attendRows", x -> RowOps.attendRows(x[0], List.of(x[1], x[2], x[3])).out(), rand(3, 5), rand(3, 5), rand(3, 5), rand(3, 5)));
+        cs.add(new Case("attendRows, the query also a value", x -> RowOps.attendRows(x[0], List.of(x[1], x[0])).out(), rand(3, 5), rand(3, 5)));
         cs.add(new Case("rowSoftmax 1x9", x -> RowOps.rowSoftmax(x[0]), rand(1, 9)));
         // 2 sequences x 3 query rows; sequence 1 has every key masked
         Tensor mask = Tensor.of(2, 4, 1, 0, 1, 1, 0, 0, 0, 0);

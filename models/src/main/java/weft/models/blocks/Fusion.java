@@ -23,7 +23,7 @@ import weft.engine.Tensor;
 public final class Fusion {
     private Fusion() {}
 
-    /** Attention weights and the fused rows of {@link #attend}. */
+    /** The fused rows of {@link #attend} and its attention weights ([n, M], values only: not on the tape). */
     public record Attended(Var fused, Var alpha) {}
 
     /**
@@ -85,17 +85,8 @@ public final class Fusion {
             Tensor uniform = Tensor.full(values.get(0).rows(), m, 1f / m);
             return new Attended(m == 1 ? sum : Ops.scale(sum, 1f / m), Var.constant(uniform));
         }
-        Var[] scores = new Var[m];
-        for (int j = 0; j < m; j++) {
-            scores[j] = Ops.rowDot(r, values.get(j));
-        }
-        Var alpha = RowOps.rowSoftmax(ShapeOps.concatCols(scores));
-        Var fused = null;
-        for (int j = 0; j < m; j++) {
-            Var term = Ops.mul(ShapeOps.sliceCols(alpha, j, 1), values.get(j)); // [n, 1] broadcast over d
-            fused = fused == null ? term : Ops.add(fused, term);
-        }
-        return new Attended(fused, alpha);
+        RowOps.Attended a = RowOps.attendRows(r, values);   // one op: scores, softmax and weighted sum
+        return new Attended(a.out(), Var.constant(a.weights()));
     }
 
     /**
