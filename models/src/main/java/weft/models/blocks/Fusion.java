@@ -28,8 +28,9 @@ public final class Fusion {
 
     /**
      * Attention with one query per row over that row's M modality embeddings (M tokens of one
-     * item), for all rows at once: the M scores of each row form an [n, M] matrix and one row
-     * softmax normalises them, so no per-item sequence object is built. With {@code wq == null}
+     * item), for all rows at once: one op over the rows computes each row's M scores, their
+     * softmax and the weighted sum ({@link RowOps#attendRows}), so no per-item sequence object is
+     * built. With {@code wq == null}
      * the weights are uniform (1 / M: the plain mean). The same as
      * {@code attendScored(scoringQuery(query, wq, wk), values)} (see there).
      *
