@@ -161,8 +161,9 @@ public final class HmaRec extends GraphRecommender {
         gain = ContentScale.gain(opts.get(LEARN_SCALE));
         signal = opts.get(ADAPT_SCALE) ? ContentSignal.of(data, mods) : null;
         contentScale = ContentScale.scale(opts.getFloat(CONTENT_SCALE), signal);
-        // The features' kNN item graph (FREEDOM's, built as CRANE's semantic graph is). Its term is weighted by w squared (1 without --adapt-scale): the graph's
-        // edges come from the features and then move the ID embeddings, so a weak signal counts twice.
+        // The features' kNN item graph (FREEDOM's, built as CRANE's semantic graph is). Its term is
+        // weighted by w squared (1 without --adapt-scale): the graph's edges come from the features
+        // and then move the ID embeddings, so a weak signal counts twice.
         // Weighted by w, it lost 2.9 % on sparse-weak (w = 0.29); by w^2, see docs/models.md, section 4.
         itemGraph = opts.get(ITEM_GRAPH_LAYERS) > 0
                 ? Graphs.featureGraph(Arrays.stream(features).map(f -> f.value).toList(), knnK(KNN_K)) : null;

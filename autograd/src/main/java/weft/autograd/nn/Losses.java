@@ -37,11 +37,8 @@ public final class Losses {
      * (positive pair); every other row of z2 is a negative for row i of z1.
      */
     public static Var infoNce(Var z1, Var z2, float tau) {
-        if (!z1.value.sameShape(z2.value)) {
-            throw new IllegalArgumentException("infoNce: shape mismatch " + z1.shape() + " vs " + z2.shape());
-        }
-        if (!(tau > 0f)) throw new IllegalArgumentException("infoNce: temperature must be positive, got " + tau + " for " + z1.shape() + " and " + z2.shape());
-        Var n1 = RowOps.rowL2Normalize(z1, 1e-12f), n2 = RowOps.rowL2Normalize(z2, 1e-12f);
+        Var[] n = normalizedPair("infoNce", z1, z2, tau);
+        Var n1 = n[0], n2 = n[1];
         int[] diag = new int[z1.rows()];
         for (int i = 0; i < diag.length; i++) diag[i] = i;
         // The scaling by 1 / tau is part of the fused cross-entropy (same bits as a separate scale op),
@@ -55,12 +52,17 @@ public final class Losses {
      * exponentials serve both ({@link RowOps#crossEntropyOfProductBothWays}; equal up to rounding).
      */
     public static Var infoNceBothWays(Var z1, Var z2, float tau) {
+        Var[] n = normalizedPair("infoNceBothWays", z1, z2, tau);
+        return RowOps.crossEntropyOfProductBothWays(n[0], n[1], 1f / tau);
+    }
+
+    /** The two views' rows L2-normalised, after checking that they pair up and that tau is positive; errors name {@code what}. */
+    private static Var[] normalizedPair(String what, Var z1, Var z2, float tau) {
         if (!z1.value.sameShape(z2.value)) {
-            throw new IllegalArgumentException("infoNceBothWays: shape mismatch " + z1.shape() + " vs " + z2.shape());
+            throw new IllegalArgumentException(what + ": shape mismatch " + z1.shape() + " vs " + z2.shape());
         }
-        if (!(tau > 0f)) throw new IllegalArgumentException("infoNceBothWays: temperature must be positive, got " + tau + " for " + z1.shape() + " and " + z2.shape());
-        Var n1 = RowOps.rowL2Normalize(z1, 1e-12f), n2 = RowOps.rowL2Normalize(z2, 1e-12f);
-        return RowOps.crossEntropyOfProductBothWays(n1, n2, 1f / tau);
+        if (!(tau > 0f)) throw new IllegalArgumentException(what + ": temperature must be positive, got " + tau + " for " + z1.shape() + " and " + z2.shape());
+        return new Var[] {RowOps.rowL2Normalize(z1, 1e-12f), RowOps.rowL2Normalize(z2, 1e-12f)};
     }
 
     /** {@code coef * (sum of squares of all given tensors) / batch}. */

@@ -40,10 +40,7 @@ public final class Fusion {
      * @param wk     [d, d] key projection
      */
     public static Attended attend(Var query, List<Var> values, Var wq, Var wk) {
-        if (values.isEmpty()) {
-            throw new IllegalArgumentException("Fusion.attend: no modality embeddings");
-        }
-        return attendScored(wq == null || values.size() == 1 ? null : scoringQuery(query, wq, wk), values);
+        return attendScored(wq == null || values.size() < 2 ? null : scoringQuery(query, wq, wk), values);
     }
 
     /**
