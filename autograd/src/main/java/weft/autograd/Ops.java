@@ -1,6 +1,7 @@
 package weft.autograd;
 
 import weft.engine.BinaryOp;
+import weft.engine.KernelProvider;
 import weft.engine.Kernels;
 import weft.engine.MatMul;
 import weft.engine.Parallel;
@@ -20,6 +21,7 @@ import weft.engine.UnaryOp;
  *   c a          da += c g
  *   op(A) op(B)  dA, dB by the usual transposition rules (see {@link #matmul})
  *   sum(a)       da += g broadcast back to a's shape
+ *   mean of row groups   y_b = mean of rows bT .. bT+T-1     each of those rows += g_b / T
  *   ||a||_F      da += g a / ||a||_F
  *   f(a)         da += g f'(a)       for exp, log, sigmoid, tanh, relu, leakyRelu, softplus, logSigmoid
  * </pre>
@@ -364,6 +366,55 @@ public final class Ops {
 
     public static Var meanCols(Var a) {
         return scale(sumCols(a), 1f / a.rows());
+    }
+
+    /**
+     * Mean of each group of {@code group} consecutive rows: {@code [B*T, d] -> [B, d]} with
+     * {@code y_b = (((x_{bT} + x_{bT+1}) + ...) + x_{bT+T-1}) * (1/T)}, the rows added in order,
+     * then scaled; every row of a group gets {@code g_b * (1/T)}. One op for what mean pooling
+     * over token sequences composes from T column slices, T - 1 additions and a scale, with the
+     * same values and gradients to the bit (the gradient's zeros are +0 as an addition to a
+     * zero-filled buffer leaves them). {@code group = 1} returns x itself.
+     */
+    public static Var meanOfRowGroups(Var x, int group) {
+        Tensor xv = x.value;
+        if (group <= 0 || xv.rows % group != 0) {
+            throw new IllegalArgumentException("meanOfRowGroups: " + xv.shape() + " is not [B*" + group + ", d]");
+        }
+        if (group == 1) {
+            return x;
+        }
+        int d = xv.cols, batch = xv.rows / group;
+        float c = 1f / group;
+        Tensor out = Tensor.uninitialized(batch, d);
+        float[] xd = xv.data, od = out.data;
+        int x0 = xv.offset;
+        Kernels kb = KernelProvider.base();   // the pool already splits the groups
+        Parallel.forWork(batch, (long) group * d, (b0, b1) -> {   // groups are independent: same bits for any split
+            for (int b = b0; b < b1; b++) {
+                int xi = x0 + b * group * d, oi = b * d;
+                System.arraycopy(xd, xi, od, oi, d);
+                for (int t = 1; t < group; t++) {   // row after row: each element's additions in order
+                    kb.binary(BinaryOp.ADD, od, oi, xd, xi + t * d, od, oi, d);
+                }
+                kb.binaryScalar(BinaryOp.MUL, od, oi, c, od, oi, d);
+            }
+        });
+        return Var.op("meanOfRowGroups", out, g -> {
+            if (!x.requiresGrad()) return;
+            Tensor gx = Tensor.uninitialized(xv.rows, d);
+            float[] gd = g.data, gxd = gx.data;
+            int g0 = g.offset;
+            Parallel.forWork(batch, (long) group * d, (b0, b1) -> {
+                for (int b = b0; b < b1; b++) {
+                    int gi = g0 + b * d, xi = b * group * d;
+                    kb.binaryScalar(BinaryOp.MUL, gd, gi, c, gxd, xi, d);
+                    kb.binaryScalar(BinaryOp.ADD, gxd, xi, 0f, gxd, xi, d);   // -0 to +0, as 0 + (-0) in a zeroed buffer
+                    for (int t = 1; t < group; t++) System.arraycopy(gxd, xi, gxd, xi + t * d, d);
+                }
+            });
+            x.accumulateOwned(gx);
+        }, x);
     }
 
     /** Sum of squares of all elements, {@code [1, 1]}: the L2 penalty without a copy of {@code a * a}. */

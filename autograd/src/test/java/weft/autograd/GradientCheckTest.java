@@ -96,6 +96,7 @@ class GradientCheckTest {
         cs.add(new Case("softplus", x -> Ops.softplus(x[0]), rand(3, 5)));
         cs.add(new Case("logSigmoid", x -> Ops.logSigmoid(x[0]), rand(3, 5)));
         cs.add(new Case("neg", x -> Ops.neg(x[0]), rand(1, 1)));
+        cs.add(new Case("meanOfRowGroups", x -> Ops.meanOfRowGroups(x[0], 3), rand(6, 5)));
 
         cs.add(new Case("rowSoftmax", x -> RowOps.rowSoftmax(x[0]), rand(3, 5)));
         cs.add(new Case("attendRows", x -> RowOps.attendRows(x[0], List.of(x[1], x[2], x[3])).out(), rand(3, 5), rand(3, 5), rand(3, 5), rand(3, 5)));

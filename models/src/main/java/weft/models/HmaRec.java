@@ -196,8 +196,10 @@ public final class HmaRec extends GraphRecommender {
         Var idToken = ShapeOps.sliceRows(emb, numUsers, numItems);
         Var[] h = new Var[mods];
         for (int m = 0; m < mods; m++) {
-            Var proj = tokenize[m].forward(Features.dropout(features[m], opts.getFloat(FEATURE_DROPOUT), dropoutRng));
-            Var z = Ops.add(contentStep == 1f ? proj : Ops.scale(proj, contentStep), pos[m]);  // [I, T*d]
+            Var x = Features.dropout(features[m], opts.getFloat(FEATURE_DROPOUT), dropoutRng);
+            // [I, T*d]; at step 1 the positions are the product's bias: one op, the bits of the add
+            Var z = contentStep == 1f ? Ops.linear(x, tokenize[m].weight, pos[m])
+                    : Ops.add(Ops.scale(tokenize[m].forward(x), contentStep), pos[m]);
             Var tok = ShapeOps.reshape(z, numItems * tokens, dim);                 // [I*T, d]
             if (intra[m] != null) {
                 tok = intraNorm[m].forward(Ops.add(tok, intra[m].forward(tok, tokens, null)));

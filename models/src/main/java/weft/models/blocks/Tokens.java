@@ -35,20 +35,14 @@ public final class Tokens {
         return ShapeOps.reshape(side, rows * (width / d), d);
     }
 
-    /** Mean over each sequence's tokens: {@code [B*T, d] -> [B, d]}. */
+    /**
+     * Mean over each sequence's tokens: {@code [B*T, d] -> [B, d]}, the tokens added in order and
+     * then scaled by 1/T ({@link Ops#meanOfRowGroups}, one op).
+     */
     public static Var meanPool(Var x, int tokens) {
         if (tokens <= 0 || x.rows() % tokens != 0) {
             throw new IllegalArgumentException("Tokens.meanPool: " + x.shape() + " is not [B*" + tokens + ", d]");
         }
-        if (tokens == 1) {
-            return x;
-        }
-        int d = x.cols(), b = x.rows() / tokens;
-        Var side = ShapeOps.reshape(x, b, tokens * d);
-        Var sum = ShapeOps.sliceCols(side, 0, d);
-        for (int t = 1; t < tokens; t++) {
-            sum = Ops.add(sum, ShapeOps.sliceCols(side, t * d, d));
-        }
-        return Ops.scale(sum, 1f / tokens);
+        return Ops.meanOfRowGroups(x, tokens);
     }
 }
