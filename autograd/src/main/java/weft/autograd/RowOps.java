@@ -252,17 +252,9 @@ public final class RowOps {
             }
             spent[0] = true;
             float v = -g.item() * inv;
-            // the logits' gradient in place of the exponentials, then the matmul's backward with
-            // transA = false, transB = true (Ops.matmul); where a needs its gradient, each block of
-            // rows is made just before G B reads it (the same values as the rows pass, then the product)
-            Kernels.RowsDone gradRows = (r0, r1) -> kb.crossEntropyBackwardRows(sd, r0 * cols, r1 - r0, cols, invSum, r0,
-                    -v, v, c, targets, r0, sd, r0 * cols);
-            if (a.requiresGrad()) {
-                Tensor ga = a.gradOrZeros();
-                k().rowsThenGemm(false, rows, d, cols, sd, 0, cols, bv.data, bv.offset, d, ga.data, ga.offset, d, true, gradRows);
-            } else {
-                k().crossEntropyBackwardRows(sd, 0, rows, cols, invSum, 0, -v, v, c, targets, 0, sd, 0);
-            }
+            k().crossEntropyBackwardRows(s.data, 0, rows, cols, invSum, 0, -v, v, c, targets, 0, s.data, 0);
+            // the matmul's backward with transA = false, transB = true (Ops.matmul)
+            if (a.requiresGrad()) MatMul.matmulInto(s, false, bv, false, a.gradOrZeros(), true);
             if (b.requiresGrad()) MatMul.matmulInto(s, true, av, false, b.gradOrZeros(), true);
         }, a, b);
     }

@@ -113,7 +113,7 @@ final class GemmDriver {
         } else if (n <= SKINNY && transB && !transA) {
             dots(kr, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
         } else {
-            packed(kr, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, null, null);
+            packed(kr, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, null);
         }
     }
 
@@ -132,47 +132,16 @@ final class GemmDriver {
         if (m == 0) {
             return;
         }
-        if (handsOverRows(kr, transA, transB, m, n, k)) {
-            packed(kr, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false, null, after);
+        int threads = Parallel.threads();
+        boolean fused = n > 0 && k > 0 && !(m <= SKINNY && !transB) && !(n <= SKINNY && transB && !transA)
+                && !takesKBlocks(kr, m, n, k, threads) && (long) ceilDiv(n, kr.nr) * kr.nr * k <= sharedCap
+                && splitsByRows(kr, m, n, k, threads);
+        if (fused) {
+            packed(kr, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false, after);
         } else {
             gemm(kr, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
             Parallel.forWork(m, Math.max(1, n), after::run);
         }
-    }
-
-    /**
-     * {@code before} over row ranges of A (stored m x k, not transposed; 0-based rows) that cover
-     * [0, m) once each, then {@link #gemm} on the rows as {@code before} left them. On the packed
-     * path with one panel of B, each task calls it for each block of {@code mc} rows just before
-     * the product reads them, so that a row-wise pass that makes A (InfoNCE's gradient of the
-     * similarities) leaves them in cache for the product; otherwise {@code before} runs over all
-     * rows on the pool first. The product's bits are {@link #gemm}'s on the transformed A either way.
-     */
-    static void rowsThenGemm(GemmKernel kr, boolean transB, int m, int n, int k,
-                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                             float[] c, int cOff, int ldc, boolean accumulate, Kernels.RowsDone before) {
-        checkArgs(false, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
-        if (m == 0) {
-            return;
-        }
-        if (handsOverRows(kr, false, transB, m, n, k)) {
-            packed(kr, false, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, before, null);
-        } else {
-            Parallel.forWork(m, Math.max(1, k), before::run);
-            gemm(kr, false, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-        }
-    }
-
-    /**
-     * Whether a product takes the packed path split by rows of C with one panel of B (the whole
-     * k and n): there each row of C, and of A, belongs to one block of one task, which the two
-     * entries above hand over.
-     */
-    private static boolean handsOverRows(GemmKernel kr, boolean transA, boolean transB, int m, int n, int k) {
-        int threads = Parallel.threads();
-        return n > 0 && k > 0 && !(m <= SKINNY && !transB) && !(n <= SKINNY && transB && !transA)
-                && !takesKBlocks(kr, m, n, k, threads) && (long) ceilDiv(n, kr.nr) * kr.nr * k <= sharedCap
-                && splitsByRows(kr, m, n, k, threads);
     }
 
     /**
@@ -189,14 +158,12 @@ final class GemmDriver {
     // ------------------------------------------------------------------ packed path
 
     /**
-     * The packed product. {@code before} and {@code after} (null, or given only where it splits by
-     * rows with one panel of B: see {@link #handsOverRows}) get each block of rows of A before the
-     * product reads it, and of C once it is final.
+     * The packed product; with {@code after} (only given where it splits by rows with one panel
+     * of B, see {@link #gemmThenRows}) each finished block of rows is handed to it.
      */
     private static void packed(GemmKernel kr, boolean transA, boolean transB, int m, int n, int k,
                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                               float[] c, int cOff, int ldc, boolean accumulate,
-                               Kernels.RowsDone before, Kernels.RowsDone after) {
+                               float[] c, int cOff, int ldc, boolean accumulate, Kernels.RowsDone after) {
         final int MR = kr.mr, NR = kr.nr, KC = kr.kc;
         int threads = Parallel.threads();
         boolean parallel = threads > 1 && (long) m * n * k >= 2 * TASK_MIN_FMAS;
@@ -237,7 +204,7 @@ final class GemmDriver {
                     };
                     int nsl = ncPad / NR;
                     Parallel.RangeBody rowsBody = (s0, s1) -> rowTask(kr, transA, a, aOff, lda, bp, ncPad, p0, kEnd,
-                            jc0, ncb, s0 * MR, Math.min(m, s1 * MR), c, cOff, ldc, accumulate, before, after);
+                            jc0, ncb, s0 * MR, Math.min(m, s1 * MR), c, cOff, ldc, accumulate, after);
                     if (parallel) {
                         Parallel.forRange(nsl, grain((long) NR * (kEnd - p0) * 8), packBody);
                         Parallel.forRange(mSlivers, grain((long) MR * ncb * (kEnd - p0)), rowsBody);
@@ -297,7 +264,7 @@ final class GemmDriver {
                 packB(transB, b, bOff, ldb, pc, kcb, 0, n, bp, 0, NR);
                 // A shifted to start at column pc of op(A): the block is a product over k in [0, kcb) stored, not added.
                 int ao = transA ? aOff + pc * lda : aOff + pc;
-                rowTask(kr, transA, a, ao, lda, bp, nPad, 0, kcb, 0, n, 0, m, parts, blk * mn, n, false, null, null);
+                rowTask(kr, transA, a, ao, lda, bp, nPad, 0, kcb, 0, n, 0, m, parts, blk * mn, n, false, null);
             }
         });
         Parallel.forRange(m, grain((long) blocks * n), (i0, i1) -> {
@@ -321,13 +288,11 @@ final class GemmDriver {
 
     /**
      * Rows [r0, r1) of C, columns [jc, jc + ncb), k in [p0, kEnd), against the shared packed B
-     * panel; {@code before} (or null) gets each block of rows of A (not transposed) before they
-     * are read, {@code after} (or null) each block of rows of C once the panel's k range is done.
+     * panel; {@code after} (or null) gets each block of rows once the panel's k range is done.
      */
     private static void rowTask(GemmKernel kr, boolean transA, float[] a, int aOff, int lda,
                                 float[] bp, int ncPad, int p0, int kEnd, int jc, int ncb, int r0, int r1,
-                                float[] c, int cOff, int ldc, boolean accumulate,
-                                Kernels.RowsDone before, Kernels.RowsDone after) {
+                                float[] c, int cOff, int ldc, boolean accumulate, Kernels.RowsDone after) {
         final int MR = kr.mr, NR = kr.nr, MC = kr.mc, KC = kr.kc;
         Workspace ws = WORKSPACE.get();
         ws.local = Workspace.grow(ws.local, (long) MC * KC);
@@ -339,9 +304,6 @@ final class GemmDriver {
         for (int ic = r0; ic < r1; ic += MC) {
             int mcb = Math.min(MC, r1 - ic);
             int full = direct ? mcb / MR * MR : 0; // rows read in place; the rest is packed
-            if (before != null) {
-                before.run(ic, ic + mcb);
-            }
             for (int pc = p0; pc < kEnd; pc += KC) {
                 int kcb = Math.min(KC, kEnd - pc);
                 if (full < mcb) {

@@ -59,25 +59,6 @@ public interface Kernels {
         if (m > 0) after.run(0, m);
     }
 
-    /**
-     * {@code before} over row ranges of A (0-based rows of A, stored m x k, not transposed) that
-     * cover [0, m) once each, then {@link #gemm} ({@code C = A op(B)}, or {@code C +=} with
-     * {@code accumulate}) on the rows as {@code before} left them. An implementation may call
-     * {@code before} for a range just before the product reads those rows, on the thread that
-     * reads them, so that a row-wise pass that makes A (the gradient of InfoNCE's similarity
-     * rows) hands them to the product in cache; {@code before} must therefore handle ranges
-     * independently and touch no other rows of A. This default runs {@code before} over all rows,
-     * then the product.
-     */
-    default void rowsThenGemm(boolean transB, int m, int n, int k,
-                              float[] a, int aOff, int lda,
-                              float[] b, int bOff, int ldb,
-                              float[] c, int cOff, int ldc,
-                              boolean accumulate, RowsDone before) {
-        if (m > 0) before.run(0, m);
-        gemm(false, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
-    }
-
     // ---------------------------------------------------------------- element-wise
 
     /** {@code out[i] = op(a[i])} for i in [0, n). {@code param} is the op's parameter (leaky-relu slope), else ignored. */

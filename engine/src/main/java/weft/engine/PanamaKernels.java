@@ -66,12 +66,6 @@ final class PanamaKernels extends ScalarKernels {
         GemmDriver.gemmThenRows(PanamaGemm.KERNEL, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, after);
     }
 
-    @Override
-    public void rowsThenGemm(boolean transB, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                             float[] c, int cOff, int ldc, boolean accumulate, RowsDone before) {
-        GemmDriver.rowsThenGemm(PanamaGemm.KERNEL, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, before);
-    }
-
     private static FloatVector load(float[] a, int i) {
         return FloatVector.fromArray(S, a, i);
     }

@@ -26,12 +26,6 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void rowsThenGemm(boolean transB, int m, int n, int k, float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                             float[] c, int cOff, int ldc, boolean accumulate, RowsDone before) {
-        GemmDriver.rowsThenGemm(ScalarGemm.KERNEL, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, before);
-    }
-
-    @Override
     public void unary(UnaryOp op, float[] a, int aOff, float[] out, int outOff, int n, float param) {
         switch (op) {
             case NEG:

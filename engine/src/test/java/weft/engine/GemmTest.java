@@ -327,62 +327,6 @@ class GemmTest {
         }
     }
 
-    /**
-     * {@link Kernels#rowsThenGemm}: each row of A transformed exactly once, and the product that of
-     * {@link Kernels#gemm} on the transformed A, to the bit (so no row was read before its turn);
-     * storing and accumulating, on the path that transforms blocks as tasks reach them (the
-     * gradient of InfoNCE's rows times B: n x 64 x n) and on the fallbacks, 1 to 3 threads.
-     */
-    @Test
-    void rowsThenGemmTransformsEachRowOnceBeforeTheProductReadsIt() {
-        int[][] shapes = {{1250, 64, 1250}, {300, 64, 200}, {9, 1500, 80}, {64, 64, 5000}, {2, 700, 33}, {500, 2, 70}};
-        List<Kernels> kernels = new ArrayList<>(providers());
-        kernels.add(Kernels.get());
-        for (int cap : new int[] {GemmDriver.SHARED_CAP, 4096}) {
-            GemmDriver.sharedCap = cap;
-            for (Kernels kern : kernels) {
-                long seed = 1900;
-                for (int[] s : shapes) {
-                    for (boolean transB : new boolean[] {false, true}) {
-                        for (boolean acc : new boolean[] {false, true}) {
-                            Case cs = new Case(seed++, false, transB, s[0], s[1], s[2], acc, 3);
-                            float[] transformed = cs.a.clone();
-                            for (int i = 0; i < cs.m; i++) {
-                                for (int p = 0; p < cs.k; p++) transformed[cs.aOff + i * cs.lda + p] *= 0.5f + i % 7;
-                            }
-                            for (int t : new int[] {1, 2, 3}) {
-                                Parallel.setThreads(t);
-                                String what = kern.name() + " " + cs + ", " + t + " threads, cap " + cap;
-                                float[] want = cs.c0.clone();
-                                kern.gemm(false, transB, cs.m, cs.n, cs.k, transformed, cs.aOff, cs.lda, cs.b, cs.bOff, cs.ldb,
-                                        want, cs.cOff, cs.ldc, acc);
-                                float[] a = cs.a.clone(), got = cs.c0.clone();
-                                int[] seen = new int[cs.m];
-                                kern.rowsThenGemm(transB, cs.m, cs.n, cs.k, a, cs.aOff, cs.lda, cs.b, cs.bOff, cs.ldb,
-                                        got, cs.cOff, cs.ldc, acc, (r0, r1) -> {
-                                            assertTrue(0 <= r0 && r0 < r1 && r1 <= cs.m, what + ": rows [" + r0 + ", " + r1 + ")");
-                                            for (int i = r0; i < r1; i++) {
-                                                synchronized (seen) {
-                                                    seen[i]++;
-                                                }
-                                                for (int p = 0; p < cs.k; p++) a[cs.aOff + i * cs.lda + p] *= 0.5f + i % 7;
-                                            }
-                                        });
-                                for (int i = 0; i < cs.m; i++) assertEquals(1, seen[i], what + ": row " + i + " transformed " + seen[i] + " times");
-                                assertArrayEquals(transformed, a, what + ": A after the call");
-                                for (int x = 0; x < want.length; x++) {
-                                    if (Float.floatToRawIntBits(want[x]) != Float.floatToRawIntBits(got[x])) {
-                                        fail(what + ": differs from gemm on the transformed A at index " + x + " (" + got[x] + " vs " + want[x] + ")");
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     private static double rowSum(float[] c, int off, int n) {
         double s = 0;
         for (int j = 0; j < n; j++) s += c[off + j] * (j + 1.0);
