@@ -231,16 +231,11 @@ public final class RowOps {
             throw new IllegalArgumentException("crossEntropyOfProduct: " + av.shape() + " x " + bv.shape()
                     + "^T: the inner dimensions " + av.cols + " and " + bv.cols + " differ");
         }
-        int rows = av.rows, cols = bv.rows, d = av.cols;
-        Tensor s = Tensor.uninitialized(rows, cols);
+        int rows = av.rows, cols = bv.rows;
+        Tensor s = MatMul.matmul(av, false, bv, true);
         checkTargets("crossEntropyOfProduct", targets, s);
         float[] picked = new float[rows], invSum = new float[rows];
-        // Each block of rows goes through the softmax as soon as the product has made it, while it
-        // is still in cache (the same values as the product, then the rows pass).
-        Kernels kb = KernelProvider.base();
-        float[] sd = s.data;
-        k().gemmThenRows(false, true, rows, cols, d, av.data, av.offset, d, bv.data, bv.offset, d, sd, 0, cols,
-                (r0, r1) -> kb.crossEntropyRows(sd, r0 * cols, r1 - r0, cols, c, targets, r0, sd, r0 * cols, invSum, picked, r0));
+        k().crossEntropyRows(s.data, 0, rows, cols, c, targets, 0, s.data, 0, invSum, picked, 0);
         float inv = 1f / rows;
         float loss = -(k().sum(picked, 0, rows) * inv);
         boolean[] spent = {false};   // s holds the gradient once a backward has run

@@ -121,13 +121,12 @@ class CrossEntropyFusedTest {
 
     /**
      * crossEntropyOfProduct against crossEntropy(matmul(a, b^T)), value and both gradients to the
-     * bit: shapes with vector tails, a k longer than one GEMM k block (300), and rows enough for
-     * several blocks that the softmax takes as the product finishes them (700), at 1 to 3 threads,
+     * bit: shapes with vector tails and a k longer than one GEMM k block (300), at 1 to 3 threads,
      * with an upstream gradient that is not 1 (the backward's v and a), a scale of 1 and of 5.
      */
     @Test
     void crossEntropyOfProductIsTheProductThenTheCrossEntropyToTheBit() {
-        int[][] shapes = {{5, 7, 3}, {37, 53, 19}, {130, 90, 64}, {40, 33, 300}, {700, 650, 64}};
+        int[][] shapes = {{5, 7, 3}, {37, 53, 19}, {130, 90, 64}, {40, 33, 300}};
         int saved = weft.engine.Parallel.threads();
         try {
             for (int threads : new int[] {1, 2, 3}) {

@@ -113,63 +113,23 @@ final class GemmDriver {
         } else if (n <= SKINNY && transB && !transA) {
             dots(kr, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
         } else {
-            packed(kr, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, null);
+            packed(kr, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
         }
-    }
-
-    /**
-     * {@link #gemm} (C = op(A) op(B), not accumulated), then {@code after} over row ranges that
-     * cover [0, m) once each, every range called once its rows of C are final. On the packed path
-     * with one panel of B (the whole k and n), each task calls it for each block of {@code mc} rows
-     * as soon as that block is done, on the thread that computed it, while the block is still in
-     * that core's cache; otherwise the product runs whole and {@code after} then runs over row
-     * ranges on the pool. The product's bits are {@link #gemm}'s either way.
-     */
-    static void gemmThenRows(GemmKernel kr, boolean transA, boolean transB, int m, int n, int k,
-                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                             float[] c, int cOff, int ldc, Kernels.RowsDone after) {
-        checkArgs(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
-        if (m == 0) {
-            return;
-        }
-        int threads = Parallel.threads();
-        boolean fused = n > 0 && k > 0 && !(m <= SKINNY && !transB) && !(n <= SKINNY && transB && !transA)
-                && !takesKBlocks(kr, m, n, k, threads) && (long) ceilDiv(n, kr.nr) * kr.nr * k <= sharedCap
-                && splitsByRows(kr, m, n, k, threads);
-        if (fused) {
-            packed(kr, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false, after);
-        } else {
-            gemm(kr, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
-            Parallel.forWork(m, Math.max(1, n), after::run);
-        }
-    }
-
-    /**
-     * Whether the packed path splits C by rows (B the shared panel): always with one thread or
-     * too little work to split, else unless there are too few row slivers to balance the threads
-     * and more column slivers than row slivers (then by columns, A shared).
-     */
-    private static boolean splitsByRows(GemmKernel kr, int m, int n, int k, int threads) {
-        boolean parallel = threads > 1 && (long) m * n * k >= 2 * TASK_MIN_FMAS;
-        int mSlivers = ceilDiv(m, kr.mr), nSlivers = ceilDiv(n, kr.nr);
-        return !parallel || mSlivers >= 4 * threads || mSlivers >= nSlivers;
     }
 
     // ------------------------------------------------------------------ packed path
 
-    /**
-     * The packed product; with {@code after} (only given where it splits by rows with one panel
-     * of B, see {@link #gemmThenRows}) each finished block of rows is handed to it.
-     */
     private static void packed(GemmKernel kr, boolean transA, boolean transB, int m, int n, int k,
                                float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                               float[] c, int cOff, int ldc, boolean accumulate, Kernels.RowsDone after) {
+                               float[] c, int cOff, int ldc, boolean accumulate) {
         final int MR = kr.mr, NR = kr.nr, KC = kr.kc;
         int threads = Parallel.threads();
         boolean parallel = threads > 1 && (long) m * n * k >= 2 * TASK_MIN_FMAS;
         int mSlivers = ceilDiv(m, MR);
         int nSlivers = ceilDiv(n, NR);
-        boolean byRows = splitsByRows(kr, m, n, k, threads);
+        // Split C by rows (B shared) unless there are too few row slivers to balance the threads
+        // and more column slivers than row slivers: then split by columns (A shared).
+        boolean byRows = !parallel || mSlivers >= 4 * threads || mSlivers >= nSlivers;
         Workspace ws = WORKSPACE.get();
         final int cap = sharedCap;
         if (takesKBlocks(kr, m, n, k, threads)) {
@@ -204,7 +164,7 @@ final class GemmDriver {
                     };
                     int nsl = ncPad / NR;
                     Parallel.RangeBody rowsBody = (s0, s1) -> rowTask(kr, transA, a, aOff, lda, bp, ncPad, p0, kEnd,
-                            jc0, ncb, s0 * MR, Math.min(m, s1 * MR), c, cOff, ldc, accumulate, after);
+                            jc0, ncb, s0 * MR, Math.min(m, s1 * MR), c, cOff, ldc, accumulate);
                     if (parallel) {
                         Parallel.forRange(nsl, grain((long) NR * (kEnd - p0) * 8), packBody);
                         Parallel.forRange(mSlivers, grain((long) MR * ncb * (kEnd - p0)), rowsBody);
@@ -264,7 +224,7 @@ final class GemmDriver {
                 packB(transB, b, bOff, ldb, pc, kcb, 0, n, bp, 0, NR);
                 // A shifted to start at column pc of op(A): the block is a product over k in [0, kcb) stored, not added.
                 int ao = transA ? aOff + pc * lda : aOff + pc;
-                rowTask(kr, transA, a, ao, lda, bp, nPad, 0, kcb, 0, n, 0, m, parts, blk * mn, n, false, null);
+                rowTask(kr, transA, a, ao, lda, bp, nPad, 0, kcb, 0, n, 0, m, parts, blk * mn, n, false);
             }
         });
         Parallel.forRange(m, grain((long) blocks * n), (i0, i1) -> {
@@ -286,13 +246,10 @@ final class GemmDriver {
         return (int) Math.max(1, Math.min(Integer.MAX_VALUE, ceilDiv(TASK_MIN_FMAS, Math.max(1, fmasPerUnit))));
     }
 
-    /**
-     * Rows [r0, r1) of C, columns [jc, jc + ncb), k in [p0, kEnd), against the shared packed B
-     * panel; {@code after} (or null) gets each block of rows once the panel's k range is done.
-     */
+    /** Rows [r0, r1) of C, columns [jc, jc + ncb), k in [p0, kEnd), against the shared packed B panel. */
     private static void rowTask(GemmKernel kr, boolean transA, float[] a, int aOff, int lda,
                                 float[] bp, int ncPad, int p0, int kEnd, int jc, int ncb, int r0, int r1,
-                                float[] c, int cOff, int ldc, boolean accumulate, Kernels.RowsDone after) {
+                                float[] c, int cOff, int ldc, boolean accumulate) {
         final int MR = kr.mr, NR = kr.nr, MC = kr.mc, KC = kr.kc;
         Workspace ws = WORKSPACE.get();
         ws.local = Workspace.grow(ws.local, (long) MC * KC);
@@ -323,9 +280,6 @@ final class GemmDriver {
                         kr.tile(kcb, ap, (ir - full) * kcb, bp, bo, c, co + ir * ldc, ldc, addC, Math.min(MR, mcb - ir), cols, tmp);
                     }
                 }
-            }
-            if (after != null) {
-                after.run(ic, ic + mcb);
             }
         }
     }

@@ -34,31 +34,6 @@ public interface Kernels {
               float[] c, int cOff, int ldc,
               boolean accumulate);
 
-    /** Rows {@code [from, to)} of a product that are final: see {@link #gemmThenRows}. */
-    @FunctionalInterface
-    interface RowsDone {
-        void run(int from, int to);
-    }
-
-    /**
-     * {@link #gemm} without {@code accumulate} ({@code C = op(A) op(B)}), then {@code after} over
-     * row ranges (0-based rows of C) that cover [0, m) once each, every range called only once its
-     * rows of C are final. An implementation may call {@code after} from the thread that computed
-     * the rows, while other rows are still being computed, so that a row-wise pass over C (the
-     * softmax of InfoNCE's similarity rows) reads them from that core's cache instead of memory;
-     * {@code after} must therefore handle ranges independently and touch no other rows of C. The
-     * product's values are {@link #gemm}'s. This default runs the product, then {@code after} over
-     * all rows.
-     */
-    default void gemmThenRows(boolean transA, boolean transB, int m, int n, int k,
-                              float[] a, int aOff, int lda,
-                              float[] b, int bOff, int ldb,
-                              float[] c, int cOff, int ldc,
-                              RowsDone after) {
-        gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, false);
-        if (m > 0) after.run(0, m);
-    }
-
     // ---------------------------------------------------------------- element-wise
 
     /** {@code out[i] = op(a[i])} for i in [0, n). {@code param} is the op's parameter (leaky-relu slope), else ignored. */

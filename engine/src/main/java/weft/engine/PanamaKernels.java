@@ -59,13 +59,6 @@ final class PanamaKernels extends ScalarKernels {
         PanamaGemm.gemm(transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate);
     }
 
-    @Override
-    public void gemmThenRows(boolean transA, boolean transB, int m, int n, int k,
-                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                             float[] c, int cOff, int ldc, RowsDone after) {
-        GemmDriver.gemmThenRows(PanamaGemm.KERNEL, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, after);
-    }
-
     private static FloatVector load(float[] a, int i) {
         return FloatVector.fromArray(S, a, i);
     }

@@ -68,12 +68,6 @@ final class ParallelKernels implements Kernels {
     }
 
     @Override
-    public void gemmThenRows(boolean transA, boolean transB, int m, int n, int kk, float[] a, int aOff, int lda,
-                             float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, RowsDone after) {
-        k.gemmThenRows(transA, transB, m, n, kk, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, after);   // the driver splits it
-    }
-
-    @Override
     public void unary(UnaryOp op, float[] a, int aOff, float[] out, int outOff, int n, float param) {
         elements(n, (f, t) -> k.unary(op, a, aOff + f, out, outOff + f, t - f, param));
     }

@@ -19,13 +19,6 @@ public class ScalarKernels implements Kernels {
     }
 
     @Override
-    public void gemmThenRows(boolean transA, boolean transB, int m, int n, int k,
-                             float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
-                             float[] c, int cOff, int ldc, RowsDone after) {
-        GemmDriver.gemmThenRows(ScalarGemm.KERNEL, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, after);
-    }
-
-    @Override
     public void unary(UnaryOp op, float[] a, int aOff, float[] out, int outOff, int n, float param) {
         switch (op) {
             case NEG:

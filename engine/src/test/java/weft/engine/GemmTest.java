@@ -274,65 +274,6 @@ class GemmTest {
         }
     }
 
-    /**
-     * {@link Kernels#gemmThenRows}: the bits of {@link Kernels#gemm} (accumulate off), and each row
-     * of C handed to the callback exactly once, already final (its values when handed over are
-     * those C ends with). Shapes on the path that hands rows over as tasks finish them (packed by
-     * rows with one panel, InfoNCE's n x n x 64 among them) and on every fallback (packed by
-     * columns, k blocks as tasks, a panel cut by the cap, the skinny paths), every form, 1 to 3
-     * threads, each provider and the pool's wrapper.
-     */
-    @Test
-    void gemmThenRowsHandsOverEachFinalRowOnceWithGemmsBits() {
-        int[][] shapes = {{1250, 1250, 64}, {300, 200, 64}, {9, 1500, 80}, {64, 64, 5000}, {2, 700, 33}, {500, 2, 70}, {7, 9, 0}};
-        List<Kernels> kernels = new ArrayList<>(providers());
-        kernels.add(Kernels.get());
-        for (int cap : new int[] {GemmDriver.SHARED_CAP, 4096}) {
-            GemmDriver.sharedCap = cap;
-            for (Kernels kern : kernels) {
-                long seed = 900;
-                for (int[] s : shapes) {
-                    for (int form = 0; form < 4; form++) {
-                        Case cs = new Case(seed++, (form & 2) != 0, (form & 1) != 0, s[0], s[1], s[2], false, 2);
-                        for (int t : new int[] {1, 2, 3}) {
-                            Parallel.setThreads(t);
-                            String what = kern.name() + " " + cs + ", " + t + " threads, cap " + cap;
-                            float[] want = cs.run(kern);
-                            float[] got = cs.c0.clone();
-                            int[] seen = new int[cs.m];
-                            double[] sums = new double[cs.m];
-                            kern.gemmThenRows(cs.transA, cs.transB, cs.m, cs.n, cs.k, cs.a, cs.aOff, cs.lda, cs.b, cs.bOff, cs.ldb,
-                                    got, cs.cOff, cs.ldc, (r0, r1) -> {
-                                        assertTrue(0 <= r0 && r0 < r1 && r1 <= cs.m, what + ": rows [" + r0 + ", " + r1 + ")");
-                                        for (int i = r0; i < r1; i++) {
-                                            synchronized (seen) {
-                                                seen[i]++;
-                                            }
-                                            sums[i] = rowSum(got, cs.cOff + i * cs.ldc, cs.n);
-                                        }
-                                    });
-                            for (int x = 0; x < want.length; x++) {
-                                if (Float.floatToRawIntBits(want[x]) != Float.floatToRawIntBits(got[x])) {
-                                    fail(what + ": differs from gemm at index " + x + " (" + got[x] + " vs " + want[x] + ")");
-                                }
-                            }
-                            for (int i = 0; i < cs.m; i++) {
-                                assertEquals(1, seen[i], what + ": row " + i + " handed over " + seen[i] + " times");
-                                assertEquals(rowSum(want, cs.cOff + i * cs.ldc, cs.n), sums[i], 0.0, what + ": row " + i + " was not final");
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-
-    private static double rowSum(float[] c, int off, int n) {
-        double s = 0;
-        for (int j = 0; j < n; j++) s += c[off + j] * (j + 1.0);
-        return s;
-    }
-
     @Test
     void repeatedCallsGiveTheSameResult() {
         // Packing buffers are reused across calls: a stale buffer from a larger call must not leak in.
