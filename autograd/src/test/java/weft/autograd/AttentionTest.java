@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import weft.engine.Rng;
@@ -173,5 +175,83 @@ class AttentionTest {
         e = assertThrows(IllegalArgumentException.class,
                 () -> Attention.scaledDotProduct(q, 2, q, q, 2, 2, new Tensor(3, 2)));
         assertTrue(e.getMessage().contains("[4, 2]"), e.getMessage());
+    }
+
+    /** The parts concatenated per sequence, as Tokens.sequences does, then the attention: what scaledDotProductOfParts replaces. */
+    private static Var concatenated(Var q, int tq, List<Var> kParts, List<Var> vParts, int heads, Tensor m) {
+        int d = q.cols(), batch = kParts.get(0).rows(), tk = 0;
+        for (Var p : kParts) tk += p.cols() / d;
+        Var k = ShapeOps.reshape(kParts.size() == 1 ? kParts.get(0) : ShapeOps.concatCols(kParts.toArray(new Var[0])), batch * tk, d);
+        Var v = ShapeOps.reshape(vParts.size() == 1 ? vParts.get(0) : ShapeOps.concatCols(vParts.toArray(new Var[0])), batch * tk, d);
+        return Attention.scaledDotProduct(q, tq, k, v, tk, heads, m);
+    }
+
+    /**
+     * Keys and values read from parts side by side against their concatenation: the same output and
+     * every gradient to the bit, at 1 to 3 threads. Parts of one and of two tokens, the four-head,
+     * four-query shape with its own score kernel and a one-query shape (CRANE's), masks, a part that
+     * is both a key and a value part, and one used twice; rows enough for several tasks.
+     */
+    @Test
+    void partsGiveTheBitsOfTheirConcatenation() {
+        int[][] shapes = {{64, 4, 4, 300}, {64, 4, 1, 301}, {12, 4, 2, 7}, {16, 1, 3, 5}};   // d, heads, Tq, B
+        int saved = weft.engine.Parallel.threads();
+        try {
+            for (int[] s : shapes) {
+                int d = s[0], heads = s[1], tq = s[2], batch = s[3];
+                int[] tokens = {1, 2, 1};   // part widths in tokens: Tk = 4
+                for (boolean masked : new boolean[] {false, true}) {
+                    Rng rng = new Rng(17L * d + tq + batch + (masked ? 1 : 0));
+                    Tensor q = rand(rng, batch * tq, d), g = rand(rng, batch * tq, d);
+                    Tensor[] kt = new Tensor[3], vt = new Tensor[3];
+                    for (int j = 0; j < 3; j++) {
+                        kt[j] = rand(rng, batch, tokens[j] * d);
+                        vt[j] = rand(rng, batch, tokens[j] * d);
+                    }
+                    Tensor m = masked ? mask(batch, 4) : null;
+                    for (int t : new int[] {1, 2, 3}) {
+                        weft.engine.Parallel.setThreads(t);
+                        String what = "d " + d + ", " + heads + " heads, Tq " + tq + ", B " + batch + (masked ? ", masked" : "") + ", " + t + " threads";
+                        Var[] r = params(q, kt, vt), f = params(q, kt, vt);
+                        // values part 2 is keys part 0's Var (shape [B, d]): one Var as a key and a value part
+                        List<Var> rk = List.of(r[1], r[2], r[3]), rv = List.of(r[4], r[5], r[1]);
+                        List<Var> fk = List.of(f[1], f[2], f[3]), fv = List.of(f[4], f[5], f[1]);
+                        Var ref = concatenated(r[0], tq, rk, rv, heads, m);
+                        Var out = Attention.scaledDotProductOfParts(f[0], tq, fk, fv, heads, m);
+                        assertBitsEqual(what + ": value", ref.value, out.value);
+                        ref.backward(g);
+                        out.backward(g);
+                        for (int i = 0; i < 6; i++) {
+                            assertBitsEqual(what + ": gradient of input " + i, r[i].grad(), f[i].grad());
+                        }
+                    }
+                }
+            }
+        } finally {
+            weft.engine.Parallel.setThreads(saved);
+        }
+    }
+
+    /** q, then the key parts' and value parts' tensors, as fresh parameters (value part 2 is left out: the tests reuse key part 0). */
+    private static Var[] params(Tensor q, Tensor[] kt, Tensor[] vt) {
+        return new Var[] {Var.param(q.copy()), Var.param(kt[0].copy()), Var.param(kt[1].copy()), Var.param(kt[2].copy()),
+                Var.param(vt[0].copy()), Var.param(vt[1].copy())};
+    }
+
+    @Test
+    void partsGradientCheckAndBadParts() {
+        Rng rng = new Rng(9L);
+        GradCheck.check("attention of parts", x -> Attention.scaledDotProductOfParts(x[0], 2, List.of(x[1], x[2]), List.of(x[3], x[2]), 2, null),
+                rand(rng, 8, 4), rand(rng, 4, 4), rand(rng, 4, 8), rand(rng, 4, 4));
+        Var q = Var.constant(new Tensor(8, 4)), a = Var.constant(new Tensor(4, 4)), b = Var.constant(new Tensor(4, 8)), c = Var.constant(new Tensor(3, 4));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Attention.scaledDotProductOfParts(q, 2, List.of(a, b), List.of(a, a), 2, null));
+        assertTrue(e.getMessage().contains("key part 1 [4, 8]") && e.getMessage().contains("[4, 4]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Attention.scaledDotProductOfParts(q, 2, List.of(a, c), List.of(a, c), 2, null));
+        assertTrue(e.getMessage().contains("key part 1 [3, 4]"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Attention.scaledDotProductOfParts(q, 2, List.of(a), List.of(), 2, null));
+        assertTrue(e.getMessage().contains("1 key parts and 0 value parts"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> Attention.scaledDotProductOfParts(q, 4, List.of(a), List.of(a), 2, null));
+        assertTrue(e.getMessage().contains("(Tq = 4)"), e.getMessage());
     }
 }

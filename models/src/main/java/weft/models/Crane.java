@@ -25,7 +25,6 @@ import weft.models.blocks.Embeddings;
 import weft.models.blocks.Features;
 import weft.models.blocks.Graphs;
 import weft.models.blocks.Index;
-import weft.models.blocks.Tokens;
 import weft.models.data.Dataset;
 import weft.models.data.FeatureNorm;
 import weft.models.data.TrainBatches;
@@ -217,9 +216,8 @@ public final class Crane extends GraphRecommender {
                             values.add(vv[o]);
                         }
                     }
-                    Var k = Tokens.sequences(dim, keys.toArray(new Var[0]));
-                    Var val = Tokens.sequences(dim, values.toArray(new Var[0]));
-                    next[m] = norm.forward(Ops.add(v[m], attention.forwardProjected(v[m], 1, k, val, keys.size(), null)));
+                    // the key tokens read where they are: the values of Tokens.sequences and forwardProjected, without the copies
+                    next[m] = norm.forward(Ops.add(v[m], attention.forwardProjectedParts(v[m], 1, keys, values, null)));
                 }
                 v = next;
             }

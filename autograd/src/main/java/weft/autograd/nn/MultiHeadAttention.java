@@ -81,6 +81,21 @@ public final class MultiHeadAttention implements Module {
         return attend(wq.forward(q), tq, kProj, vProj, tk, keyMask);
     }
 
+    /**
+     * As {@link #forwardProjected}, with each sequence's projected keys and values given as parts
+     * side by side ({@code [B, t_j * d]} each, t_j tokens per sequence, the layout
+     * {@code Tokens.sequences} makes by concatenating): the attention reads the tokens from the
+     * parts ({@link Attention#scaledDotProductOfParts}), with the values and gradients of
+     * concatenating them first, and without the copies.
+     */
+    public Var forwardProjectedParts(Var q, int tq, List<Var> kParts, List<Var> vParts, Tensor keyMask) {
+        if (q.cols() != dim) {
+            throw new IllegalArgumentException("MultiHeadAttention: queries " + q.shape() + " are not of width " + dim);
+        }
+        Var ctx = Attention.scaledDotProductOfParts(wq.forward(q), tq, kParts, vParts, heads, keyMask);
+        return wo.forward(ctx);
+    }
+
     private Var attend(Var qProj, int tq, Var kProj, Var vProj, int tk, Tensor keyMask) {
         // One fused op for the head split, scores, softmax, context and head merge: the same values
         // as the composed ops (see Attention), without their copies and graph nodes.
