@@ -231,7 +231,7 @@ public final class Attention {
         Parallel.forRange(batch, Math.max(1, grain(tq, tk, d) / 2), (b0, b1) -> {
             float[] dS = new float[blk];   // key-major as the weights: [Tk, H*Tq]
             float[] work = gq || gk ? new float[Kernels.attentionScoresWork(tq, tk, heads, dh)] : null;
-            float[] kBuf = single ? null : new float[tk * d], vBuf = single ? null : new float[tk * d];
+            float[] kBuf = single || !gq ? null : new float[tk * d], vBuf = single || !(gq || gk) ? null : new float[tk * d];
             float[] dkBuf = single || !gk ? null : new float[tk * d], dvBuf = single || !gv ? null : new float[tk * d];
             if (gq) java.util.Arrays.fill(dq.data, b0 * tq * d, b1 * tq * d, 0f);
             if (single && gk) java.util.Arrays.fill(dks[0].data, b0 * tk * d, b1 * tk * d, 0f);
@@ -249,8 +249,8 @@ public final class Attention {
                     if (gk) dk = dks[0].data;
                     if (gv) dv = dvs[0].data;
                 } else {
-                    keys.gather(b, kBuf);
-                    values.gather(b, vBuf);
+                    if (gq) keys.gather(b, kBuf);             // the keys feed dQ only
+                    if (gq || gk) values.gather(b, vBuf);     // the values feed dA = G V^T only
                     kd = kBuf;
                     vd = vBuf;
                     k0 = v0 = s0 = 0;

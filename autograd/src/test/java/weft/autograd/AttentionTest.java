@@ -238,6 +238,27 @@ class AttentionTest {
                 Var.param(vt[0].copy()), Var.param(vt[1].copy())};
     }
 
+    /**
+     * Queries that need no gradient, and parts of which only some do: the parts' gradients still
+     * those of the concatenation, to the bit (the backward then skips the queries' gradient and
+     * the copies only it needs).
+     */
+    @Test
+    void partsWithConstantQueriesGiveTheBitsOfTheirConcatenation() {
+        Rng rng = new Rng(21L);
+        int d = 64, heads = 4, tq = 1, batch = 50;
+        Tensor q = rand(rng, batch * tq, d), g = rand(rng, batch * tq, d);
+        Tensor k0 = rand(rng, batch, d), k1 = rand(rng, batch, d), v0 = rand(rng, batch, d), v1 = rand(rng, batch, d);
+        Var[] r = {Var.constant(q), Var.param(k0.copy()), Var.constant(k1), Var.param(v0.copy()), Var.param(v1.copy())};
+        Var[] f = {Var.constant(q), Var.param(k0.copy()), Var.constant(k1), Var.param(v0.copy()), Var.param(v1.copy())};
+        Var ref = concatenated(r[0], tq, List.of(r[1], r[2]), List.of(r[3], r[4]), heads, null);
+        Var out = Attention.scaledDotProductOfParts(f[0], tq, List.of(f[1], f[2]), List.of(f[3], f[4]), heads, null);
+        assertBitsEqual("value", ref.value, out.value);
+        ref.backward(g);
+        out.backward(g);
+        for (int i : new int[] {1, 3, 4}) assertBitsEqual("gradient of input " + i, r[i].grad(), f[i].grad());
+    }
+
     @Test
     void partsGradientCheckAndBadParts() {
         Rng rng = new Rng(9L);
