@@ -46,14 +46,15 @@ import weft.models.options.Options;
  *   profile  p_u      = mean_{j in N(u)} s_j                                  (D_u^-1 R s, one SpMM)
  *   view 1   Z        = LightGCN layer mean over A_hat from Z^(0) = [E_user + p ; E_item + s]
  *   view 2   H_item   = S^L (E_item + s),   H_user = D_u^-1 R H_item          (S the frozen item kNN graph)
- *   final    user_u   = Z_u,   item_i = Z_i + H_i
+ *   final    user_u   = Z_u,   item_i = Z_i + v H_i                           (v = w with --adapt-view, else 1)
  *   loss     BPR(user, item) + reg * (||e_u||_F + ||e_p||_F + ||e_n||_F) / B
  *            + lambda_cl * (InfoNCE(Z_U, H_U) + InfoNCE(Z_I, H_I))          (batch's distinct users / positives)
  *   training each positive p scored against Z_u + (mean_{N(u) without p} s - p_u) / (L + 1)  (--leave-one-out)
  * </pre>
  * S is FREEDOM's graph (per modality the kNN graph of the normalised features, averaged and
  * symmetrically normalised), built once at construction; with {@link #ADAPT_GRAPH} it is
- * {@code w S + (1 - w) I}, trusted as far as the features are (w below). n(.) is {@link #INPUT_NORM}, a is
+ * {@code w S + (1 - w) I}, trusted as far as the features are (w below), and with {@link #ADAPT_VIEW}
+ * view 2's term in the items' final embeddings is weighted by the same w. n(.) is {@link #INPUT_NORM}, a is
  * {@link #CONTENT_SCALE}, w in [0, 1] the content weight the training interactions give the
  * features with {@link #ADAPT_SCALE} ({@link ContentSignal}; else 1), g a learned scalar starting at
  * 1 with {@link #LEARN_SCALE} (else 1). {@link #JOINT} {@code recursive} rebuilds J from the refined modalities at
@@ -81,6 +82,9 @@ public final class Crane extends GraphRecommender {
     public static final Option<Boolean> ADAPT_GRAPH = Option.bool("adapt-graph", true,
             "the semantic item graph S mixed with the identity by the content weight w that the training interactions give"
                     + " the features (as --adapt-scale measures it): w S + (1 - w) I");
+    public static final Option<Boolean> ADAPT_VIEW = Option.bool("adapt-view", false,
+            "view 2's term in the items' final embeddings weighted by the content weight w that the training interactions give"
+                    + " the features (as --adapt-scale measures it): item_i = Z_i + w H_i");
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
     public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
     /** On by default: chosen on valid over four regimes x three seeds (docs/models.md, CRANE, "Leave-one-out profiles"). */
@@ -100,7 +104,7 @@ public final class Crane extends GraphRecommender {
 
     public static final ModelSpec SPEC = ModelSpec.builder("crane",
                     "CRANE: recursive cross-modal attention, user profiles, user-item + item-item graphs with contrast")
-            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, ADAPT_SCALE, ADAPT_GRAPH, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, FEATURE_DROPOUT)
+            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, ADAPT_SCALE, ADAPT_GRAPH, ADAPT_VIEW, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, FEATURE_DROPOUT)
             .ablation(RCA_STEPS, 0)
             .build(Crane::new);
 
@@ -125,6 +129,7 @@ public final class Crane extends GraphRecommender {
     final Var gain;                         // [1, 1] learned content scale g, null without --learn-scale
     final ContentSignal.Measured signal;    // the features' lifts and content weight w, null where neither option uses them
     final float contentScale;               // a, times w with --adapt-scale
+    final float viewWeight;                 // w with --adapt-view, else 1
 
     public Crane(Dataset data, ModelConfig cfg, Options opts) {
         super(SPEC, data, cfg, opts);
@@ -143,7 +148,9 @@ public final class Crane extends GraphRecommender {
             features[k] = Var.constant(x);
             normalised.add(x);
         }
-        signal = opts.get(ADAPT_SCALE) || (opts.get(ADAPT_GRAPH) && semanticGraph) ? ContentSignal.of(data, mods) : null;
+        signal = opts.get(ADAPT_SCALE) || ((opts.get(ADAPT_GRAPH) || opts.get(ADAPT_VIEW)) && semanticGraph)
+                ? ContentSignal.of(data, mods) : null;
+        viewWeight = semanticGraph && opts.get(ADAPT_VIEW) ? (float) Math.min(1.0, signal.weight()) : 1f;
         CsrMatrix graph = semanticGraph ? Graphs.featureGraph(normalised, knnK) : null;
         itemGraph = graph != null && opts.get(ADAPT_GRAPH) ? ContentSignal.trusted(graph, signal.weight()) : graph;
 
@@ -242,12 +249,16 @@ public final class Crane extends GraphRecommender {
         return new Views(z, ShapeOps.concatRows(SpMM.apply(userMean, hi), hi), s, p);
     }
 
-    /** Final embeddings of all nodes: users Z_u, items Z_i + H_i. */
+    /** Final embeddings of all nodes: users Z_u, items Z_i + v H_i (v the view weight: w with --adapt-view, else 1). */
     Var combine(Views v) {
         if (v.h() == null) {
             return v.z();
         }
-        Var items = Ops.add(ShapeOps.sliceRows(v.z(), numUsers, numItems), ShapeOps.sliceRows(v.h(), numUsers, numItems));
+        Var h = ShapeOps.sliceRows(v.h(), numUsers, numItems);
+        if (viewWeight < 1f) {   // at w = 1 no scaling op: the same bits as without --adapt-view
+            h = Ops.scale(h, viewWeight);
+        }
+        Var items = Ops.add(ShapeOps.sliceRows(v.z(), numUsers, numItems), h);
         return ShapeOps.concatRows(ShapeOps.sliceRows(v.z(), 0, numUsers), items);
     }
 

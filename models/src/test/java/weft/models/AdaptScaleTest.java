@@ -1,15 +1,23 @@
 package weft.models;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import weft.engine.Rng;
+import weft.engine.Tensor;
 import weft.models.blocks.ContentSignalTest;
 import weft.models.data.Dataset;
+import weft.models.data.Split;
 import weft.models.data.TrainBatches;
 import weft.models.options.Option;
 import weft.models.options.Options;
@@ -20,7 +28,8 @@ import weft.models.options.Options;
  * model is the one without the option to the bit; features independent of them get w = 0, and the
  * model is the one with {@code --content-scale 0} (HMA-Rec: and without its item graph, whose term
  * is weighted by w squared), to the bit. CRANE's {@code --adapt-graph} mixes
- * its item graph with the identity by w: the graph as it was at w = 1, no hop at w = 0.
+ * its item graph with the identity by w: the graph as it was at w = 1, no hop at w = 0; its
+ * {@code --adapt-view} weighs view 2's term in the items' final embeddings by w.
  */
 class AdaptScaleTest {
     /** Users 0-3 of {@link ContentSignalTest#clustered}: a positive of each user's cluster, a negative of another. */
@@ -73,5 +82,49 @@ class AdaptScaleTest {
         Recommender noHops = Crane.SPEC.create(noise, Fixtures.tinyConfig(), without.with(Crane.ITEM_LAYERS, 0));
         assertNotEquals(Fixtures.lossAt(plain, BATCH), Fixtures.lossAt(mixed, BATCH), "w = 0: another graph");
         assertEquals(bits(noHops), bits(mixed), "w = 0: the identity, so a hop over it is no hop");
+    }
+
+    @Test
+    void craneWeighsItsSecondViewByTheWeight() {
+        Options without = CraneTest.tinyOptions(), with = without.with(Crane.ADAPT_VIEW, true);
+        Dataset informative = ContentSignalTest.clustered(true);
+        assertEquals(bits(Crane.SPEC.create(informative, Fixtures.tinyConfig(), without)),
+                bits(Crane.SPEC.create(informative, Fixtures.tinyConfig(), with)), "w = 1: the model as without --adapt-view");
+
+        Dataset partly = partlyInformative(0.6f);
+        Crane plain = (Crane) Crane.SPEC.create(partly, Fixtures.tinyConfig(), without);
+        Crane weighed = (Crane) Crane.SPEC.create(partly, Fixtures.tinyConfig(), with);
+        double w = (Double) weighed.trainedFacts().get("content_weight");
+        assertTrue(w > 0.1 && w < 0.9, "a weight strictly between 0 and 1 for this test, got " + w);
+        assertEquals((float) w, weighed.viewWeight, 0f);
+        assertEquals(1f, plain.viewWeight, 0f);
+        // the views are the same in both models; only the items' final embeddings differ: Z_i + w H_i against Z_i + H_i
+        Crane.Views v = weighed.views();
+        Tensor z = v.z().value, h = v.h().value, out = weighed.combine(v).value;
+        Tensor same = plain.combine(plain.views()).value;
+        int users = partly.numUsers(), d = z.cols;
+        for (int r = 0; r < z.rows; r++) {
+            for (int c = 0; c < d; c++) {
+                int k = r * d + c;
+                float expected = r < users ? z.data[k] : z.data[k] + (float) w * h.data[k];
+                assertEquals(expected, out.data[k], 0f, "row " + r + ", column " + c);
+                if (r < users) assertEquals(same.data[k], out.data[k], 0f, "users keep Z_u");
+            }
+        }
+        assertNotEquals(Fixtures.lossAt(plain, BATCH), Fixtures.lossAt(weighed, BATCH), "w < 1: view 2 counts less");
+        // what is unchanged: the views themselves, so the contrast between them
+        assertArrayEquals(plain.views().h().value.data, h.data);
+    }
+
+    /** {@link ContentSignalTest#clustered}'s interactions, with an image modality of cluster one-hots times {@code signal} over unit noise. */
+    private static Dataset partlyInformative(float signal) {
+        Dataset base = ContentSignalTest.clustered(true);
+        Tensor old = base.modalities().get("image");
+        Tensor image = new Rng(5).normal(new Tensor(old.rows, old.cols), 0f, 1f);
+        for (int i = 0; i < image.rows; i++) image.data[i * image.cols + i * 10 / image.rows] += signal;
+        Map<String, Tensor> mods = new LinkedHashMap<>();
+        mods.put("image", image);
+        mods.put("text", base.modalities().get("text"));
+        return new Dataset("partly", new Split(base.train(), base.valid(), base.test()), mods);
     }
 }
