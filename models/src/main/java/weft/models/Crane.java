@@ -82,7 +82,8 @@ public final class Crane extends GraphRecommender {
     public static final Option<Boolean> ADAPT_GRAPH = Option.bool("adapt-graph", true,
             "the semantic item graph S mixed with the identity by the content weight w that the training interactions give"
                     + " the features (as --adapt-scale measures it): w S + (1 - w) I");
-    public static final Option<Boolean> ADAPT_VIEW = Option.bool("adapt-view", false,
+    /** On by default: chosen on valid over five regimes (docs/models.md, section 4, "CRANE's second view weighed by the content weight"). */
+    public static final Option<Boolean> ADAPT_VIEW = Option.bool("adapt-view", true,
             "view 2's term in the items' final embeddings weighted by the content weight w that the training interactions give"
                     + " the features (as --adapt-scale measures it): item_i = Z_i + w H_i");
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;

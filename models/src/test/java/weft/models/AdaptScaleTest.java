@@ -45,7 +45,8 @@ class AdaptScaleTest {
     @ValueSource(strings = {"hmarec", "crane"})
     void theMeasuredWeightScalesTheContent(String name) {
         ModelSpec spec = Models.spec(name);
-        Options base = name.equals("hmarec") ? HmaRecTest.tinyOptions() : CraneTest.tinyOptions().with(Crane.ADAPT_GRAPH, false);
+        Options base = name.equals("hmarec") ? HmaRecTest.tinyOptions()
+                : CraneTest.tinyOptions().with(Crane.ADAPT_GRAPH, false).with(Crane.ADAPT_VIEW, false);
         @SuppressWarnings("unchecked")
         Option<Boolean> adapt = (Option<Boolean>) spec.option("adapt-scale");
         @SuppressWarnings("unchecked")
@@ -72,7 +73,8 @@ class AdaptScaleTest {
 
     @Test
     void craneMixesItsItemGraphWithTheIdentityByTheWeight() {
-        Options without = CraneTest.tinyOptions().with(Crane.ADAPT_GRAPH, false), base = without.with(Crane.ADAPT_GRAPH, true);
+        Options without = CraneTest.tinyOptions().with(Crane.ADAPT_GRAPH, false).with(Crane.ADAPT_VIEW, false);
+        Options base = without.with(Crane.ADAPT_GRAPH, true);
         Dataset informative = ContentSignalTest.clustered(true);
         assertEquals(bits(Crane.SPEC.create(informative, Fixtures.tinyConfig(), without)),
                 bits(Crane.SPEC.create(informative, Fixtures.tinyConfig(), base)), "w = 1: the graph as it was");
@@ -86,7 +88,7 @@ class AdaptScaleTest {
 
     @Test
     void craneWeighsItsSecondViewByTheWeight() {
-        Options without = CraneTest.tinyOptions(), with = without.with(Crane.ADAPT_VIEW, true);
+        Options without = CraneTest.tinyOptions().with(Crane.ADAPT_VIEW, false), with = without.with(Crane.ADAPT_VIEW, true);
         Dataset informative = ContentSignalTest.clustered(true);
         assertEquals(bits(Crane.SPEC.create(informative, Fixtures.tinyConfig(), without)),
                 bits(Crane.SPEC.create(informative, Fixtures.tinyConfig(), with)), "w = 1: the model as without --adapt-view");
