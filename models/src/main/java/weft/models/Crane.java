@@ -85,7 +85,8 @@ public final class Crane extends GraphRecommender {
     /** On by default: chosen on valid over five regimes (docs/models.md, section 4, "CRANE's second view weighed by the content weight"). */
     public static final Option<Boolean> ADAPT_VIEW = Option.bool("adapt-view", true,
             "view 2's term in the items' final embeddings weighted by the content weight w that the training interactions give"
-                    + " the features (as --adapt-scale measures it): item_i = Z_i + w H_i");
+                    + " the features (as --adapt-scale measures it): item_i = Z_i + w H_i")
+            .whenUnsaved(false);   // models saved before the option existed weighed view 2 by 1
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
     public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
     /** On by default: chosen on valid over four regimes x three seeds (docs/models.md, CRANE, "Leave-one-out profiles"). */

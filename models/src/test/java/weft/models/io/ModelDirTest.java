@@ -242,6 +242,29 @@ class ModelDirTest {
         assertEquals(1, weft.models.HmaRec.ITEM_GRAPH_LAYERS.defaultValue(), "the default the test guards against");
     }
 
+    @Test
+    void aCraneSavedBeforeItsViewWasWeighedLoadsWithoutTheWeight() throws Exception {
+        // CRANE's --adapt-view was added off, then made the default: a manifest without adapt_view is a model
+        // whose view 2 counted fully, and must load as one.
+        Dataset data = Dataset.load(Fixtures.testDataDir());
+        ModelSpec spec = weft.models.Models.spec("crane");
+        ModelConfig mc = spec.config();
+        mc.dim = 16;
+        Options before = Options.defaults().with(weft.models.Crane.ADAPT_VIEW, false);
+        Recommender model = spec.create(data, mc, before);
+        Path d = tmp.resolve("crane-before-adapt-view");
+        ModelDir.save(d, spec, mc, before, new TrainConfig(), model, data, null);
+        Path mf = d.resolve(ModelDir.MANIFEST);
+        String text = Files.readString(mf);
+        String without = text.replaceFirst("\"adapt_view\":\\s*false,\\s*", "");
+        assertNotEquals(text, without, "the manifest should have held adapt_view");
+        Files.writeString(mf, without);
+        ModelDir.Rebuilt r = ModelDir.open(d).rebuild();
+        assertEquals(false, r.options().get(weft.models.Crane.ADAPT_VIEW));
+        assertSameTable(model.scorer().items(), r.model().scorer().items());
+        assertEquals(true, weft.models.Crane.ADAPT_VIEW.defaultValue(), "the default the test guards against");
+    }
+
     private static String refusal(Path dir) {
         DataFormatException e = assertThrows(DataFormatException.class, () -> ModelDir.open(dir));
         assertFalse(e.getMessage().contains("\n"), e.getMessage());
