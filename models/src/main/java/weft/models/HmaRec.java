@@ -46,7 +46,7 @@ import weft.models.options.Options;
  *                    C_i^m   = LN(H_i^m + MHA_cross^m(H_i^m, K_i^m, K_i^m)),    c_i^m = mean_t C_i^m[t]
  *   level 3 (gate)   g_i^m   = sigmoid(W_g^m [c_i^m ; e_i] + b_g^m),            c_i = sum_m g_i^m * c_i^m / M
  *   collaborative    E       = LightGCN layer mean over A_hat from [E_user ; E_item]
- *                    item_i  = E_i + g w a * c_i / ||c_i|| + w^2 (S^L E^0)_i,  user_u = E_u + mean_{j in N(u)} g w a * c_j / ||c_j||
+ *                    item_i  = E_i + g w^p a * c_i / ||c_i|| + w^2 (S^L E^0)_i,  user_u = E_u + mean_{j in N(u)} g w^p a * c_j / ||c_j||
  *                    (S the features' summed, normalised kNN item graph, E^0 the layer-0 item ID embeddings,
  *                     L = --item-graph-layers, default 1; 0 drops the term)
  *   loss             BPR(user, item) + reg * (||e_u||_F + ||e_p||_F + ||e_n||_F) / B
@@ -56,7 +56,7 @@ import weft.models.options.Options;
  * n(.) is {@link #INPUT_NORM}, a is {@link #CONTENT_SCALE}, w in [0, 1] the content weight the
  * training interactions give the features with {@link #ADAPT_SCALE} ({@link ContentSignal}: 1 where
  * an item's feature neighbours share users at least twice as often as random items; 1 without the
- * option), g is a learned scalar starting at 1 with {@link #LEARN_SCALE} (else g = 1). Switched
+ * option), p is {@link #ADAPT_POWER}, g is a learned scalar starting at 1 with {@link #LEARN_SCALE} (else g = 1). Switched
  * off, a level is the identity (H^m = Z^m, C^m = H^m, c_i = mean_m c_i^m) and {@code --no-align}
  * drops the InfoNCE term. With one
  * modality, level 2 attends to the modality's own tokens plus the ID token, and there is nothing
@@ -75,6 +75,10 @@ public final class HmaRec extends GraphRecommender {
     public static final Option<Double> CONTENT_SCALE = SharedOptions.CONTENT_SCALE;
     public static final Option<Boolean> LEARN_SCALE = SharedOptions.LEARN_SCALE;
     public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE;
+    public static final Option<Integer> ADAPT_POWER = Option.integer("adapt-power", 1,
+            "with --adapt-scale, the content term weighted by w to this power (w the content weight; the item graph's term by w^2)")
+            .min(1).max(4)
+            .whenUnsaved(1);   // models saved before the option existed weighed their content by w
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
     public static final Option<Double> CONTENT_STEP = SharedOptions.CONTENT_STEP;
     public static final Option<Double> ID_BPR = SharedOptions.ID_BPR;
@@ -91,7 +95,7 @@ public final class HmaRec extends GraphRecommender {
 
     public static final ModelSpec SPEC = ModelSpec.builder("hmarec",
                     "HMA-Rec: intra-modal, cross-modal and gated attention over modality tokens + LightGCN")
-            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, ADAPT_SCALE, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR, FEATURE_DROPOUT, ITEM_GRAPH_LAYERS, KNN_K)
+            .options(TOKENS, HEADS, INTRA, CROSS, GATE, ALIGN, CL_WEIGHT, CL_TEMP, CONTENT_SCALE, ADAPT_SCALE, ADAPT_POWER, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR, FEATURE_DROPOUT, ITEM_GRAPH_LAYERS, KNN_K)
             .build(HmaRec::new);
 
     /** The fused content c [I, d] and each modality's c^m [I, d]. */
@@ -160,7 +164,7 @@ public final class HmaRec extends GraphRecommender {
         }
         gain = ContentScale.gain(opts.get(LEARN_SCALE));
         signal = opts.get(ADAPT_SCALE) ? ContentSignal.of(data, mods) : null;
-        contentScale = ContentScale.scale(opts.getFloat(CONTENT_SCALE), signal);
+        contentScale = contentScale(opts.getFloat(CONTENT_SCALE), signal, opts.get(ADAPT_POWER));
         // The features' kNN item graph (FREEDOM's, built as CRANE's semantic graph is). Its term is
         // weighted by w squared (1 without --adapt-scale): the graph's edges come from the features
         // and then move the ID embeddings, so a weak signal counts twice.
@@ -233,6 +237,22 @@ public final class HmaRec extends GraphRecommender {
     /** Final embeddings of all nodes, [U+I, d]: LightGCN's plus the normalised content terms. */
     Var forward(Var content) {
         return embeddings(content).all();
+    }
+
+    /**
+     * The content term's norm: a times w^p for the measured content weight w (the power taken in
+     * double, then rounded once), a without a measurement (no --adapt-scale). For p = 1 it is
+     * {@link ContentScale#scale}'s a w.
+     */
+    static float contentScale(float a, ContentSignal.Measured signal, int p) {
+        if (signal == null) {
+            return a;
+        }
+        double f = 1;
+        for (int k = 0; k < p; k++) {
+            f *= signal.weight();
+        }
+        return a * (float) f;
     }
 
     /** The item graph term's weight: w^2 for the measured content weight w, 1 without a measurement (no --adapt-scale). */

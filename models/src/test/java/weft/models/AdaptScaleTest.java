@@ -118,6 +118,28 @@ class AdaptScaleTest {
         assertArrayEquals(plain.views().h().value.data, h.data);
     }
 
+    @Test
+    void hmaRecWeighsItsContentByThePowerOfTheWeight() {
+        Options one = HmaRecTest.tinyOptions().with(HmaRec.ADAPT_POWER, 1), two = one.with(HmaRec.ADAPT_POWER, 2);
+        Dataset informative = ContentSignalTest.clustered(true);
+        assertEquals(bits(HmaRec.SPEC.create(informative, Fixtures.tinyConfig(), one)),
+                bits(HmaRec.SPEC.create(informative, Fixtures.tinyConfig(), two)), "w = 1: every power the same model");
+
+        Dataset partly = partlyInformative(0.6f);
+        HmaRec first = (HmaRec) HmaRec.SPEC.create(partly, Fixtures.tinyConfig(), one);
+        HmaRec second = (HmaRec) HmaRec.SPEC.create(partly, Fixtures.tinyConfig(), two);
+        double w = (Double) second.trainedFacts().get("content_weight");
+        assertTrue(w > 0.1 && w < 0.9, "a weight strictly between 0 and 1 for this test, got " + w);
+        float a = (float) (double) one.get(HmaRec.CONTENT_SCALE);
+        assertEquals(a * (float) w, first.contentScale, 0f, "p = 1: a w, as --adapt-scale always gave");
+        assertEquals(a * (float) (w * w), second.contentScale, 0f, "p = 2: a w^2");
+        assertNotEquals(Fixtures.lossAt(first, BATCH), Fixtures.lossAt(second, BATCH), "a smaller content term");
+        // without --adapt-scale the power has nothing to weigh
+        Options off = one.with(HmaRec.ADAPT_SCALE, false);
+        assertEquals(bits(HmaRec.SPEC.create(partly, Fixtures.tinyConfig(), off)),
+                bits(HmaRec.SPEC.create(partly, Fixtures.tinyConfig(), off.with(HmaRec.ADAPT_POWER, 2))));
+    }
+
     /** {@link ContentSignalTest#clustered}'s interactions, with an image modality of cluster one-hots times {@code signal} over unit noise. */
     private static Dataset partlyInformative(float signal) {
         Dataset base = ContentSignalTest.clustered(true);
