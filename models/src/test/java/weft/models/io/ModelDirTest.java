@@ -246,23 +246,35 @@ class ModelDirTest {
     void aCraneSavedBeforeItsViewWasWeighedLoadsWithoutTheWeight() throws Exception {
         // CRANE's --adapt-view was added off, then made the default: a manifest without adapt_view is a model
         // whose view 2 counted fully, and must load as one.
+        loadsAsSavedWithoutTheOption("crane", weft.models.Crane.ADAPT_VIEW, false, true, "\"adapt_view\":\\s*false,\\s*");
+    }
+
+    @Test
+    void anHmaRecSavedBeforeItsContentPowerLoadsWithTheWeightItself() throws Exception {
+        // HMA-Rec's --adapt-power was added at 1, then made 2: a manifest without adapt_power weighed its content by w.
+        loadsAsSavedWithoutTheOption("hmarec", weft.models.HmaRec.ADAPT_POWER, 1, 2, "\"adapt_power\":\\s*1,\\s*");
+    }
+
+    /** Saves a model with {@code option} at {@code old}, removes the option from its manifest, and loads it: it must come back with {@code old}. */
+    private <T> void loadsAsSavedWithoutTheOption(String name, weft.models.options.Option<T> option, T old, T dflt, String entry)
+            throws Exception {
         Dataset data = Dataset.load(Fixtures.testDataDir());
-        ModelSpec spec = weft.models.Models.spec("crane");
+        ModelSpec spec = weft.models.Models.spec(name);
         ModelConfig mc = spec.config();
         mc.dim = 16;
-        Options before = Options.defaults().with(weft.models.Crane.ADAPT_VIEW, false);
+        Options before = Options.defaults().with(option, old);
         Recommender model = spec.create(data, mc, before);
-        Path d = tmp.resolve("crane-before-adapt-view");
+        Path d = tmp.resolve(name + "-before-" + option.name());
         ModelDir.save(d, spec, mc, before, new TrainConfig(), model, data, null);
         Path mf = d.resolve(ModelDir.MANIFEST);
         String text = Files.readString(mf);
-        String without = text.replaceFirst("\"adapt_view\":\\s*false,\\s*", "");
-        assertNotEquals(text, without, "the manifest should have held adapt_view");
+        String without = text.replaceFirst(entry, "");
+        assertNotEquals(text, without, "the manifest should have held " + option.name());
         Files.writeString(mf, without);
         ModelDir.Rebuilt r = ModelDir.open(d).rebuild();
-        assertEquals(false, r.options().get(weft.models.Crane.ADAPT_VIEW));
+        assertEquals(old, r.options().get(option));
         assertSameTable(model.scorer().items(), r.model().scorer().items());
-        assertEquals(true, weft.models.Crane.ADAPT_VIEW.defaultValue(), "the default the test guards against");
+        assertEquals(dflt, option.defaultValue(), "the default the test guards against");
     }
 
     private static String refusal(Path dir) {
