@@ -117,7 +117,7 @@ public final class HmaRec extends GraphRecommender {
     final Gate[] gates;
     final Var gain;                         // [1, 1] learned content scale g, null without --learn-scale
     final ContentSignal.Measured signal;    // the features' measured lifts and content weight w, null without --adapt-scale
-    final float contentScale;               // a, times w with --adapt-scale
+    final float contentScale;               // a, times w^p with --adapt-scale (p: --adapt-power)
     private final CsrMatrix itemGraph;      // the features' kNN item graph, null without it
     private final float graphWeight;        // its term's weight: w^2 with --adapt-scale, else 1 (graphWeight(signal))
 
