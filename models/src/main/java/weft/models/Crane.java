@@ -152,7 +152,7 @@ public final class Crane extends GraphRecommender {
         }
         signal = opts.get(ADAPT_SCALE) || ((opts.get(ADAPT_GRAPH) || opts.get(ADAPT_VIEW)) && semanticGraph)
                 ? ContentSignal.of(data, mods) : null;
-        viewWeight = semanticGraph && opts.get(ADAPT_VIEW) ? (float) Math.min(1.0, signal.weight()) : 1f;
+        viewWeight = semanticGraph && opts.get(ADAPT_VIEW) ? (float) signal.weight() : 1f;   // w is in [0, 1]
         CsrMatrix graph = semanticGraph ? Graphs.featureGraph(normalised, knnK) : null;
         itemGraph = graph != null && opts.get(ADAPT_GRAPH) ? ContentSignal.trusted(graph, signal.weight()) : graph;
 

@@ -165,7 +165,7 @@ public final class HmaRec extends GraphRecommender {
         }
         gain = ContentScale.gain(opts.get(LEARN_SCALE));
         signal = opts.get(ADAPT_SCALE) ? ContentSignal.of(data, mods) : null;
-        contentScale = contentScale(opts.getFloat(CONTENT_SCALE), signal, opts.get(ADAPT_POWER));
+        contentScale = ContentScale.scale(opts.getFloat(CONTENT_SCALE), signal, opts.get(ADAPT_POWER));
         // The features' kNN item graph (FREEDOM's, built as CRANE's semantic graph is). Its term is
         // weighted by w squared (1 without --adapt-scale): the graph's edges come from the features
         // and then move the ID embeddings, so a weak signal counts twice.
@@ -240,26 +240,10 @@ public final class HmaRec extends GraphRecommender {
         return embeddings(content).all();
     }
 
-    /**
-     * The content term's norm: a times w^p for the measured content weight w (the power taken in
-     * double, then rounded once), a without a measurement (no --adapt-scale). For p = 1 it is
-     * {@link ContentScale#scale}'s a w.
-     */
-    static float contentScale(float a, ContentSignal.Measured signal, int p) {
-        if (signal == null) {
-            return a;
-        }
-        double f = 1;
-        for (int k = 0; k < p; k++) {
-            f *= signal.weight();
-        }
-        return a * (float) f;
-    }
-
     /** The item graph term's weight: w^2 for the measured content weight w, 1 without a measurement (no --adapt-scale). */
     static float graphWeight(ContentSignal.Measured signal) {
         float w = ContentScale.scale(1f, signal);
-        return w * w;
+        return w * w;   // squared in float (the content's a w^2 squares in double): kept, the bits it was adopted with
     }
 
     /** The final embeddings, and the content terms they hold: items' a n(c) and users' mean of their items'. */

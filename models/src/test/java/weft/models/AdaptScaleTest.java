@@ -89,22 +89,16 @@ class AdaptScaleTest {
     @Test
     void craneWeighsItsSecondViewByTheWeight() {
         Options without = CraneTest.tinyOptions().with(Crane.ADAPT_VIEW, false), with = without.with(Crane.ADAPT_VIEW, true);
-        Dataset informative = ContentSignalTest.clustered(true);
-        assertEquals(bits(Crane.SPEC.create(informative, Fixtures.tinyConfig(), without)),
-                bits(Crane.SPEC.create(informative, Fixtures.tinyConfig(), with)), "w = 1: the model as without --adapt-view");
-
-        Dataset partly = partlyInformative(0.6f);
-        Crane plain = (Crane) Crane.SPEC.create(partly, Fixtures.tinyConfig(), without);
-        Crane weighed = (Crane) Crane.SPEC.create(partly, Fixtures.tinyConfig(), with);
-        double w = (Double) weighed.trainedFacts().get("content_weight");
-        assertTrue(w > 0.1 && w < 0.9, "a weight strictly between 0 and 1 for this test, got " + w);
+        Recommender[] m = sameAtFullWeightThenPartly(Crane.SPEC, without, with);
+        Crane plain = (Crane) m[0], weighed = (Crane) m[1];
+        double w = partialWeight(weighed);
         assertEquals((float) w, weighed.viewWeight, 0f);
         assertEquals(1f, plain.viewWeight, 0f);
         // the views are the same in both models; only the items' final embeddings differ: Z_i + w H_i against Z_i + H_i
         Crane.Views v = weighed.views();
         Tensor z = v.z().value, h = v.h().value, out = weighed.combine(v).value;
         Tensor same = plain.combine(plain.views()).value;
-        int users = partly.numUsers(), d = z.cols;
+        int users = weighed.numUsers, d = z.cols;
         for (int r = 0; r < z.rows; r++) {
             for (int c = 0; c < d; c++) {
                 int k = r * d + c;
@@ -121,23 +115,37 @@ class AdaptScaleTest {
     @Test
     void hmaRecWeighsItsContentByThePowerOfTheWeight() {
         Options one = HmaRecTest.tinyOptions().with(HmaRec.ADAPT_POWER, 1), two = one.with(HmaRec.ADAPT_POWER, 2);
-        Dataset informative = ContentSignalTest.clustered(true);
-        assertEquals(bits(HmaRec.SPEC.create(informative, Fixtures.tinyConfig(), one)),
-                bits(HmaRec.SPEC.create(informative, Fixtures.tinyConfig(), two)), "w = 1: every power the same model");
-
-        Dataset partly = partlyInformative(0.6f);
-        HmaRec first = (HmaRec) HmaRec.SPEC.create(partly, Fixtures.tinyConfig(), one);
-        HmaRec second = (HmaRec) HmaRec.SPEC.create(partly, Fixtures.tinyConfig(), two);
-        double w = (Double) second.trainedFacts().get("content_weight");
-        assertTrue(w > 0.1 && w < 0.9, "a weight strictly between 0 and 1 for this test, got " + w);
+        Recommender[] m = sameAtFullWeightThenPartly(HmaRec.SPEC, one, two);
+        HmaRec first = (HmaRec) m[0], second = (HmaRec) m[1];
+        double w = partialWeight(second);
         float a = (float) (double) one.get(HmaRec.CONTENT_SCALE);
         assertEquals(a * (float) w, first.contentScale, 0f, "p = 1: a w, as --adapt-scale always gave");
         assertEquals(a * (float) (w * w), second.contentScale, 0f, "p = 2: a w^2");
         assertNotEquals(Fixtures.lossAt(first, BATCH), Fixtures.lossAt(second, BATCH), "a smaller content term");
         // without --adapt-scale the power has nothing to weigh
         Options off = one.with(HmaRec.ADAPT_SCALE, false);
+        Dataset partly = partlyInformative(0.6f);
         assertEquals(bits(HmaRec.SPEC.create(partly, Fixtures.tinyConfig(), off)),
                 bits(HmaRec.SPEC.create(partly, Fixtures.tinyConfig(), off.with(HmaRec.ADAPT_POWER, 2))));
+    }
+
+    /**
+     * Asserts that {@code a} and {@code b} are the same model to the bit where the features follow the
+     * interactions (w = 1), and returns both built on {@link #partlyInformative} features instead.
+     */
+    private static Recommender[] sameAtFullWeightThenPartly(ModelSpec spec, Options a, Options b) {
+        Dataset informative = ContentSignalTest.clustered(true);
+        assertEquals(bits(spec.create(informative, Fixtures.tinyConfig(), a)), bits(spec.create(informative, Fixtures.tinyConfig(), b)),
+                spec.name() + ", w = 1: the same model either way");
+        Dataset partly = partlyInformative(0.6f);
+        return new Recommender[] {spec.create(partly, Fixtures.tinyConfig(), a), spec.create(partly, Fixtures.tinyConfig(), b)};
+    }
+
+    /** The content weight the model measured, checked to lie strictly between 0 and 1 (what the tests using it need). */
+    private static double partialWeight(Recommender r) {
+        double w = (Double) r.trainedFacts().get("content_weight");
+        assertTrue(w > 0.1 && w < 0.9, "a weight strictly between 0 and 1 for this test, got " + w);
+        return w;
     }
 
     /** {@link ContentSignalTest#clustered}'s interactions, with an image modality of cluster one-hots times {@code signal} over unit noise. */

@@ -32,7 +32,22 @@ public final class ContentScale {
 
     /** a, times the measured content weight w where {@code signal} is not null ({@code --adapt-scale}). */
     public static float scale(float a, ContentSignal.Measured signal) {
-        return signal == null ? a : a * (float) signal.weight();
+        return scale(a, signal, 1);
+    }
+
+    /**
+     * a, times w^p where {@code signal} is not null (the power taken in double, then rounded once;
+     * p = 1 gives {@code a * (float) w}, what {@link #scale(float, ContentSignal.Measured)} always gave).
+     */
+    public static float scale(float a, ContentSignal.Measured signal, int p) {
+        if (signal == null) {
+            return a;
+        }
+        double f = 1;
+        for (int k = 0; k < p; k++) {
+            f *= signal.weight();
+        }
+        return a * (float) f;
     }
 
     /**
