@@ -22,6 +22,8 @@ import weft.graph.Hypergraph;
 import weft.graph.KnnGraph;
 import weft.graph.SpMM;
 import weft.models.blocks.Bpr;
+import weft.models.blocks.ContentScale;
+import weft.models.blocks.ContentSignal;
 import weft.models.blocks.DotScorer;
 import weft.models.blocks.Embeddings;
 import weft.models.blocks.Features;
@@ -91,10 +93,12 @@ public final class DpRec extends GraphRecommender {
     public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
     public static final Option<Double> GATE_BIAS = Option.real("gate-bias", 0,
             "initial bias of the perspective gate: the gate starts near sigmoid(b) on the memory side, 1 - sigmoid(b) on the expansion side");
+    public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE.withDefault(false);
+    public static final Option<Integer> ADAPT_POWER = SharedOptions.ADAPT_POWER;
     public static final ModelSpec SPEC = ModelSpec.builder("dprec",
                     "DPRec: memory + expansion perspectives gated per modality, soft hypergraphs, multi-level alignment")
             .options(MEMORY, EXPANSION, HYPERGRAPH, ALIGN_LEVELS, KNN_K, EXPANSION_LAYERS, HYPEREDGES, HYPER_TEMP, HYPER_WEIGHT,
-                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, ID_BPR, GATE_BIAS, FEATURE_DROPOUT)
+                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, ID_BPR, GATE_BIAS, FEATURE_DROPOUT, ADAPT_SCALE, ADAPT_POWER)
             .ablation(ALIGN_LEVELS, levels("user", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "user"))
@@ -115,6 +119,10 @@ public final class DpRec extends GraphRecommender {
     final Linear[] proj;
     final Gate[] gates;
     final Var[] hyperedges;
+    /** The features' measured lifts and content weight w ({@link ContentSignal}), null without --adapt-scale. */
+    final ContentSignal.Measured signal;
+    /** w^p, the weight of the projected features F^m in t^m = e + w^p F^m: 1 without --adapt-scale (no scale op). */
+    final float contentWeight;
 
     public DpRec(Dataset data, ModelConfig cfg, Options opts) {
         super(SPEC, data, cfg, opts);
@@ -145,6 +153,8 @@ public final class DpRec extends GraphRecommender {
             params.add(hyperedges[j]);
             j++;
         }
+        signal = opts.get(ADAPT_SCALE) ? ContentSignal.of(data, data.modalities()) : null;
+        contentWeight = ContentScale.scale(1f, signal, opts.get(ADAPT_POWER));
     }
 
     @Override
@@ -171,7 +181,8 @@ public final class DpRec extends GraphRecommender {
         Var sum = null;
         for (int m = 0; m < features.size(); m++) {
             Var x = Features.dropout(features.get(m), opts.getFloat(FEATURE_DROPOUT), dropoutRng);   // the projection's and the memberships' input
-            Var t = Ops.add(items, proj[m].forward(x));
+            Var f = proj[m].forward(x);
+            Var t = Ops.add(items, contentWeight == 1f ? f : Ops.scale(f, contentWeight));
             Var mem = opts.get(MEMORY) ? Graphs.layerMean(adj, ShapeOps.concatRows(users, t), layers) : null;
             Var exp = null, xi = null, xu = null;
             if (opts.get(EXPANSION)) {
@@ -309,8 +320,12 @@ public final class DpRec extends GraphRecommender {
 
     @Override
     public Map<String, Object> trainedFacts() {
+        Map<String, Object> out = ContentScale.facts(null, signal);
         Map<String, Object> h = hyperedgeStats();
-        return h.isEmpty() ? Map.of() : Map.of("hyperedges", h);
+        if (!h.isEmpty()) {
+            out.put("hyperedges", h);
+        }
+        return out;
     }
 
     @Override

@@ -76,9 +76,7 @@ public final class HmaRec extends GraphRecommender {
     public static final Option<Boolean> LEARN_SCALE = SharedOptions.LEARN_SCALE;
     public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE;
     /** 2 by default: chosen on valid over five regimes (docs/models.md, section 4, "HMA-Rec's content weighted by w^2"). */
-    public static final Option<Integer> ADAPT_POWER = Option.integer("adapt-power", 2,
-            "with --adapt-scale, the content term weighted by w to this power (w the content weight; the item graph's term by w^2)")
-            .min(1).max(4)
+    public static final Option<Integer> ADAPT_POWER = SharedOptions.ADAPT_POWER
             .whenUnsaved(1);   // models saved before the option existed weighed their content by w
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
     public static final Option<Double> CONTENT_STEP = SharedOptions.CONTENT_STEP;

@@ -16,6 +16,8 @@ import weft.graph.CsrMatrix;
 import weft.graph.KnnGraph;
 import weft.graph.SpMM;
 import weft.models.blocks.Bpr;
+import weft.models.blocks.ContentScale;
+import weft.models.blocks.ContentSignal;
 import weft.models.blocks.DotScorer;
 import weft.models.blocks.Embeddings;
 import weft.models.blocks.Features;
@@ -85,10 +87,12 @@ public final class Tmfun extends GraphRecommender {
     /** 1 by default: chosen on valid over four regimes x three seeds (docs/models.md, section 4). */
     public static final Option<Double> ID_BPR = SharedOptions.ID_BPR.withDefault(1.0);
     public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
+    public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE.withDefault(false);
+    public static final Option<Integer> ADAPT_POWER = SharedOptions.ADAPT_POWER;
     public static final ModelSpec SPEC = ModelSpec.builder("tmfun",
                     "TMFUN: attention-guided multi-step fusion over modality and item feature graphs + LightGCN")
             .options(EARLY_FUSION, ITEM_GRAPH, CONTRAST, FUSION_STEPS, KNN_K, ITEM_GRAPH_LAYERS, ITEM_GRAPH_IDS, ITEM_GRAPH_MEAN, USER_CONTENT,
-                    PROPAGATE_CONTENT, CL_WEIGHT, CL_TEMP, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR, FEATURE_DROPOUT)
+                    PROPAGATE_CONTENT, CL_WEIGHT, CL_TEMP, LEAVE_ONE_OUT, CONTENT_STEP, ID_BPR, FEATURE_DROPOUT, ADAPT_SCALE, ADAPT_POWER)
             .ablation(FUSION_STEPS, 1)
             .build(Tmfun::new);
 
@@ -104,6 +108,10 @@ public final class Tmfun extends GraphRecommender {
     private final float contentStep;
     /** The attention's query and key projections W_q and W_k ([d, d]), shared by all steps. */
     final Var query, key;
+    /** The features' measured lifts and content weight w ({@link ContentSignal}), null without --adapt-scale. */
+    final ContentSignal.Measured signal;
+    /** w^p, the weight of the fused content f where it enters h: 1 without --adapt-scale (no scale op). */
+    final float contentWeight;
 
     public Tmfun(Dataset data, ModelConfig cfg, Options opts) {
         super(SPEC, data, cfg, opts);
@@ -142,6 +150,8 @@ public final class Tmfun extends GraphRecommender {
         key = Var.param("attention.key", rng.xavierUniform(new Tensor(cfg.dim, cfg.dim)));
         params.add(query);
         params.add(key);
+        signal = opts.get(ADAPT_SCALE) ? ContentSignal.of(data, data.modalities()) : null;
+        contentWeight = ContentScale.scale(1f, signal, opts.get(ADAPT_POWER));
     }
 
     @Override
@@ -187,8 +197,9 @@ public final class Tmfun extends GraphRecommender {
         for (Var v : viewSums) {
             views.add(opts.get(FUSION_STEPS) == 1 ? v : Ops.scale(v, inv));
         }
-        Var hIn = opts.get(ITEM_GRAPH_IDS) ? Ops.add(fused, ids) : fused;
-        Var h = !opts.get(ITEM_GRAPH) ? fused
+        Var content = contentWeight == 1f ? fused : Ops.scale(fused, contentWeight);   // the contrast below reads f unweighted
+        Var hIn = opts.get(ITEM_GRAPH_IDS) ? Ops.add(content, ids) : content;
+        Var h = !opts.get(ITEM_GRAPH) ? content
                 : opts.get(ITEM_GRAPH_MEAN) ? Graphs.layerMean(itemGraph, hIn, opts.get(ITEM_GRAPH_LAYERS))
                 : Graphs.hops(itemGraph, hIn, opts.get(ITEM_GRAPH_LAYERS));
         Var users = ShapeOps.sliceRows(emb, 0, numUsers);
@@ -232,6 +243,12 @@ public final class Tmfun extends GraphRecommender {
         try (NoGrad g = NoGrad.scope()) {
             return DotScorer.ofNodes(forward().all().value, numUsers);
         }
+    }
+
+    /** The features' lifts and content weight with {@code --adapt-scale}. */
+    @Override
+    public Map<String, Object> trainedFacts() {
+        return ContentScale.facts(null, signal);
     }
 
     /** The step-1 (early fusion) attention weights of every item over the modalities, [I, M]. */

@@ -129,6 +129,63 @@ class AdaptScaleTest {
                 bits(HmaRec.SPEC.create(partly, Fixtures.tinyConfig(), off.with(HmaRec.ADAPT_POWER, 2))));
     }
 
+    @Test
+    void dpRecWeighsItsProjectedFeaturesByThePowerOfTheWeight() {
+        Options off = DpRecTest.tinyOptions().with(DpRec.ADAPT_SCALE, false), on = off.with(DpRec.ADAPT_SCALE, true);
+        Recommender[] m = sameAtFullWeightThenPartly(DpRec.SPEC, off, on);
+        DpRec plain = (DpRec) m[0], weighed = (DpRec) m[1];
+        double w = partialWeight(weighed);
+        assertEquals(1f, plain.contentWeight, 0f);
+        assertEquals((float) (w * w), weighed.contentWeight, 0f, "the default power, 2: w^2");
+        assertEquals((float) w, ((DpRec) DpRec.SPEC.create(partlyInformative(0.6f), Fixtures.tinyConfig(),
+                on.with(DpRec.ADAPT_POWER, 1))).contentWeight, 0f, "power 1: w");
+        assertNotEquals(Fixtures.lossAt(plain, BATCH), Fixtures.lossAt(weighed, BATCH), "w < 1: less content");
+        // t^m = e + c F^m, c = w^2, is the plain model with its projections' weights and biases times c (the
+        // hypergraph reads the features, not F^m, so nothing else moves)
+        float c = weighed.contentWeight;
+        for (weft.autograd.nn.Linear p : plain.proj) {
+            scaleInPlace(p.weight.value, c);
+            scaleInPlace(p.bias.value, c);
+        }
+        assertClose(plain.forward().all().value, weighed.forward().all().value);
+    }
+
+    @Test
+    void tmfunWeighsItsFusedContentByThePowerOfTheWeight() {
+        Options off = TmfunTest.tinyOptions().with(Tmfun.ADAPT_SCALE, false), on = off.with(Tmfun.ADAPT_SCALE, true);
+        Recommender[] m = sameAtFullWeightThenPartly(Tmfun.SPEC, off, on);
+        Tmfun plain = (Tmfun) m[0], weighed = (Tmfun) m[1];
+        double w = partialWeight(weighed);
+        assertEquals(1f, plain.contentWeight, 0f);
+        assertEquals((float) (w * w), weighed.contentWeight, 0f, "the default power, 2: w^2");
+        assertNotEquals(Fixtures.lossAt(plain, BATCH), Fixtures.lossAt(weighed, BATCH), "w < 1: less content");
+        Tmfun.Forward a = plain.forward(), b = weighed.forward();
+        // the fused content f and the modality views that the contrast reads are unweighted; h = S_c (c f)
+        assertArrayEquals(a.fused().value.data, b.fused().value.data);
+        for (int v = 0; v < a.views().size(); v++) {
+            assertArrayEquals(a.views().get(v).value.data, b.views().get(v).value.data, "view " + v);
+        }
+        Tensor expected = a.h().value.copy();
+        scaleInPlace(expected, weighed.contentWeight);
+        assertClose(expected, b.h().value);
+    }
+
+    private static void scaleInPlace(Tensor t, float c) {
+        for (int i = 0; i < t.size(); i++) t.data[t.offset + i] *= c;
+    }
+
+    /** Element by element within float rounding of a few operations: 1e-5 of the largest magnitude. */
+    private static void assertClose(Tensor expected, Tensor actual) {
+        assertEquals(expected.rows, actual.rows);
+        assertEquals(expected.cols, actual.cols);
+        float max = 0;
+        for (int i = 0; i < expected.size(); i++) max = Math.max(max, Math.abs(expected.data[expected.offset + i]));
+        assertTrue(max > 0, "a non-zero tensor");
+        for (int i = 0; i < expected.size(); i++) {
+            assertEquals(expected.data[expected.offset + i], actual.data[actual.offset + i], 1e-5f * max, "element " + i);
+        }
+    }
+
     /**
      * Asserts that {@code a} and {@code b} are the same model to the bit where the features follow the
      * interactions (w = 1), and returns both built on {@link #partlyInformative} features instead.

@@ -27,6 +27,8 @@ public final class SharedOptions {
             "multiply the content scale a by the weight w in [0, 1] that the training interactions give the features: 1"
                     + " where an item's feature neighbours share users at least twice as often as random items, 0 where no"
                     + " more often (ContentSignal)");
+    public static final Option<Integer> ADAPT_POWER = Option.integer("adapt-power", 2,
+            "with --adapt-scale, the content term weighted by w to this power (w the content weight)").min(1).max(4);
     public static final Option<Boolean> LEAVE_ONE_OUT = Option.bool("leave-one-out", true,
             "in training, score each positive against the user's content profile without that item");
     public static final Option<Double> CONTENT_STEP = Option.real("content-step", 1.0,
