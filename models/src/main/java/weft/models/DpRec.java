@@ -93,6 +93,9 @@ public final class DpRec extends GraphRecommender {
     public static final Option<Boolean> HYPER_LEAVE_ONE_OUT = Option.bool("hyper-leave-one-out", false,
             "in training, score each positive with its own hyperedge memberships left out of its user's (H_U = Rbar H_I)");
     public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
+    public static final Option<Boolean> HYPER_CENTER = Option.bool("hyper-center", false,
+            "subtract from the users' and the items' hypergraph terms the mean of their ID embeddings (the term at uniform"
+                    + " memberships), so the hypergraph adds only what its hyperedges differ by");
     public static final Option<Double> GATE_BIAS = Option.real("gate-bias", 0,
             "initial bias of the perspective gate: the gate starts near sigmoid(b) on the memory side, 1 - sigmoid(b) on the expansion side");
     public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE.withDefault(false);
@@ -100,7 +103,7 @@ public final class DpRec extends GraphRecommender {
     public static final ModelSpec SPEC = ModelSpec.builder("dprec",
                     "DPRec: memory + expansion perspectives gated per modality, soft hypergraphs, multi-level alignment")
             .options(MEMORY, EXPANSION, HYPERGRAPH, ALIGN_LEVELS, KNN_K, EXPANSION_LAYERS, HYPEREDGES, HYPER_TEMP, HYPER_WEIGHT,
-                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, HYPER_LEAVE_ONE_OUT, ID_BPR, GATE_BIAS, FEATURE_DROPOUT, ADAPT_SCALE, ADAPT_POWER)
+                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, HYPER_LEAVE_ONE_OUT, HYPER_CENTER, ID_BPR, GATE_BIAS, FEATURE_DROPOUT, ADAPT_SCALE, ADAPT_POWER)
             .ablation(ALIGN_LEVELS, levels("user", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "user"))
@@ -176,11 +179,11 @@ public final class DpRec extends GraphRecommender {
 
     /**
      * What a user's hypergraph term is made of: the items' memberships H_I, the users' H_U = Rbar H_I,
-     * the hyperedge degrees' D_e^-1/2 of H_U ([1, n_h]) and the users' hyperedge summaries
-     * T_U = Hn_U^T E_u ([n_h, d]), so that the user's row of Y_U = Hn_U T_U can be rebuilt from
+     * the hyperedge degrees' D_e^-1/2 of H_U ([1, n_h]), the users' hyperedge summaries
+     * T_U = Hn_U^T E_u ([n_h, d]) and the users' mean ID embedding with --hyper-center (else null), so that the user's row of Y_U = Hn_U T_U can be rebuilt from
      * another membership row (null without the hypergraph).
      */
-    record Hyper(Var items, Var users, Var degreeScale, Var summaries) {}
+    record Hyper(Var items, Var users, Var degreeScale, Var summaries, Var centre) {}
 
     Forward forward() {
         Var users = ShapeOps.sliceRows(emb, 0, numUsers);
@@ -210,9 +213,16 @@ public final class DpRec extends GraphRecommender {
                 Var hu = SpMM.apply(userMean, hi);
                 Var hin = Fusion.hyperedgeNormalize(hi);
                 Var hun = Fusion.hyperedgeNormalize(hu);
-                Var y = ShapeOps.concatRows(Hypergraph.propagate(hun, users), Hypergraph.propagate(hin, items));
+                Var yu = Hypergraph.propagate(hun, users), yi = Hypergraph.propagate(hin, items);
+                Var userCentre = null;
+                if (opts.get(HYPER_CENTER)) {
+                    userCentre = Ops.meanCols(users);
+                    yu = Ops.sub(yu, userCentre);
+                    yi = Ops.sub(yi, Ops.meanCols(items));
+                }
+                Var y = ShapeOps.concatRows(yu, yi);
                 if (opts.get(HYPER_LEAVE_ONE_OUT)) {
-                    hyper = new Hyper(hi, hu, Fusion.hyperedgeDegreeScale(hu), Ops.matmul(hun, true, users, false));
+                    hyper = new Hyper(hi, hu, Fusion.hyperedgeDegreeScale(hu), Ops.matmul(hun, true, users, false), userCentre);
                 }
                 groups.add(Ops.matmul(hin, true, items, false));
                 Var by = opts.getFloat(HYPER_WEIGHT) == 1f ? y : Ops.scale(y, opts.getFloat(HYPER_WEIGHT));
@@ -274,6 +284,9 @@ public final class DpRec extends GraphRecommender {
                 Hyper h = p.groups();
                 Var memberships = Bpr.leaveOneOutMean(h.users(), h.items(), b, userCounts);
                 Var y = Ops.matmul(Ops.mul(memberships, h.degreeScale()), h.summaries());
+                if (h.centre() != null) {
+                    y = Ops.sub(y, h.centre());
+                }
                 float beta = opts.getFloat(HYPER_WEIGHT);
                 z = Ops.add(z, beta == 1f ? y : Ops.scale(y, beta));
             } else if (p.hyper() != null) {

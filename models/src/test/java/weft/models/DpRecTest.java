@@ -161,6 +161,56 @@ class DpRecTest {
                 List.of(m.emb, m.hyperedges[0], m.hyperedges[1], m.proj[0].weight));
     }
 
+    /**
+     * The hypergraph term at uniform memberships is the plain mean of the node type's ID embeddings
+     * (each hyperedge holds everyone equally), and --hyper-center subtracts exactly that: with the
+     * hyperedge embeddings at zero (uniform memberships) the centred model scores as the model
+     * without a hypergraph, the uncentred one adds beta times the means (over the modalities); with
+     * learned memberships centring moves every row by the same mean. The loss's gradient stays correct.
+     */
+    @Test
+    void hyperCenterRemovesWhatAUniformHypergraphAdds() {
+        Dataset d = Fixtures.tiny(2);
+        Options o = tinyOptions().with(DpRec.HYPER_WEIGHT, 0.5);
+        DpRec none = new DpRec(d, tinyConfig(), o.with(DpRec.HYPERGRAPH, false));
+        DpRec plain = new DpRec(d, tinyConfig(), o), centred = new DpRec(d, tinyConfig(), o.with(DpRec.HYPER_CENTER, true));
+        int users = d.numUsers();
+        Tensor e = centred.emb.value;
+        int dim = e.cols;
+        double[] userMean = new double[dim], itemMean = new double[dim];
+        for (int r = 0; r < e.rows; r++) {
+            for (int c = 0; c < dim; c++) {
+                if (r < users) userMean[c] += e.get(r, c) / users;
+                else itemMean[c] += e.get(r, c) / (e.rows - users);
+            }
+        }
+        // learned (here: drawn) memberships: centring moves each row by beta times its node type's mean
+        Tensor a = plain.forward().all().value, b = centred.forward().all().value;
+        for (int r = 0; r < a.rows; r++) {
+            for (int c = 0; c < dim; c++) {
+                double mean = r < users ? userMean[c] : itemMean[c];
+                assertEquals(a.get(r, c) - 0.5 * mean, b.get(r, c), 1e-5, "row " + r + ", column " + c);
+            }
+        }
+        // uniform memberships: the centred term vanishes, the plain one is the mean
+        for (DpRec m : List.of(plain, centred)) {
+            for (Var h : m.hyperedges) h.value.fill(0f);
+        }
+        Tensor without = none.forward().all().value;
+        a = plain.forward().all().value;
+        b = centred.forward().all().value;
+        for (int r = 0; r < a.rows; r++) {
+            for (int c = 0; c < dim; c++) {
+                double mean = r < users ? userMean[c] : itemMean[c];
+                assertEquals(without.get(r, c), b.get(r, c), 1e-5, "centred, row " + r + ", column " + c);
+                assertEquals(without.get(r, c) + 0.5 * mean, a.get(r, c), 1e-5, "plain, row " + r + ", column " + c);
+            }
+        }
+        DpRec fresh = new DpRec(d, tinyConfig(), tinyOptions().with(DpRec.HYPER_CENTER, true));
+        GradCheck.checkLoss("dprec loss with --hyper-center", () -> fresh.loss(Fixtures.REPEATS),
+                List.of(fresh.emb, fresh.hyperedges[0], fresh.hyperedges[1]));
+    }
+
     @Test
     void everyVariantChangesTheLossAndStillTrains() {
         Dataset d = Fixtures.tiny(2);
