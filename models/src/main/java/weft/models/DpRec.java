@@ -90,8 +90,6 @@ public final class DpRec extends GraphRecommender {
     public static final Option<Double> ALIGN_TEMP = SharedOptions.CL_TEMP.as("align-temp", "InfoNCE temperature of the alignment terms");
     public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
     public static final Option<Double> ID_BPR = SharedOptions.ID_BPR;
-    public static final Option<Boolean> HYPER_LEAVE_ONE_OUT = Option.bool("hyper-leave-one-out", false,
-            "in training, score each positive with its own hyperedge memberships left out of its user's (H_U = Rbar H_I)");
     public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
     public static final Option<Boolean> HYPER_CENTER = Option.bool("hyper-center", false,
             "subtract from the users' and the items' hypergraph terms the mean of their ID embeddings (the term at uniform"
@@ -103,7 +101,7 @@ public final class DpRec extends GraphRecommender {
     public static final ModelSpec SPEC = ModelSpec.builder("dprec",
                     "DPRec: memory + expansion perspectives gated per modality, soft hypergraphs, multi-level alignment")
             .options(MEMORY, EXPANSION, HYPERGRAPH, ALIGN_LEVELS, KNN_K, EXPANSION_LAYERS, HYPEREDGES, HYPER_TEMP, HYPER_WEIGHT,
-                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, HYPER_LEAVE_ONE_OUT, HYPER_CENTER, ID_BPR, GATE_BIAS, FEATURE_DROPOUT, ADAPT_SCALE, ADAPT_POWER)
+                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, HYPER_CENTER, ID_BPR, GATE_BIAS, FEATURE_DROPOUT, ADAPT_SCALE, ADAPT_POWER)
             .ablation(ALIGN_LEVELS, levels("user", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "user"))
@@ -175,15 +173,7 @@ public final class DpRec extends GraphRecommender {
      */
     record Forward(Var all, List<Var> z, List<Var> groups, List<UserParts> users) {}
 
-    record UserParts(Var memory, Var expansionItems, Var expansionUsers, Var hyper, Hyper groups) {}
-
-    /**
-     * What a user's hypergraph term is made of: the items' memberships H_I, the users' H_U = Rbar H_I,
-     * the hyperedge degrees' D_e^-1/2 of H_U ([1, n_h]), the users' hyperedge summaries
-     * T_U = Hn_U^T E_u ([n_h, d]) and the users' mean ID embedding with --hyper-center (else null), so that the user's row of Y_U = Hn_U T_U can be rebuilt from
-     * another membership row (null without the hypergraph).
-     */
-    record Hyper(Var items, Var users, Var degreeScale, Var summaries, Var centre) {}
+    record UserParts(Var memory, Var expansionItems, Var expansionUsers, Var hyper) {}
 
     Forward forward() {
         Var users = ShapeOps.sliceRows(emb, 0, numUsers);
@@ -206,7 +196,6 @@ public final class DpRec extends GraphRecommender {
             Var z = mem == null ? exp : exp == null ? mem : gates[m].mix(mem, exp);
             zs.add(z);
             Var hyperUsers = null;
-            Hyper hyper = null;
             if (opts.get(HYPERGRAPH)) {
                 Var logits = Ops.scale(Ops.matmul(x, false, hyperedges[m], true), 1f / opts.getFloat(HYPER_TEMP));
                 Var hi = RowOps.rowSoftmax(logits);
@@ -214,22 +203,17 @@ public final class DpRec extends GraphRecommender {
                 Var hin = Fusion.hyperedgeNormalize(hi);
                 Var hun = Fusion.hyperedgeNormalize(hu);
                 Var yu = Hypergraph.propagate(hun, users), yi = Hypergraph.propagate(hin, items);
-                Var userCentre = null;
-                if (opts.get(HYPER_CENTER)) {
-                    userCentre = Ops.meanCols(users);
-                    yu = Ops.sub(yu, userCentre);
+                if (opts.get(HYPER_CENTER)) {   // what the term is at uniform memberships: each side's mean ID embedding
+                    yu = Ops.sub(yu, Ops.meanCols(users));
                     yi = Ops.sub(yi, Ops.meanCols(items));
                 }
                 Var y = ShapeOps.concatRows(yu, yi);
-                if (opts.get(HYPER_LEAVE_ONE_OUT)) {
-                    hyper = new Hyper(hi, hu, Fusion.hyperedgeDegreeScale(hu), Ops.matmul(hun, true, users, false), userCentre);
-                }
                 groups.add(Ops.matmul(hin, true, items, false));
                 Var by = opts.getFloat(HYPER_WEIGHT) == 1f ? y : Ops.scale(y, opts.getFloat(HYPER_WEIGHT));
                 z = Ops.add(z, by);
                 hyperUsers = ShapeOps.sliceRows(by, 0, numUsers);
             }
-            parts.add(new UserParts(mem == null ? null : ShapeOps.sliceRows(mem, 0, numUsers), xi, xu, hyperUsers, hyper));
+            parts.add(new UserParts(mem == null ? null : ShapeOps.sliceRows(mem, 0, numUsers), xi, xu, hyperUsers));
             sum = sum == null ? z : Ops.add(sum, z);
         }
         Var all = features.size() == 1 ? sum : Ops.scale(sum, 1f / features.size());
@@ -239,10 +223,8 @@ public final class DpRec extends GraphRecommender {
     @Override
     public Var loss(TrainBatches.Batch b) {
         Forward fw = forward();
-        boolean expansionOut = opts.get(EXPANSION) && opts.get(LEAVE_ONE_OUT);
-        boolean groupsOut = opts.get(HYPERGRAPH) && opts.get(HYPER_LEAVE_ONE_OUT);
-        Var loss = expansionOut || groupsOut
-                ? Bpr.withEmbLoss(fw.all(), emb, b, numUsers, reg, positiveUsers(fw, b, expansionOut))
+        Var loss = opts.get(EXPANSION) && opts.get(LEAVE_ONE_OUT)
+                ? Bpr.withEmbLoss(fw.all(), emb, b, numUsers, reg, positiveUsers(fw, b))
                 : Bpr.withEmbLoss(fw.all(), emb, b, numUsers, reg);
         loss = addAlign(loss, "item", opts.getFloat(ITEM_ALIGN), fw.z(), Index.distinct(Index.offset(b.pos(), numUsers)));
         loss = addAlign(loss, "user", opts.getFloat(USER_ALIGN), fw.z(), Index.distinct(b.users()));
@@ -263,33 +245,16 @@ public final class DpRec extends GraphRecommender {
 
     /**
      * The batch's user rows as the positives see them: the expansion perspective's users X^m_U are
-     * the mean of their items' X^m_I, so with {@code --leave-one-out} each positive is scored with
-     * itself left out of that mean (Bpr.leaveOneOutMean), and the gate recomputed on it. The users'
-     * hyperedge memberships H_U are the mean of their items' too, so with
-     * {@code --hyper-leave-one-out} the user's row of the hypergraph term is rebuilt from its
-     * memberships without the positive's: beta (H_U^-p D_e^-1/2) T_U, with the degrees and T_U of
-     * the whole graph (one user's row moves them by a row in thousands).
+     * the mean of their items' X^m_I, so each positive is scored with itself left out of that mean
+     * (Bpr.leaveOneOutMean), and the gate recomputed on it.
      */
-    Var positiveUsers(Forward fw, TrainBatches.Batch b, boolean expansionOut) {
+    private Var positiveUsers(Forward fw, TrainBatches.Batch b) {
         Var sum = null;
         for (int m = 0; m < fw.users().size(); m++) {
             UserParts p = fw.users().get(m);
-            Var x = p.expansionUsers() == null ? null
-                    : expansionOut ? Bpr.leaveOneOutMean(p.expansionUsers(), p.expansionItems(), b, userCounts)
-                    : ShapeOps.gatherRows(p.expansionUsers(), b.users());
-            Var z = p.memory() == null ? x
-                    : x == null ? ShapeOps.gatherRows(p.memory(), b.users())
-                    : gates[m].mix(ShapeOps.gatherRows(p.memory(), b.users()), x);
-            if (p.groups() != null) {
-                Hyper h = p.groups();
-                Var memberships = Bpr.leaveOneOutMean(h.users(), h.items(), b, userCounts);
-                Var y = Ops.matmul(Ops.mul(memberships, h.degreeScale()), h.summaries());
-                if (h.centre() != null) {
-                    y = Ops.sub(y, h.centre());
-                }
-                float beta = opts.getFloat(HYPER_WEIGHT);
-                z = Ops.add(z, beta == 1f ? y : Ops.scale(y, beta));
-            } else if (p.hyper() != null) {
+            Var x = Bpr.leaveOneOutMean(p.expansionUsers(), p.expansionItems(), b, userCounts);
+            Var z = p.memory() == null ? x : gates[m].mix(ShapeOps.gatherRows(p.memory(), b.users()), x);
+            if (p.hyper() != null) {
                 z = Ops.add(z, ShapeOps.gatherRows(p.hyper(), b.users()));
             }
             sum = sum == null ? z : Ops.add(sum, z);

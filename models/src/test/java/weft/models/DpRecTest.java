@@ -105,63 +105,6 @@ class DpRecTest {
     }
 
     /**
-     * --hyper-leave-one-out: a positive's user row carries the hypergraph term rebuilt from the
-     * user's memberships without the positive's, (c H_U[u] - H_I[p]) / (c - 1), times the whole
-     * graph's D_e^-1/2 and T_U = Hn_U^T E_u (here with the memory perspective alone, so the rest of
-     * the row is the memory row as it is); checked against the formula element by element, and the
-     * loss's gradient against finite differences.
-     */
-    @Test
-    void hyperLeaveOneOutScoresEachPositiveWithoutItsOwnMemberships() {
-        Dataset d = Fixtures.tiny(2);
-        Options o = tinyOptions().with(DpRec.EXPANSION, false).with(DpRec.HYPER_LEAVE_ONE_OUT, true);
-        DpRec m = new DpRec(d, tinyConfig(), o);
-        var b = Fixtures.REPEATS;
-        DpRec.Forward fw = m.forward();
-        Tensor rows = m.positiveUsers(fw, b, false).value;
-        int users = d.numUsers(), dim = rows.cols, mods = fw.users().size();
-        Tensor emb = m.emb.value;
-        double[][] expected = new double[b.size()][dim];
-        for (int k = 0; k < mods; k++) {
-            DpRec.UserParts p = fw.users().get(k);
-            Tensor hi = p.groups().items().value, hu = p.groups().users().value, mem = p.memory().value;
-            int nh = hu.cols;
-            double[] scale = new double[nh];
-            for (int h = 0; h < nh; h++) {
-                double deg = 1e-6;
-                for (int u = 0; u < users; u++) deg += hu.get(u, h);
-                scale[h] = 1 / Math.sqrt(deg);
-            }
-            double[][] t = new double[nh][dim];   // T_U = (H_U D_e^-1/2)^T E_u
-            for (int h = 0; h < nh; h++) {
-                for (int u = 0; u < users; u++) {
-                    for (int c = 0; c < dim; c++) t[h][c] += hu.get(u, h) * scale[h] * emb.get(u, c);
-                }
-            }
-            for (int r = 0; r < b.size(); r++) {
-                int u = b.users()[r], pos = b.pos()[r], count = 2;   // every tiny user has two training items
-                for (int c = 0; c < dim; c++) {
-                    double y = 0;
-                    for (int h = 0; h < nh; h++) {
-                        double left = (count * hu.get(u, h) - hi.get(pos, h)) / (count - 1);
-                        y += left * scale[h] * t[h][c];
-                    }
-                    expected[r][c] += (mem.get(u, c) + y) / mods;
-                }
-            }
-        }
-        for (int r = 0; r < b.size(); r++) {
-            for (int c = 0; c < dim; c++) {
-                assertEquals(expected[r][c], rows.get(r, c), 1e-5, "row " + r + ", column " + c);
-            }
-        }
-        DpRec whole = new DpRec(d, tinyConfig(), o.with(DpRec.HYPER_LEAVE_ONE_OUT, false));
-        assertNotEquals(Fixtures.lossAt(whole, b), Fixtures.lossAt(m, b), "the positives see other user rows");
-        GradCheck.checkLoss("dprec loss with --hyper-leave-one-out", () -> m.loss(b),
-                List.of(m.emb, m.hyperedges[0], m.hyperedges[1], m.proj[0].weight));
-    }
-
-    /**
      * The hypergraph term at uniform memberships is the plain mean of the node type's ID embeddings
      * (each hyperedge holds everyone equally), and --hyper-center subtracts exactly that: with the
      * hyperedge embeddings at zero (uniform memberships) the centred model scores as the model

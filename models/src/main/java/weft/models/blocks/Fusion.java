@@ -94,13 +94,8 @@ public final class Fusion {
      * terms of the embedding. Differentiable in H (sqrt as exp(-log / 2)).
      */
     public static Var hyperedgeNormalize(Var h) {
-        return Ops.mul(h, hyperedgeDegreeScale(h));
-    }
-
-    /** {@code D_e^-1/2} of {@link #hyperedgeNormalize} as a row ([1, n_h]): the hyperedges' (column sums') inverse square roots. */
-    public static Var hyperedgeDegreeScale(Var h) {
         Var degree = Ops.add(Ops.sumCols(h), Var.constant(Tensor.scalar(1e-6f)));
-        return Ops.exp(Ops.scale(Ops.log(degree), -0.5f));
+        return Ops.mul(h, Ops.exp(Ops.scale(Ops.log(degree), -0.5f)));
     }
 
     /** Sum over modality pairs a < b of InfoNCE between rows {@code rows} of the two views; null for one view. */
