@@ -53,7 +53,8 @@ import weft.models.options.Options;
  *                                                   b_g^m starts at --gate-bias, so g^m near sigmoid of it)
  *   hypergraph H^m_I = softmax_rows(X^m W_h^m / tau_h)  [I, n_h],   H^m_U = Rbar H^m_I  [U, n_h]
  *              Hn    = H D_e^-1/2  (D_e: hyperedge degrees, column sums of H)
- *              Y^m_I = Hn_I (Hn_I^T E_i),   Y^m_U = Hn_U (Hn_U^T E_u),   G^m = Hn_I^T E_i  [n_h, d]
+ *              Y^m_I = Hn_I (Hn_I^T E_i) - mean(E_i),   Y^m_U = Hn_U (Hn_U^T E_u) - mean(E_u),   G^m = Hn_I^T E_i  [n_h, d]
+ *                      (--hyper-center, default on: the means are the term at uniform memberships; off: not subtracted)
  *   final      e*_n  = mean_m (Z^m_n + beta Y^m_n)              for users and items n
  *   loss       BPR(e*_u . e*_p, e*_u . e*_n) + reg (||e_u||_F + ||e_p||_F + ||e_n||_F) / B
  *              + w_item  sum_{a<b} InfoNCE(Z^a_i, Z^b_i)   over the batch's distinct positive items
@@ -91,9 +92,11 @@ public final class DpRec extends GraphRecommender {
     public static final Option<Boolean> LEAVE_ONE_OUT = SharedOptions.LEAVE_ONE_OUT;
     public static final Option<Double> ID_BPR = SharedOptions.ID_BPR;
     public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
-    public static final Option<Boolean> HYPER_CENTER = Option.bool("hyper-center", false,
+    /** On by default: chosen on valid over four regimes x three seeds (docs/models.md, section 4, "DPRec's early dip"). */
+    public static final Option<Boolean> HYPER_CENTER = Option.bool("hyper-center", true,
             "subtract from the users' and the items' hypergraph terms the mean of their ID embeddings (the term at uniform"
-                    + " memberships), so the hypergraph adds only what its hyperedges differ by");
+                    + " memberships), so the hypergraph adds only what its hyperedges differ by")
+            .whenUnsaved(false);   // models saved before the option existed added the whole term
     public static final Option<Double> GATE_BIAS = Option.real("gate-bias", 0,
             "initial bias of the perspective gate: the gate starts near sigmoid(b) on the memory side, 1 - sigmoid(b) on the expansion side");
     public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE.withDefault(false);

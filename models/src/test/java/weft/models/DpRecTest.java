@@ -116,7 +116,8 @@ class DpRecTest {
         Dataset d = Fixtures.tiny(2);
         Options o = tinyOptions().with(DpRec.HYPER_WEIGHT, 0.5);
         DpRec none = new DpRec(d, tinyConfig(), o.with(DpRec.HYPERGRAPH, false));
-        DpRec plain = new DpRec(d, tinyConfig(), o), centred = new DpRec(d, tinyConfig(), o.with(DpRec.HYPER_CENTER, true));
+        DpRec plain = new DpRec(d, tinyConfig(), o.with(DpRec.HYPER_CENTER, false));
+        DpRec centred = new DpRec(d, tinyConfig(), o.with(DpRec.HYPER_CENTER, true));
         int users = d.numUsers();
         Tensor e = centred.emb.value;
         int dim = e.cols;
@@ -164,7 +165,8 @@ class DpRecTest {
         Map<String, Options> tuned = Map.of("--hyper-weight 0.5", Options.defaults().with(DpRec.HYPER_WEIGHT, 0.5),
                 "--expansion-layers 2", Options.defaults().with(DpRec.EXPANSION_LAYERS, 2),
                 "--align-temp 0.2", Options.defaults().with(DpRec.ALIGN_TEMP, 0.2),
-                "--leave-one-out false", Options.defaults().with(DpRec.LEAVE_ONE_OUT, false));
+                "--leave-one-out false", Options.defaults().with(DpRec.LEAVE_ONE_OUT, false),
+                "--hyper-center false", Options.defaults().with(DpRec.HYPER_CENTER, false));
         tuned.forEach((label, o) -> assertNotEquals(full, tinyLoss(d, tinyOptions().with(o)), label + " should change the loss"));
 
         // Brief training on the bundled data: each perspective alone, and no alignment, still learn beyond popularity.

@@ -255,6 +255,12 @@ class ModelDirTest {
         loadsAsSavedWithoutTheOption("hmarec", weft.models.HmaRec.ADAPT_POWER, 1, 2, "\"adapt_power\":\\s*1,\\s*");
     }
 
+    @Test
+    void aDpRecSavedBeforeItsHypergraphWasCentredLoadsUncentred() throws Exception {
+        // DPRec's --hyper-center was added off, then made the default: a manifest without hyper_center added the whole term.
+        loadsAsSavedWithoutTheOption("dprec", weft.models.DpRec.HYPER_CENTER, false, true, "\"hyper_center\":\\s*false,\\s*");
+    }
+
     /** Saves a model with {@code option} at {@code old}, removes the option from its manifest, and loads it: it must come back with {@code old}. */
     private <T> void loadsAsSavedWithoutTheOption(String name, weft.models.options.Option<T> option, T old, T dflt, String entry)
             throws Exception {
