@@ -131,15 +131,12 @@ class AdaptScaleTest {
 
     @Test
     void dpRecWeighsItsProjectedFeaturesByThePowerOfTheWeight() {
-        Options off = DpRecTest.tinyOptions().with(DpRec.ADAPT_SCALE, false), on = off.with(DpRec.ADAPT_SCALE, true);
-        Recommender[] m = sameAtFullWeightThenPartly(DpRec.SPEC, off, on);
+        Options on = DpRecTest.tinyOptions().with(DpRec.ADAPT_SCALE, true);
+        Recommender[] m = withoutAndWithTheWeight(DpRec.SPEC, on, DpRec.ADAPT_SCALE, r -> ((DpRec) r).contentWeight);
         DpRec plain = (DpRec) m[0], weighed = (DpRec) m[1];
         double w = partialWeight(weighed);
-        assertEquals(1f, plain.contentWeight, 0f);
-        assertEquals((float) (w * w), weighed.contentWeight, 0f, "the default power, 2: w^2");
         assertEquals((float) w, ((DpRec) DpRec.SPEC.create(partlyInformative(0.6f), Fixtures.tinyConfig(),
                 on.with(DpRec.ADAPT_POWER, 1))).contentWeight, 0f, "power 1: w");
-        assertNotEquals(Fixtures.lossAt(plain, BATCH), Fixtures.lossAt(weighed, BATCH), "w < 1: less content");
         // t^m = e + c F^m, c = w^2, is the plain model with its projections' weights and biases times c (the
         // hypergraph reads the features, not F^m, so nothing else moves)
         float c = weighed.contentWeight;
@@ -152,13 +149,9 @@ class AdaptScaleTest {
 
     @Test
     void tmfunWeighsItsFusedContentByThePowerOfTheWeight() {
-        Options off = TmfunTest.tinyOptions().with(Tmfun.ADAPT_SCALE, false), on = off.with(Tmfun.ADAPT_SCALE, true);
-        Recommender[] m = sameAtFullWeightThenPartly(Tmfun.SPEC, off, on);
+        Recommender[] m = withoutAndWithTheWeight(Tmfun.SPEC, TmfunTest.tinyOptions().with(Tmfun.ADAPT_SCALE, true),
+                Tmfun.ADAPT_SCALE, r -> ((Tmfun) r).contentWeight);
         Tmfun plain = (Tmfun) m[0], weighed = (Tmfun) m[1];
-        double w = partialWeight(weighed);
-        assertEquals(1f, plain.contentWeight, 0f);
-        assertEquals((float) (w * w), weighed.contentWeight, 0f, "the default power, 2: w^2");
-        assertNotEquals(Fixtures.lossAt(plain, BATCH), Fixtures.lossAt(weighed, BATCH), "w < 1: less content");
         Tmfun.Forward a = plain.forward(), b = weighed.forward();
         // the fused content f and the modality views that the contrast reads are unweighted; h = S_c (c f)
         assertArrayEquals(a.fused().value.data, b.fused().value.data);
@@ -168,6 +161,22 @@ class AdaptScaleTest {
         Tensor expected = a.h().value.copy();
         scaleInPlace(expected, weighed.contentWeight);
         assertClose(expected, b.h().value);
+    }
+
+    /**
+     * For DPRec's and TMFUN's {@code --adapt-scale} ({@code on} has it, at the default power 2): the
+     * model without and with it, the same bits at w = 1, then built on {@link #partlyInformative}
+     * features, where the one with it weighs its content by w^2 (read by {@code weight}), the one
+     * without by 1, and the loss differs.
+     */
+    private static Recommender[] withoutAndWithTheWeight(ModelSpec spec, Options on, Option<Boolean> adapt,
+            java.util.function.ToDoubleFunction<Recommender> weight) {
+        Recommender[] m = sameAtFullWeightThenPartly(spec, on.with(adapt, false), on);
+        double w = partialWeight(m[1]);
+        assertEquals(1f, weight.applyAsDouble(m[0]), 0f, spec.name() + " without the option");
+        assertEquals((float) (w * w), weight.applyAsDouble(m[1]), 0f, spec.name() + ", the default power, 2: w^2");
+        assertNotEquals(Fixtures.lossAt(m[0], BATCH), Fixtures.lossAt(m[1], BATCH), spec.name() + ", w < 1: less content");
+        return m;
     }
 
     private static void scaleInPlace(Tensor t, float c) {
