@@ -97,6 +97,9 @@ public final class DpRec extends GraphRecommender {
             "subtract from the users' and the items' hypergraph terms the mean of their ID embeddings (the term at uniform"
                     + " memberships), so the hypergraph adds only what its hyperedges differ by")
             .whenUnsaved(false);   // models saved before the option existed added the whole term
+    public static final Option<Boolean> HYPER_MEAN_CONSTANT = Option.bool("hyper-mean-constant", false,
+            "with --hyper-center: keep the means in the term's value as constants, so only its gradient is centred"
+                    + " (the mean user no longer moves every user in one direction; the value is the uncentred term's)");
     public static final Option<Double> GATE_BIAS = Option.real("gate-bias", 0,
             "initial bias of the perspective gate: the gate starts near sigmoid(b) on the memory side, 1 - sigmoid(b) on the expansion side");
     public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE.withDefault(false);
@@ -104,7 +107,7 @@ public final class DpRec extends GraphRecommender {
     public static final ModelSpec SPEC = ModelSpec.builder("dprec",
                     "DPRec: memory + expansion perspectives gated per modality, soft hypergraphs, multi-level alignment")
             .options(MEMORY, EXPANSION, HYPERGRAPH, ALIGN_LEVELS, KNN_K, EXPANSION_LAYERS, HYPEREDGES, HYPER_TEMP, HYPER_WEIGHT,
-                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, HYPER_CENTER, ID_BPR, GATE_BIAS, FEATURE_DROPOUT, ADAPT_SCALE, ADAPT_POWER)
+                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, HYPER_CENTER, HYPER_MEAN_CONSTANT, ID_BPR, GATE_BIAS, FEATURE_DROPOUT, ADAPT_SCALE, ADAPT_POWER)
             .ablation(ALIGN_LEVELS, levels("user", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "user"))
@@ -207,8 +210,8 @@ public final class DpRec extends GraphRecommender {
                 Var hun = Fusion.hyperedgeNormalize(hu);
                 Var yu = Hypergraph.propagate(hun, users), yi = Hypergraph.propagate(hin, items);
                 if (opts.get(HYPER_CENTER)) {   // what the term is at uniform memberships: each side's mean ID embedding
-                    yu = Ops.sub(yu, Ops.meanCols(users));
-                    yi = Ops.sub(yi, Ops.meanCols(items));
+                    yu = Ops.sub(yu, centring(users));
+                    yi = Ops.sub(yi, centring(items));
                 }
                 Var y = ShapeOps.concatRows(yu, yi);
                 groups.add(Ops.matmul(hin, true, items, false));
@@ -221,6 +224,23 @@ public final class DpRec extends GraphRecommender {
         }
         Var all = features.size() == 1 ? sum : Ops.scale(sum, 1f / features.size());
         return new Forward(all, zs, groups, parts);
+    }
+
+    /**
+     * What --hyper-center subtracts from one side's hypergraph term: the side's mean ID embedding,
+     * or, with --hyper-mean-constant, that mean less the same mean held as a constant, which is zero
+     * in value (the same bits) and the mean's in gradient.
+     */
+    private Var centring(Var side) {
+        Var mean = Ops.meanCols(side);
+        if (!opts.get(HYPER_MEAN_CONSTANT)) {
+            return mean;
+        }
+        Tensor value;
+        try (NoGrad g = NoGrad.scope()) {
+            value = Ops.meanCols(side).value;
+        }
+        return Ops.sub(mean, Var.constant(value));
     }
 
     @Override

@@ -155,6 +155,39 @@ class DpRecTest {
                 List.of(fresh.emb, fresh.hyperedges[0], fresh.hyperedges[1]));
     }
 
+    /**
+     * --hyper-mean-constant keeps the uncentred term's value (the same bits: forward pass and loss)
+     * and centres only its gradient: the ID embeddings' gradient differs from the uncentred one's by
+     * what reaches every row through the mean, the same vector for every user and the same for every
+     * item; the hyperedges, on which the mean does not depend, get the uncentred gradient.
+     */
+    @Test
+    void hyperMeanConstantKeepsTheValueAndCentresTheGradient() {
+        Dataset d = Fixtures.tiny(2);
+        Options o = tinyOptions().with(DpRec.HYPER_WEIGHT, 0.5);
+        DpRec plain = new DpRec(d, tinyConfig(), o.with(DpRec.HYPER_CENTER, false));
+        DpRec constant = new DpRec(d, tinyConfig(), o.with(DpRec.HYPER_MEAN_CONSTANT, true));
+        assertArrayEquals(plain.forward().all().value.toArray(), constant.forward().all().value.toArray());
+        assertEquals(Fixtures.lossAt(plain, Fixtures.REPEATS), Fixtures.lossAt(constant, Fixtures.REPEATS));
+        plain.loss(Fixtures.REPEATS).backward();
+        constant.loss(Fixtures.REPEATS).backward();
+        Tensor gp = plain.emb.grad(), gc = constant.emb.grad();
+        int users = d.numUsers(), dim = gp.cols;
+        double largest = 0;
+        for (int r = 0; r < gp.rows; r++) {
+            int first = r < users ? 0 : users;   // the row every user's (item's) difference is compared with
+            for (int c = 0; c < dim; c++) {
+                double diff = gc.get(r, c) - gp.get(r, c);
+                assertEquals(gc.get(first, c) - gp.get(first, c), diff, 1e-6, "row " + r + ", column " + c);
+                largest = Math.max(largest, Math.abs(diff));
+            }
+        }
+        assertTrue(largest > 1e-4, "the mean's share of the gradient should be removed, largest difference " + largest);
+        for (int m = 0; m < plain.hyperedges.length; m++) {
+            assertArrayEquals(plain.hyperedges[m].grad().toArray(), constant.hyperedges[m].grad().toArray(), 1e-6f);
+        }
+    }
+
     @Test
     void everyVariantChangesTheLossAndStillTrains() {
         Dataset d = Fixtures.tiny(2);
