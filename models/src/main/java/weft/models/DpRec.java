@@ -48,7 +48,8 @@ import weft.models.options.Options;
  *   t_i^m   = e_i + F^m_i                                      item i as modality m sees it
  *   memory     M^m   = mean(N^m, A_hat N^m, ..., A_hat^L N^m),  N^m = [E_u ; T^m]     (L = --layers)
  *   expansion  X^m_I = S_m^Le T^m,   X^m_U = Rbar X^m_I        (S_m: kNN graph of the raw x^m, k = --knn-k, 1/k;
- *                                                               Le = --expansion-layers; Rbar = D_u^-1 R)
+ *                                                               Le = --expansion-layers; Rbar = D_u^-1 R;
+ *                                                               --adapt-graph: w S_m + (1 - w) I, w the content weight)
  *   gate       Z^m   = g^m * M^m + (1 - g^m) * X^m,  g^m = sigmoid(W_g^m [M^m ; X^m] + b_g^m)   (per node, per feature;
  *                                                   b_g^m starts at --gate-bias, so g^m near sigmoid of it)
  *   hypergraph H^m_I = softmax_rows(X^m W_h^m / tau_h)  [I, n_h],   H^m_U = Rbar H^m_I  [U, n_h]
@@ -100,6 +101,9 @@ public final class DpRec extends GraphRecommender {
     public static final Option<Boolean> HYPER_MEAN_CONSTANT = Option.bool("hyper-mean-constant", false,
             "with --hyper-center: keep the means in the term's value as constants, so only its gradient is centred"
                     + " (the mean user no longer moves every user in one direction; the value is the uncentred term's)");
+    public static final Option<Boolean> ADAPT_GRAPH = Option.bool("adapt-graph", false,
+            "each modality's kNN item graph mixed with the identity by the content weight w that the training interactions"
+                    + " give the features (as --adapt-scale measures it): the expansion hops over w S_m + (1 - w) I");
     public static final Option<Double> GATE_BIAS = Option.real("gate-bias", 0,
             "initial bias of the perspective gate: the gate starts near sigmoid(b) on the memory side, 1 - sigmoid(b) on the expansion side");
     public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE.withDefault(false);
@@ -107,7 +111,7 @@ public final class DpRec extends GraphRecommender {
     public static final ModelSpec SPEC = ModelSpec.builder("dprec",
                     "DPRec: memory + expansion perspectives gated per modality, soft hypergraphs, multi-level alignment")
             .options(MEMORY, EXPANSION, HYPERGRAPH, ALIGN_LEVELS, KNN_K, EXPANSION_LAYERS, HYPEREDGES, HYPER_TEMP, HYPER_WEIGHT,
-                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, HYPER_CENTER, HYPER_MEAN_CONSTANT, ID_BPR, GATE_BIAS, FEATURE_DROPOUT, ADAPT_SCALE, ADAPT_POWER)
+                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, HYPER_CENTER, HYPER_MEAN_CONSTANT, ID_BPR, GATE_BIAS, FEATURE_DROPOUT, ADAPT_SCALE, ADAPT_POWER, ADAPT_GRAPH)
             .ablation(ALIGN_LEVELS, levels("user", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "user"))
@@ -144,6 +148,7 @@ public final class DpRec extends GraphRecommender {
         emb = Embeddings.idTable(rng, numUsers, numItems, cfg.dim);
         params.add(emb);
         int m = mods.size();
+        List<CsrMatrix> graphs = new ArrayList<>();
         proj = new Linear[m];
         gates = new Gate[m];
         hyperedges = new Var[m];
@@ -152,7 +157,7 @@ public final class DpRec extends GraphRecommender {
             Tensor x = e.getValue();
             features.add(Var.constant(x));
             modalityNames.add(e.getKey());
-            knn.add(KnnGraph.freedom(data.modality(e.getKey()), k));
+            graphs.add(KnnGraph.freedom(data.modality(e.getKey()), k));
             proj[j] = new Linear(x.cols, cfg.dim, true, rng);
             gates[j] = new Gate(cfg.dim, cfg.dim, rng);
             gates[j].proj.bias.value.fill(opts.getFloat(GATE_BIAS));   // no draw: the same values otherwise
@@ -162,8 +167,11 @@ public final class DpRec extends GraphRecommender {
             params.add(hyperedges[j]);
             j++;
         }
-        signal = opts.get(ADAPT_SCALE) ? ContentSignal.of(data, data.modalities()) : null;
-        contentWeight = ContentScale.scale(1f, signal, opts.get(ADAPT_POWER));
+        signal = opts.get(ADAPT_SCALE) || opts.get(ADAPT_GRAPH) ? ContentSignal.of(data, data.modalities()) : null;
+        for (CsrMatrix g : graphs) {   // w = 1 keeps each graph itself, the same bits
+            knn.add(opts.get(ADAPT_GRAPH) ? ContentSignal.trusted(g, signal.weight()) : g);
+        }
+        contentWeight = opts.get(ADAPT_SCALE) ? ContentScale.scale(1f, signal, opts.get(ADAPT_POWER)) : 1f;
     }
 
     @Override

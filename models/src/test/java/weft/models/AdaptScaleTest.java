@@ -29,7 +29,8 @@ import weft.models.options.Options;
  * model is the one with {@code --content-scale 0} (HMA-Rec: and without its item graph, whose term
  * is weighted by w squared), to the bit. CRANE's {@code --adapt-graph} mixes
  * its item graph with the identity by w: the graph as it was at w = 1, no hop at w = 0; its
- * {@code --adapt-view} weighs view 2's term in the items' final embeddings by w.
+ * {@code --adapt-view} weighs view 2's term in the items' final embeddings by w. DPRec's
+ * {@code --adapt-graph} does the same to each modality's kNN graph in its expansion perspective.
  */
 class AdaptScaleTest {
     /** Users 0-3 of {@link ContentSignalTest#clustered}: a positive of each user's cluster, a negative of another. */
@@ -84,6 +85,22 @@ class AdaptScaleTest {
         Recommender noHops = Crane.SPEC.create(noise, Fixtures.tinyConfig(), without.with(Crane.ITEM_LAYERS, 0));
         assertNotEquals(Fixtures.lossAt(plain, BATCH), Fixtures.lossAt(mixed, BATCH), "w = 0: another graph");
         assertEquals(bits(noHops), bits(mixed), "w = 0: the identity, so a hop over it is no hop");
+    }
+
+    @Test
+    void dpRecMixesItsKnnGraphsWithTheIdentityByTheWeight() {
+        Options without = DpRecTest.tinyOptions(), base = without.with(DpRec.ADAPT_GRAPH, true);
+        Dataset informative = ContentSignalTest.clustered(true);
+        assertEquals(bits(DpRec.SPEC.create(informative, Fixtures.tinyConfig(), without)),
+                bits(DpRec.SPEC.create(informative, Fixtures.tinyConfig(), base)), "w = 1: the graphs as they were");
+        Dataset noise = ContentSignalTest.clustered(false);
+        Recommender mixed = DpRec.SPEC.create(noise, Fixtures.tinyConfig(), base);
+        Recommender plain = DpRec.SPEC.create(noise, Fixtures.tinyConfig(), without);
+        Recommender noHops = DpRec.SPEC.create(noise, Fixtures.tinyConfig(), without.with(DpRec.EXPANSION_LAYERS, 0));
+        assertEquals(0.0, mixed.trainedFacts().get("content_weight"));
+        assertNotEquals(Fixtures.lossAt(plain, BATCH), Fixtures.lossAt(mixed, BATCH), "w = 0: other graphs");
+        assertEquals(bits(noHops), bits(mixed), "w = 0: the identity, so the expansion's hop is no hop");
+        assertEquals(1f, ((DpRec) mixed).contentWeight, 0f, "the projected features keep their weight without --adapt-scale");
     }
 
     @Test
