@@ -56,6 +56,7 @@ import weft.models.options.Options;
  *              Hn    = H D_e^-1/2  (D_e: hyperedge degrees, column sums of H)
  *              Y^m_I = Hn_I (Hn_I^T E_i) - mean(E_i),   Y^m_U = Hn_U (Hn_U^T E_u) - mean(E_u),   G^m = Hn_I^T E_i  [n_h, d]
  *                      (--hyper-center, default on: the means are the term at uniform memberships; off: not subtracted)
+ *                      (--hyper-mean-constant: the means subtracted in the gradient only, the value uncentred)
  *   final      e*_n  = mean_m (Z^m_n + beta Y^m_n)              for users and items n
  *   loss       BPR(e*_u . e*_p, e*_u . e*_n) + reg (||e_u||_F + ||e_p||_F + ||e_n||_F) / B
  *              + w_item  sum_{a<b} InfoNCE(Z^a_i, Z^b_i)   over the batch's distinct positive items
