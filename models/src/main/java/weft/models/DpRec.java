@@ -52,6 +52,7 @@ import weft.models.options.Options;
  *                                                               --adapt-graph: w S_m + (1 - w) I, w the content weight)
  *   gate       Z^m   = g^m * M^m + (1 - g^m) * X^m,  g^m = sigmoid(W_g^m [M^m ; X^m] + b_g^m)   (per node, per feature;
  *                                                   b_g^m starts at --gate-bias, so g^m near sigmoid of it)
+ *              (--fusion add: Z^m = M^m + g^m * X^m,  g^m = sigmoid(W_g^m [X^m ; M^m] + b_g^m))
  *   hypergraph H^m_I = softmax_rows(X^m W_h^m / tau_h)  [I, n_h],   H^m_U = Rbar H^m_I  [U, n_h]
  *              Hn    = H D_e^-1/2  (D_e: hyperedge degrees, column sums of H)
  *              Y^m_I = Hn_I (Hn_I^T E_i) - mean(E_i),   Y^m_U = Hn_U (Hn_U^T E_u) - mean(E_u),   G^m = Hn_I^T E_i  [n_h, d]
@@ -105,6 +106,16 @@ public final class DpRec extends GraphRecommender {
     public static final Option<Boolean> ADAPT_GRAPH = Option.bool("adapt-graph", false,
             "each modality's kNN item graph mixed with the identity by the content weight w that the training interactions"
                     + " give the features (as --adapt-scale measures it): the expansion hops over w S_m + (1 - w) I");
+    /** How the gate fuses the two perspectives. */
+    public enum GateFusion {
+        /** Z = g * M + (1 - g) * X: a convex mix, the memory's share traded for the expansion's. */
+        MIX,
+        /** Z = M + g * X: the memory whole, the expansion added as far as the gate lets it. */
+        ADD
+    }
+
+    public static final Option<GateFusion> FUSION = Option.choice("fusion", GateFusion.class, GateFusion.MIX,
+            "how the gate fuses the perspectives: mix, g M + (1 - g) X; add, M + g X (g = sigmoid(W_g [X ; M] + b_g))");
     public static final Option<Double> GATE_BIAS = Option.real("gate-bias", 0,
             "initial bias of the perspective gate: the gate starts near sigmoid(b) on the memory side, 1 - sigmoid(b) on the expansion side");
     public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE.withDefault(false);
@@ -112,7 +123,7 @@ public final class DpRec extends GraphRecommender {
     public static final ModelSpec SPEC = ModelSpec.builder("dprec",
                     "DPRec: memory + expansion perspectives gated per modality, soft hypergraphs, multi-level alignment")
             .options(MEMORY, EXPANSION, HYPERGRAPH, ALIGN_LEVELS, KNN_K, EXPANSION_LAYERS, HYPEREDGES, HYPER_TEMP, HYPER_WEIGHT,
-                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, HYPER_CENTER, HYPER_MEAN_CONSTANT, ID_BPR, GATE_BIAS, FEATURE_DROPOUT, ADAPT_SCALE, ADAPT_POWER, ADAPT_GRAPH)
+                    ITEM_ALIGN, USER_ALIGN, GROUP_ALIGN, ALIGN_TEMP, LEAVE_ONE_OUT, HYPER_CENTER, HYPER_MEAN_CONSTANT, ID_BPR, FUSION, GATE_BIAS, FEATURE_DROPOUT, ADAPT_SCALE, ADAPT_POWER, ADAPT_GRAPH)
             .ablation(ALIGN_LEVELS, levels("user", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "group"))
             .ablation(ALIGN_LEVELS, levels("item", "user"))
@@ -208,7 +219,7 @@ public final class DpRec extends GraphRecommender {
                 xu = SpMM.apply(userMean, xi);
                 exp = ShapeOps.concatRows(xu, xi);
             }
-            Var z = mem == null ? exp : exp == null ? mem : gates[m].mix(mem, exp);
+            Var z = mem == null ? exp : exp == null ? mem : fuse(m, mem, exp);
             zs.add(z);
             Var hyperUsers = null;
             if (opts.get(HYPERGRAPH)) {
@@ -233,6 +244,11 @@ public final class DpRec extends GraphRecommender {
         }
         Var all = features.size() == 1 ? sum : Ops.scale(sum, 1f / features.size());
         return new Forward(all, zs, groups, parts);
+    }
+
+    /** Modality m's perspectives fused by its gate, as {@link #FUSION} says. */
+    private Var fuse(int m, Var memory, Var expansion) {
+        return opts.get(FUSION) == GateFusion.MIX ? gates[m].mix(memory, expansion) : Ops.add(memory, gates[m].gate(expansion, memory));
     }
 
     /**
@@ -285,7 +301,7 @@ public final class DpRec extends GraphRecommender {
         for (int m = 0; m < fw.users().size(); m++) {
             UserParts p = fw.users().get(m);
             Var x = Bpr.leaveOneOutMean(p.expansionUsers(), p.expansionItems(), b, userCounts);
-            Var z = p.memory() == null ? x : gates[m].mix(ShapeOps.gatherRows(p.memory(), b.users()), x);
+            Var z = p.memory() == null ? x : fuse(m, ShapeOps.gatherRows(p.memory(), b.users()), x);
             if (p.hyper() != null) {
                 z = Ops.add(z, ShapeOps.gatherRows(p.hyper(), b.users()));
             }

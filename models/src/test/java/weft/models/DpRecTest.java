@@ -188,6 +188,43 @@ class DpRecTest {
         }
     }
 
+    /**
+     * --fusion add keeps the memory perspective whole and adds the expansion as far as the gate lets
+     * it: Z = M + g X. With the gate shut (weights 0, bias -100: g = sigmoid(-100), about 4e-44) the
+     * model is the one without the expansion perspective, in the forward pass and in the loss (whose
+     * leave-one-out users go through the same fusion); with the gate at one half, M + X / 2 differs
+     * from the convex mix (M + X) / 2. The loss's gradient against finite differences.
+     */
+    @Test
+    void additiveFusionKeepsTheMemoryWhole() {
+        Dataset d = Fixtures.tiny(2);
+        Options add = tinyOptions().with(DpRec.FUSION, DpRec.GateFusion.ADD);
+        DpRec shut = new DpRec(d, tinyConfig(), add);
+        for (var g : shut.gates) {
+            g.proj.weight.value.fill(0f);
+            g.proj.bias.value.fill(-100f);
+        }
+        DpRec memoryOnly = new DpRec(d, tinyConfig(), tinyOptions().with(DpRec.EXPANSION, false));
+        Tensor a = memoryOnly.forward().all().value, b = shut.forward().all().value;
+        for (int i = 0; i < a.size(); i++) {
+            assertEquals(a.data[i], b.data[i], 1e-6f, "element " + i);
+        }
+        assertEquals(Fixtures.lossAt(memoryOnly, Fixtures.REPEATS), Fixtures.lossAt(shut, Fixtures.REPEATS), 1e-5f);
+
+        DpRec half = new DpRec(d, tinyConfig(), add), mix = new DpRec(d, tinyConfig(), tinyOptions());
+        for (DpRec m : List.of(half, mix)) {
+            for (var g : m.gates) {
+                g.proj.weight.value.fill(0f);
+                g.proj.bias.value.fill(0f);
+            }
+        }
+        assertNotEquals(Fixtures.lossAt(mix, Fixtures.REPEATS), Fixtures.lossAt(half, Fixtures.REPEATS));
+
+        DpRec fresh = new DpRec(d, tinyConfig(), add);
+        GradCheck.checkLoss("dprec loss with --fusion add", () -> fresh.loss(Fixtures.REPEATS),
+                List.of(fresh.emb, fresh.gates[0].proj.weight, fresh.gates[0].proj.bias, fresh.proj[1].weight));
+    }
+
     @Test
     void everyVariantChangesTheLossAndStillTrains() {
         Dataset d = Fixtures.tiny(2);
