@@ -117,7 +117,8 @@ public final class DpRec extends GraphRecommender {
     public static final Option<GateFusion> FUSION = Option.choice("fusion", GateFusion.class, GateFusion.MIX,
             "how the gate fuses the perspectives: mix, g M + (1 - g) X; add, M + g X (g = sigmoid(W_g [X ; M] + b_g))");
     public static final Option<Double> GATE_BIAS = Option.real("gate-bias", 0,
-            "initial bias of the perspective gate: the gate starts near sigmoid(b) on the memory side, 1 - sigmoid(b) on the expansion side");
+            "initial bias of the perspective gate: the gate starts near sigmoid(b) on the memory side, 1 - sigmoid(b) on the expansion side"
+                    + " (with --fusion add: the memory whole, sigmoid(b) of the expansion)");
     public static final Option<Boolean> ADAPT_SCALE = SharedOptions.ADAPT_SCALE.withDefault(false);
     public static final Option<Integer> ADAPT_POWER = SharedOptions.ADAPT_POWER;
     public static final ModelSpec SPEC = ModelSpec.builder("dprec",
