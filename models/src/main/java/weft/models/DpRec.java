@@ -249,7 +249,49 @@ public final class DpRec extends GraphRecommender {
 
     /** Modality m's perspectives fused by its gate, as {@link #FUSION} says. */
     private Var fuse(int m, Var memory, Var expansion) {
-        return opts.get(FUSION) == GateFusion.MIX ? gates[m].mix(memory, expansion) : Ops.add(memory, gates[m].gate(expansion, memory));
+        boolean mix = opts.get(FUSION) == GateFusion.MIX;
+        if (gateTrace != null) {   // gateStats(): the gate values the fused rows were made with
+            gateTrace.add(mix ? gates[m].gateValues(memory, expansion).value : gates[m].gateValues(expansion, memory).value);
+        }
+        return mix ? gates[m].mix(memory, expansion) : Ops.add(memory, gates[m].gate(expansion, memory));
+    }
+
+    /** Set by {@link #gateStats} for one forward pass: each modality's gate values, in order. */
+    private List<Tensor> gateTrace;
+
+    /**
+     * Per modality, how much of the expansion perspective the trained gate lets into Z: the mean
+     * over users' and over items' rows (and features) of the expansion's weight, 1 - g under
+     * {@code --fusion mix} (Z = g M + (1 - g) X), g under {@code add} (Z = M + g X). Empty unless both
+     * perspectives are on.
+     */
+    Map<String, Object> gateStats() {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (!opts.get(MEMORY) || !opts.get(EXPANSION)) {
+            return out;
+        }
+        boolean mix = opts.get(FUSION) == GateFusion.MIX;   // the gate holds the memory's side under mix, the expansion's under add
+        gateTrace = new ArrayList<>();
+        try (NoGrad g = NoGrad.scope()) {
+            forward();
+            for (int j = 0; j < modalityNames.size(); j++) {
+                Tensor w = gateTrace.get(j);
+                double users = 0, items = 0;
+                for (int r = 0; r < w.rows; r++) {
+                    double row = 0;
+                    for (int c = 0; c < w.cols; c++) row += mix ? 1 - w.get(r, c) : w.get(r, c);
+                    if (r < numUsers) users += row / w.cols;
+                    else items += row / w.cols;
+                }
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("users", round4(users / numUsers));
+                m.put("items", round4(items / (w.rows - numUsers)));
+                out.put(modalityNames.get(j), m);
+            }
+        } finally {
+            gateTrace = null;
+        }
+        return out;
     }
 
     /**
@@ -381,6 +423,10 @@ public final class DpRec extends GraphRecommender {
         Map<String, Object> h = hyperedgeStats();
         if (!h.isEmpty()) {
             out.put("hyperedges", h);
+        }
+        Map<String, Object> g = gateStats();
+        if (!g.isEmpty()) {
+            out.put("expansion_weight", g);
         }
         return out;
     }

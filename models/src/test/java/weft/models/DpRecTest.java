@@ -225,6 +225,35 @@ class DpRecTest {
                 List.of(fresh.emb, fresh.gates[0].proj.weight, fresh.gates[0].proj.bias, fresh.proj[1].weight));
     }
 
+    /**
+     * The trained facts' expansion_weight: per modality, the mean share of the expansion in Z over
+     * users' and items' rows, 1 - g under mix and g under add, read from the gate values the forward
+     * pass used. A gate with weights 0 and bias b gives sigmoid(b) everywhere.
+     */
+    @Test
+    void expansionWeightReportsTheGatesShareOfTheExpansion() {
+        Dataset d = Fixtures.tiny(2);
+        float bias = 1.5f;
+        double s = 1 / (1 + Math.exp(-bias));
+        for (DpRec.GateFusion f : DpRec.GateFusion.values()) {
+            DpRec m = new DpRec(d, tinyConfig(), tinyOptions().with(DpRec.FUSION, f));
+            for (var g : m.gates) {
+                g.proj.weight.value.fill(0f);
+                g.proj.bias.value.fill(bias);
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, Map<String, Object>> w = (Map<String, Map<String, Object>>) m.trainedFacts().get("expansion_weight");
+            assertEquals(2, w.size(), "one entry per modality");
+            double expected = f == DpRec.GateFusion.MIX ? 1 - s : s;
+            for (Map<String, Object> side : w.values()) {
+                assertEquals(expected, (Double) side.get("users"), 1e-4, f + ", users");
+                assertEquals(expected, (Double) side.get("items"), 1e-4, f + ", items");
+            }
+        }
+        DpRec memoryOnly = new DpRec(d, tinyConfig(), tinyOptions().with(DpRec.EXPANSION, false));
+        assertTrue(!memoryOnly.trainedFacts().containsKey("expansion_weight"), "nothing to weigh without the expansion");
+    }
+
     @Test
     void everyVariantChangesTheLossAndStillTrains() {
         Dataset d = Fixtures.tiny(2);
