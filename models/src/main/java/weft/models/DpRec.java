@@ -153,6 +153,8 @@ public final class DpRec extends GraphRecommender {
     public DpRec(Dataset data, ModelConfig cfg, Options opts) {
         super(SPEC, data, cfg, opts);
         OptionException.require(opts.get(MEMORY) || opts.get(EXPANSION), "--no-memory and --no-expansion together leave dprec no perspective");
+        OptionException.require(!opts.get(HYPER_MEAN_CONSTANT) || opts.get(HYPER_CENTER),
+                "--hyper-mean-constant changes what --hyper-center subtracts; with --hyper-center false it would do nothing");
         Map<String, Tensor> mods = Features.projectionInputs(data, "dprec");
         int k = knnK(KNN_K);
 
@@ -301,14 +303,7 @@ public final class DpRec extends GraphRecommender {
      */
     private Var centring(Var side) {
         Var mean = Ops.meanCols(side);
-        if (!opts.get(HYPER_MEAN_CONSTANT)) {
-            return mean;
-        }
-        Tensor value;
-        try (NoGrad g = NoGrad.scope()) {
-            value = Ops.meanCols(side).value;
-        }
-        return Ops.sub(mean, Var.constant(value));
+        return opts.get(HYPER_MEAN_CONSTANT) ? Ops.sub(mean, Var.constant(mean.value.copy())) : mean;
     }
 
     @Override

@@ -75,32 +75,35 @@ class AdaptScaleTest {
     @Test
     void craneMixesItsItemGraphWithTheIdentityByTheWeight() {
         Options without = CraneTest.tinyOptions().with(Crane.ADAPT_GRAPH, false).with(Crane.ADAPT_VIEW, false);
-        Options base = without.with(Crane.ADAPT_GRAPH, true);
-        Dataset informative = ContentSignalTest.clustered(true);
-        assertEquals(bits(Crane.SPEC.create(informative, Fixtures.tinyConfig(), without)),
-                bits(Crane.SPEC.create(informative, Fixtures.tinyConfig(), base)), "w = 1: the graph as it was");
-        Dataset noise = ContentSignalTest.clustered(false);
-        Recommender mixed = Crane.SPEC.create(noise, Fixtures.tinyConfig(), base);
-        Recommender plain = Crane.SPEC.create(noise, Fixtures.tinyConfig(), without);
-        Recommender noHops = Crane.SPEC.create(noise, Fixtures.tinyConfig(), without.with(Crane.ITEM_LAYERS, 0));
-        assertNotEquals(Fixtures.lossAt(plain, BATCH), Fixtures.lossAt(mixed, BATCH), "w = 0: another graph");
-        assertEquals(bits(noHops), bits(mixed), "w = 0: the identity, so a hop over it is no hop");
+        mixesItsGraphWithTheIdentity(Crane.SPEC, without, without.with(Crane.ADAPT_GRAPH, true), without.with(Crane.ITEM_LAYERS, 0));
     }
 
     @Test
     void dpRecMixesItsKnnGraphsWithTheIdentityByTheWeight() {
-        Options without = DpRecTest.tinyOptions(), base = without.with(DpRec.ADAPT_GRAPH, true);
-        Dataset informative = ContentSignalTest.clustered(true);
-        assertEquals(bits(DpRec.SPEC.create(informative, Fixtures.tinyConfig(), without)),
-                bits(DpRec.SPEC.create(informative, Fixtures.tinyConfig(), base)), "w = 1: the graphs as they were");
-        Dataset noise = ContentSignalTest.clustered(false);
-        Recommender mixed = DpRec.SPEC.create(noise, Fixtures.tinyConfig(), base);
-        Recommender plain = DpRec.SPEC.create(noise, Fixtures.tinyConfig(), without);
-        Recommender noHops = DpRec.SPEC.create(noise, Fixtures.tinyConfig(), without.with(DpRec.EXPANSION_LAYERS, 0));
+        Options without = DpRecTest.tinyOptions();
+        Recommender mixed = mixesItsGraphWithTheIdentity(DpRec.SPEC, without, without.with(DpRec.ADAPT_GRAPH, true),
+                without.with(DpRec.EXPANSION_LAYERS, 0));
         assertEquals(0.0, mixed.trainedFacts().get("content_weight"));
-        assertNotEquals(Fixtures.lossAt(plain, BATCH), Fixtures.lossAt(mixed, BATCH), "w = 0: other graphs");
-        assertEquals(bits(noHops), bits(mixed), "w = 0: the identity, so the expansion's hop is no hop");
         assertEquals(1f, ((DpRec) mixed).contentWeight, 0f, "the projected features keep their weight without --adapt-scale");
+    }
+
+    /**
+     * For an {@code --adapt-graph} option ({@code with} has it, {@code without} not): the same bits
+     * where the features follow the interactions (w = 1); where they do not (w = 0), another loss than
+     * the unmixed graph's and the same bits as {@code noHops}, the model that does not hop over it.
+     * Returns the model with the option on the uninformative data.
+     */
+    private static Recommender mixesItsGraphWithTheIdentity(ModelSpec spec, Options without, Options with, Options noHops) {
+        Dataset informative = ContentSignalTest.clustered(true);
+        assertEquals(bits(spec.create(informative, Fixtures.tinyConfig(), without)),
+                bits(spec.create(informative, Fixtures.tinyConfig(), with)), spec.name() + ", w = 1: the graph as it was");
+        Dataset noise = ContentSignalTest.clustered(false);
+        Recommender mixed = spec.create(noise, Fixtures.tinyConfig(), with);
+        assertNotEquals(Fixtures.lossAt(spec.create(noise, Fixtures.tinyConfig(), without), BATCH), Fixtures.lossAt(mixed, BATCH),
+                spec.name() + ", w = 0: another graph");
+        assertEquals(bits(spec.create(noise, Fixtures.tinyConfig(), noHops)), bits(mixed),
+                spec.name() + ", w = 0: the identity, so a hop over it is no hop");
+        return mixed;
     }
 
     @Test

@@ -349,6 +349,9 @@ class DpRecTest {
         assertTrue(e.getMessage().contains("--no-memory") && e.getMessage().contains("--no-expansion"), e.getMessage());
         e = assertThrows(OptionException.class, () -> new DpRec(d, tinyConfig(), Options.defaults().with(DpRec.KNN_K, 6)));
         assertTrue(e.getMessage().contains("--knn-k"), e.getMessage());
+        Options meanWithoutCentre = tinyOptions().with(DpRec.HYPER_CENTER, false).with(DpRec.HYPER_MEAN_CONSTANT, true);
+        e = assertThrows(OptionException.class, () -> new DpRec(d, tinyConfig(), meanWithoutCentre));
+        assertTrue(e.getMessage().contains("--hyper-mean-constant") && e.getMessage().contains("--hyper-center"), e.getMessage());
 
         Dataset none = d.withModalities(Map.of());
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> new DpRec(none, tinyConfig(), Options.defaults()));
