@@ -79,7 +79,7 @@ public final class DpRec extends GraphRecommender {
             "learnable soft hypergraph per modality and group-level alignment");
     public static final Option<Set<String>> ALIGN_LEVELS = Option.subset("align-levels", List.of("item", "user", "group"),
             levels("item", "user", "group"), "levels at which the modalities are aligned");
-    public static final Option<Integer> KNN_K = SharedOptions.KNN_K;
+    public static final Option<Integer> KNN_K = SharedOptions.KNN_K.withDefault(20);   // section 4 of docs/models.md, "DPRec's kNN graphs at k = 20"
     public static final Option<Integer> EXPANSION_LAYERS = Option.integer("expansion-layers", 1,
             "hops over the kNN item graph in the expansion perspective").min(0).search(1, 2);
     public static final Option<Integer> HYPEREDGES = Option.integer("hyperedges", 16, "hyperedges per modality")

@@ -312,6 +312,10 @@ class DpRecTest {
         assertEquals(1, c.get("expansion_layers"));
         assertEquals(0.01, (double) c.get("item_align"));
         assertEquals(0.2, (double) c.get("hyper_temp"));
+        // DPRec's kNN graphs default to 20 neighbours (docs/models.md, section 4); the models sharing the option keep 10.
+        assertEquals(20, DpRec.SPEC.config(tinyConfig(), Options.parse(DpRec.SPEC.options(), Map.of())).get("knn_k"));
+        assertEquals(10, weft.models.options.SharedOptions.KNN_K.defaultValue());
+        assertEquals(10, Freedom.KNN_K.defaultValue());
 
         Options same = Options.defaults().with(DpRec.KNN_K, 2).with(DpRec.HYPEREDGES, 5).with(DpRec.HYPERGRAPH, false)
                 .with(DpRec.ALIGN_LEVELS, DpRec.levels("user", "group"));

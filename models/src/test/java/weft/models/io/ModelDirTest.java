@@ -261,6 +261,24 @@ class ModelDirTest {
         loadsAsSavedWithoutTheOption("dprec", weft.models.DpRec.HYPER_CENTER, false, true, "\"hyper_center\":\\s*false,\\s*");
     }
 
+    @Test
+    void aDpRecSavedWithTenNeighboursLoadsWithTen() throws Exception {
+        // DPRec's --knn-k went from 10 to 20: a manifest records knn_k, so a model saved at 10 rebuilds its kNN graphs at 10.
+        Dataset data = Dataset.load(Fixtures.testDataDir());
+        ModelSpec spec = weft.models.Models.spec("dprec");
+        ModelConfig mc = spec.config();
+        mc.dim = 16;
+        Options ten = Options.defaults().with(weft.models.DpRec.KNN_K, 10);
+        Recommender model = spec.create(data, mc, ten);
+        Path d = tmp.resolve("dprec-k10");
+        ModelDir.save(d, spec, mc, ten, new TrainConfig(), model, data, null);
+        assertTrue(Files.readString(d.resolve(ModelDir.MANIFEST)).matches("(?s).*\"knn_k\":\\s*10\\b.*"));
+        ModelDir.Rebuilt r = ModelDir.open(d).rebuild();
+        assertEquals(10, r.options().get(weft.models.DpRec.KNN_K));
+        assertSameTable(model.scorer().items(), r.model().scorer().items());
+        assertEquals(20, weft.models.DpRec.KNN_K.defaultValue(), "the default the test guards against");
+    }
+
     /** Saves a model with {@code option} at {@code old}, removes the option from its manifest, and loads it: it must come back with {@code old}. */
     private <T> void loadsAsSavedWithoutTheOption(String name, weft.models.options.Option<T> option, T old, T dflt, String entry)
             throws Exception {
