@@ -223,23 +223,7 @@ class ModelDirTest {
     void aManifestWithoutANewerOptionLoadsAsTheModelItWas() throws Exception {
         // HMA-Rec's item graph was added off, then made the default: a model saved before the option existed
         // (its manifest lacks item_graph_layers) had no item graph and must load without one.
-        Dataset data = Dataset.load(Fixtures.testDataDir());
-        ModelSpec spec = weft.models.Models.spec("hmarec");
-        ModelConfig mc = spec.config();
-        mc.dim = 16;
-        Options before = Options.defaults().with(weft.models.HmaRec.ITEM_GRAPH_LAYERS, 0);
-        Recommender model = spec.create(data, mc, before);
-        Path d = tmp.resolve("hmarec-before-item-graph");
-        ModelDir.save(d, spec, mc, before, new TrainConfig(), model, data, null);
-        Path mf = d.resolve(ModelDir.MANIFEST);
-        String text = Files.readString(mf);
-        String without = text.replaceFirst("\"item_graph_layers\":\\s*0,\\s*", "");
-        assertNotEquals(text, without, "the manifest should have held item_graph_layers");
-        Files.writeString(mf, without);
-        ModelDir.Rebuilt r = ModelDir.open(d).rebuild();
-        assertEquals(0, r.options().get(weft.models.HmaRec.ITEM_GRAPH_LAYERS));
-        assertSameTable(model.scorer().items(), r.model().scorer().items());
-        assertEquals(1, weft.models.HmaRec.ITEM_GRAPH_LAYERS.defaultValue(), "the default the test guards against");
+        loadsAsSavedWithoutTheOption("hmarec", weft.models.HmaRec.ITEM_GRAPH_LAYERS, 0, 1, "\"item_graph_layers\":\\s*0,\\s*");
     }
 
     @Test
@@ -264,41 +248,42 @@ class ModelDirTest {
     @Test
     void aDpRecSavedWithTenNeighboursLoadsWithTen() throws Exception {
         // DPRec's --knn-k went from 10 to 20: a manifest records knn_k, so a model saved at 10 rebuilds its kNN graphs at 10.
-        Dataset data = Dataset.load(Fixtures.testDataDir());
-        ModelSpec spec = weft.models.Models.spec("dprec");
-        ModelConfig mc = spec.config();
-        mc.dim = 16;
-        Options ten = Options.defaults().with(weft.models.DpRec.KNN_K, 10);
-        Recommender model = spec.create(data, mc, ten);
-        Path d = tmp.resolve("dprec-k10");
-        ModelDir.save(d, spec, mc, ten, new TrainConfig(), model, data, null);
-        assertTrue(Files.readString(d.resolve(ModelDir.MANIFEST)).matches("(?s).*\"knn_k\":\\s*10\\b.*"));
-        ModelDir.Rebuilt r = ModelDir.open(d).rebuild();
+        Saved s = saveWith("dprec", weft.models.DpRec.KNN_K, 10);
+        assertTrue(Files.readString(s.dir().resolve(ModelDir.MANIFEST)).matches("(?s).*\"knn_k\":\\s*10\\b.*"));
+        ModelDir.Rebuilt r = ModelDir.open(s.dir()).rebuild();
         assertEquals(10, r.options().get(weft.models.DpRec.KNN_K));
-        assertSameTable(model.scorer().items(), r.model().scorer().items());
+        assertSameTable(s.model().scorer().items(), r.model().scorer().items());
         assertEquals(20, weft.models.DpRec.KNN_K.defaultValue(), "the default the test guards against");
     }
 
     /** Saves a model with {@code option} at {@code old}, removes the option from its manifest, and loads it: it must come back with {@code old}. */
     private <T> void loadsAsSavedWithoutTheOption(String name, weft.models.options.Option<T> option, T old, T dflt, String entry)
             throws Exception {
-        Dataset data = Dataset.load(Fixtures.testDataDir());
-        ModelSpec spec = weft.models.Models.spec(name);
-        ModelConfig mc = spec.config();
-        mc.dim = 16;
-        Options before = Options.defaults().with(option, old);
-        Recommender model = spec.create(data, mc, before);
-        Path d = tmp.resolve(name + "-before-" + option.name());
-        ModelDir.save(d, spec, mc, before, new TrainConfig(), model, data, null);
-        Path mf = d.resolve(ModelDir.MANIFEST);
+        Saved s = saveWith(name, option, old);
+        Path mf = s.dir().resolve(ModelDir.MANIFEST);
         String text = Files.readString(mf);
         String without = text.replaceFirst(entry, "");
         assertNotEquals(text, without, "the manifest should have held " + option.name());
         Files.writeString(mf, without);
-        ModelDir.Rebuilt r = ModelDir.open(d).rebuild();
+        ModelDir.Rebuilt r = ModelDir.open(s.dir()).rebuild();
         assertEquals(old, r.options().get(option));
-        assertSameTable(model.scorer().items(), r.model().scorer().items());
+        assertSameTable(s.model().scorer().items(), r.model().scorer().items());
         assertEquals(dflt, option.defaultValue(), "the default the test guards against");
+    }
+
+    private record Saved(Recommender model, Path dir) {}
+
+    /** A model {@code name} (d = 16) on test-data with {@code option} at {@code value}, untrained, saved to its own folder. */
+    private <T> Saved saveWith(String name, weft.models.options.Option<T> option, T value) throws Exception {
+        Dataset data = Dataset.load(Fixtures.testDataDir());
+        ModelSpec spec = weft.models.Models.spec(name);
+        ModelConfig mc = spec.config();
+        mc.dim = 16;
+        Options opts = Options.defaults().with(option, value);
+        Recommender model = spec.create(data, mc, opts);
+        Path d = tmp.resolve(name + "-" + option.name() + "-" + value);
+        ModelDir.save(d, spec, mc, opts, new TrainConfig(), model, data, null);
+        return new Saved(model, d);
     }
 
     private static String refusal(Path dir) {
