@@ -48,7 +48,9 @@ import weft.models.options.Options;
  *   view 2   H_item   = S^L (E_item + s),   H_user = D_u^-1 R H_item          (S the frozen item kNN graph)
  *   final    user_u   = Z_u,   item_i = Z_i + v H_i                           (v = w with --adapt-view, else 1)
  *   loss     BPR(user, item) + reg * (||e_u||_F + ||e_p||_F + ||e_n||_F) / B
- *            + lambda_cl * (InfoNCE(Z_U, H_U) + InfoNCE(Z_I, H_I))          (batch's distinct users / positives)
+ *            + lambda * (InfoNCE(Z_U, H_U) + InfoNCE(Z_I, H_I))             (batch's distinct users / positives)
+ *   lambda   = lambda_cl * clamp(16 / d, 1, 2) * w                         (--adapt-contrast; d the training
+ *                                                                           interactions per user; else lambda_cl)
  *   training each positive p scored against Z_u + (mean_{N(u) without p} s - p_u) / (L + 1)  (--leave-one-out)
  * </pre>
  * S is FREEDOM's graph (per modality the kNN graph of the normalised features, averaged and
@@ -87,6 +89,17 @@ public final class Crane extends GraphRecommender {
             "view 2's term in the items' final embeddings weighted by the content weight w that the training interactions give"
                     + " the features (as --adapt-scale measures it): item_i = Z_i + w H_i")
             .whenUnsaved(false);   // models saved before the option existed weighed view 2 by 1
+    /**
+     * The contrast's weight set by the training data: lambda_cl times the content weight w and times
+     * {@link #sparseFactor} (2 where users have at most 8 training interactions on average, 1 from 16 on).
+     * On by default: chosen on valid over four regimes x three seeds (docs/models.md, section 4, "CRANE's
+     * contrast weighed by the data").
+     */
+    public static final Option<Boolean> ADAPT_CONTRAST = Option.bool("adapt-contrast", true,
+            "the contrast's weight lambda_cl times the content weight w that the training interactions give the features"
+                    + " (as --adapt-scale measures it) and times clamp(16 / d, 1, 2) for d the training interactions per user:"
+                    + " the semantic view pulls harder where users have few interactions, as far as the features are trusted")
+            .whenUnsaved(false);   // models saved before the option existed weighed the contrast by lambda_cl
     public static final Option<FeatureNorm> INPUT_NORM = SharedOptions.INPUT_NORM;
     public static final Option<Double> FEATURE_DROPOUT = SharedOptions.FEATURE_DROPOUT;
     /** On by default: chosen on valid over four regimes x three seeds (docs/models.md, CRANE, "Leave-one-out profiles"). */
@@ -106,7 +119,7 @@ public final class Crane extends GraphRecommender {
 
     public static final ModelSpec SPEC = ModelSpec.builder("crane",
                     "CRANE: recursive cross-modal attention, user profiles, user-item + item-item graphs with contrast")
-            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, ADAPT_SCALE, ADAPT_GRAPH, ADAPT_VIEW, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, FEATURE_DROPOUT)
+            .options(RCA_STEPS, JOINT, HEADS, PROFILE, SEMANTIC_GRAPH, CONTRAST, CL_WEIGHT, CL_TEMP, KNN_K, ITEM_LAYERS, CONTENT_SCALE, ADAPT_SCALE, ADAPT_GRAPH, ADAPT_VIEW, ADAPT_CONTRAST, LEARN_SCALE, INPUT_NORM, LEAVE_ONE_OUT, FEATURE_DROPOUT)
             .ablation(RCA_STEPS, 0)
             .build(Crane::new);
 
@@ -132,6 +145,7 @@ public final class Crane extends GraphRecommender {
     final ContentSignal.Measured signal;    // the features' lifts and content weight w, null where neither option uses them
     final float contentScale;               // a, times w with --adapt-scale
     final float viewWeight;                 // w with --adapt-view, else 1
+    final float contrastWeight;             // lambda_cl, times w with --adapt-contrast
 
     public Crane(Dataset data, ModelConfig cfg, Options opts) {
         super(SPEC, data, cfg, opts);
@@ -150,9 +164,13 @@ public final class Crane extends GraphRecommender {
             features[k] = Var.constant(x);
             normalised.add(x);
         }
-        signal = opts.get(ADAPT_SCALE) || ((opts.get(ADAPT_GRAPH) || opts.get(ADAPT_VIEW)) && semanticGraph)
+        signal = opts.get(ADAPT_SCALE) || ((opts.get(ADAPT_GRAPH) || opts.get(ADAPT_VIEW) || opts.get(ADAPT_CONTRAST)) && semanticGraph)
                 ? ContentSignal.of(data, mods) : null;
         viewWeight = semanticGraph && opts.get(ADAPT_VIEW) ? (float) signal.weight() : 1f;   // w is in [0, 1]
+        // lambda_cl times powers of two and w: at d >= 16 and w = 1 exactly lambda_cl, the bits without --adapt-contrast
+        contrastWeight = semanticGraph && opts.get(ADAPT_CONTRAST)
+                ? opts.getFloat(CL_WEIGHT) * sparseFactor(data.numTrain() / (double) numUsers) * (float) signal.weight()
+                : opts.getFloat(CL_WEIGHT);
         CsrMatrix graph = semanticGraph ? Graphs.featureGraph(normalised, knnK) : null;
         itemGraph = graph != null && opts.get(ADAPT_GRAPH) ? ContentSignal.trusted(graph, signal.weight()) : graph;
 
@@ -186,6 +204,19 @@ public final class Crane extends GraphRecommender {
             parts.add(gain);
         }
         return Module.collect(parts.toArray());
+    }
+
+    /**
+     * How much harder the contrast pulls for users with few training interactions: {@code clamp(16 / d, 1, 2)}
+     * for d the mean training interactions per user, so 1 from 16 interactions up (the interaction view
+     * knows its users; the contrast as the seed sets it) and 2 at 8 and below. A power of two at both
+     * ends, so there the weight's bits are lambda_cl's doubled or unchanged.
+     */
+    static float sparseFactor(double perUser) {
+        if (!(perUser > 0)) {
+            throw new IllegalArgumentException("crane: mean training interactions per user must be positive, got " + perUser);
+        }
+        return (float) Math.min(2.0, Math.max(1.0, 16.0 / perUser));
     }
 
     /** s for all items, [I, d]. */
@@ -271,13 +302,13 @@ public final class Crane extends GraphRecommender {
         Var loss = v.p() != null && opts.get(LEAVE_ONE_OUT)
                 ? Bpr.withEmbLoss(all, emb, b, numUsers, reg, leaveOneOutUsers(all, v, b))
                 : Bpr.withEmbLoss(all, emb, b, numUsers, reg);
-        if (v.h() != null && opts.get(CONTRAST) && opts.getFloat(CL_WEIGHT) > 0) {
+        if (v.h() != null && opts.get(CONTRAST) && contrastWeight > 0) {
             int[] us = Index.distinct(b.users());
             int[] is = Index.offset(Index.distinct(b.pos()), numUsers);
             Var cl = Ops.add(
                     Losses.infoNce(ShapeOps.gatherRows(v.z(), us), ShapeOps.gatherRows(v.h(), us), opts.getFloat(CL_TEMP)),
                     Losses.infoNce(ShapeOps.gatherRows(v.z(), is), ShapeOps.gatherRows(v.h(), is), opts.getFloat(CL_TEMP)));
-            loss = Ops.add(loss, Ops.scale(cl, opts.getFloat(CL_WEIGHT)));
+            loss = Ops.add(loss, Ops.scale(cl, contrastWeight));
         }
         return loss;
     }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
@@ -47,7 +48,7 @@ class AdaptScaleTest {
     void theMeasuredWeightScalesTheContent(String name) {
         ModelSpec spec = Models.spec(name);
         Options base = name.equals("hmarec") ? HmaRecTest.tinyOptions()
-                : CraneTest.tinyOptions().with(Crane.ADAPT_GRAPH, false).with(Crane.ADAPT_VIEW, false);
+                : CraneTest.tinyOptions().with(Crane.ADAPT_GRAPH, false).with(Crane.ADAPT_VIEW, false).with(Crane.ADAPT_CONTRAST, false);
         @SuppressWarnings("unchecked")
         Option<Boolean> adapt = (Option<Boolean>) spec.option("adapt-scale");
         @SuppressWarnings("unchecked")
@@ -130,6 +131,42 @@ class AdaptScaleTest {
         assertNotEquals(Fixtures.lossAt(plain, BATCH), Fixtures.lossAt(weighed, BATCH), "w < 1: view 2 counts less");
         // what is unchanged: the views themselves, so the contrast between them
         assertArrayEquals(plain.views().h().value.data, h.data);
+    }
+
+    /**
+     * CRANE's {@code --adapt-contrast}: lambda_cl times clamp(16 / d, 1, 2) (d the training interactions
+     * per user) times w, and the loss is the loss at that lambda, to the bit, for features that follow the
+     * interactions, that partly do and that do not.
+     */
+    @Test
+    void craneWeighsItsContrastByTheWeightAndTheUsersInteractions() {
+        assertEquals(1f, Crane.sparseFactor(23.9), 0f);
+        assertEquals(1f, Crane.sparseFactor(16), 0f);
+        assertEquals(16f / 12f, Crane.sparseFactor(12), 1e-7f);
+        assertEquals(2f, Crane.sparseFactor(8), 0f);
+        assertEquals(2f, Crane.sparseFactor(5), 0f);
+        for (double bad : new double[] {0, -1, Double.NaN}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Crane.sparseFactor(bad));
+            assertTrue(e.getMessage().contains("interactions per user"), e.getMessage());
+        }
+        Options without = CraneTest.tinyOptions().with(Crane.ADAPT_CONTRAST, false), with = without.with(Crane.ADAPT_CONTRAST, true);
+        int changed = 0;
+        for (Dataset data : new Dataset[] {ContentSignalTest.clustered(true), partlyInformative(0.6f), ContentSignalTest.clustered(false)}) {
+            Crane plain = (Crane) Crane.SPEC.create(data, Fixtures.tinyConfig(), without);
+            Crane adapted = (Crane) Crane.SPEC.create(data, Fixtures.tinyConfig(), with);
+            double perUser = data.numTrain() / (double) data.numUsers();
+            double w = (Double) adapted.trainedFacts().get("content_weight");
+            float expected = 0.5f * Crane.sparseFactor(perUser) * (float) w;
+            assertEquals(0.5f, plain.contrastWeight, 0f, "without the option: lambda_cl");
+            assertEquals(expected, adapted.contrastWeight, 0f, "w = " + w + ", " + perUser + " interactions per user");
+            Crane atThatWeight = (Crane) Crane.SPEC.create(data, Fixtures.tinyConfig(), without.with(Crane.CL_WEIGHT, (double) expected));
+            assertEquals(bits(atThatWeight), bits(adapted), "the loss at lambda_cl = " + expected);
+            if (expected != 0.5f) {
+                assertNotEquals(bits(plain), bits(adapted));
+                changed++;
+            }
+        }
+        assertTrue(changed >= 2, "the partly informative and the uninformative features move the weight");
     }
 
     @Test

@@ -234,6 +234,13 @@ class ModelDirTest {
     }
 
     @Test
+    void aCraneSavedBeforeItsContrastWasWeighedLoadsWithLambdaAsGiven() throws Exception {
+        // CRANE's --adapt-contrast was added off, then made the default: a manifest without adapt_contrast is a
+        // model trained with the contrast at lambda_cl itself, and must load (and train on) as one.
+        loadsAsSavedWithoutTheOption("crane", weft.models.Crane.ADAPT_CONTRAST, false, true, "\"adapt_contrast\":\\s*false,\\s*");
+    }
+
+    @Test
     void anHmaRecSavedBeforeItsContentPowerLoadsWithTheWeightItself() throws Exception {
         // HMA-Rec's --adapt-power was added at 1, then made 2: a manifest without adapt_power weighed its content by w.
         loadsAsSavedWithoutTheOption("hmarec", weft.models.HmaRec.ADAPT_POWER, 1, 2, "\"adapt_power\":\\s*1,\\s*");
