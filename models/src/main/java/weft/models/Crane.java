@@ -145,7 +145,7 @@ public final class Crane extends GraphRecommender {
     final ContentSignal.Measured signal;    // the features' lifts and content weight w, null where neither option uses them
     final float contentScale;               // a, times w with --adapt-scale
     final float viewWeight;                 // w with --adapt-view, else 1
-    final float contrastWeight;             // lambda_cl, times w with --adapt-contrast
+    final float contrastWeight;             // lambda_cl, times clamp(16 / d, 1, 2) w with --adapt-contrast
 
     public Crane(Dataset data, ModelConfig cfg, Options opts) {
         super(SPEC, data, cfg, opts);
