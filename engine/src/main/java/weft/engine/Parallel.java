@@ -1,6 +1,7 @@
 package weft.engine;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -13,14 +14,23 @@ import java.util.concurrent.locks.ReentrantLock;
  * task with the same arithmetic whatever the split, so results do not depend on the thread count.
  *
  * <p>How a loop runs: the calling thread publishes the loop as a job, wakes the team's
- * {@code threads - 1} workers, and takes ranges itself like them, each range claimed from a
- * shared counter; it returns when every range is done. A training step hands hundreds of loops of
+ * {@code threads - 1} workers, and takes ranges itself like them, each thread claiming one
+ * range at a time (which ones: below); it returns when every range is done. A training step hands hundreds of loops of
  * a fraction of a millisecond to the team, so the hand-off must cost microseconds: workers wait
  * for the next job spinning for a short while ({@link #SPIN_NANOS}) before they park, and the
  * caller does the same while the last ranges finish. (With a fork-join pool, where the caller
  * blocks and every loop wakes parked workers through the kernel, the 2-thread product
  * [5700, 64] x [64, 64] ran no faster than the 1-thread one on a 2-core virtual machine.) Workers
  * only spin when the team is no larger than the processors.
+ *
+ * <p>Which thread takes which range: in a team of two (the usual case on the small machines
+ * this runs on) the caller claims ranges from the front of the loop and the worker from the back,
+ * so that in a chain of loops over the same rows each core mostly reads the rows it wrote in
+ * the loop before. Where the two cores are far apart, every 64 bytes the other core wrote cost
+ * a cache-line transfer (on one 2-core virtual machine a round trip between the cores took
+ * about 480 ns, and a training step of every model ran 4-9 % faster with the two ends than with
+ * one shared counter; docs/performance.md). A larger team shares one counter. Either way a
+ * range's arithmetic does not depend on the thread that runs it.
  *
  * <p>Nesting and concurrency: a loop started inside a range (by a worker or by the caller) runs
  * inline; a loop started by a second thread while the team is busy with another caller's loop
@@ -160,7 +170,7 @@ public final class Parallel {
             return;
         }
         try {
-            tm.run(new Job(body, n, chunks, Thread.currentThread()));
+            tm.run(new Job(body, n, chunks, Thread.currentThread(), twoEnds && tm.workers.length == 1));
         } finally {
             tm.lock.unlock();
         }
@@ -196,25 +206,60 @@ public final class Parallel {
         });
     }
 
-    /** One loop: its ranges are claimed from {@code next} by the caller and the workers. */
+    /**
+     * Whether a team of two claims ranges from both ends ({@code -Dweft.parallel.twoEnds=false}
+     * turns it off, for benchmarks measuring the shared counter there; the same results either
+     * way, since a range's arithmetic does not depend on the thread that runs it).
+     */
+    static volatile boolean twoEnds = !"false".equals(System.getProperty("weft.parallel.twoEnds"));
+
+    /**
+     * One loop. Its ranges are claimed by the caller and the workers from {@code next}, or, in a
+     * team of two, from the two ends of {@code ends} (the next range from the front in the high
+     * 32 bits, one past the last unclaimed range in the low): the caller from the front, the
+     * worker from the back.
+     */
     private static final class Job {
         final RangeBody body;
         final int n, chunks;
         final Thread caller;
+        final boolean fromBothEnds;
         final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        final AtomicLong ends;
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         volatile boolean callerParked;
 
-        Job(RangeBody body, int n, int chunks, Thread caller) {
+        Job(RangeBody body, int n, int chunks, Thread caller, boolean fromBothEnds) {
             this.body = body;
             this.n = n;
             this.chunks = chunks;
             this.caller = caller;
+            this.fromBothEnds = fromBothEnds;
+            this.ends = fromBothEnds ? new AtomicLong(chunks) : null;
+        }
+
+        /** The next range for the current thread, or {@code chunks} when none is left. */
+        private int claim() {
+            if (!fromBothEnds) {
+                return next.getAndIncrement();
+            }
+            boolean front = Thread.currentThread() == caller;
+            while (true) {
+                long v = ends.get();
+                int lo = (int) (v >>> 32), hi = (int) v;
+                if (lo >= hi) {
+                    return chunks;
+                }
+                long claimed = front ? ((long) (lo + 1) << 32) | hi : ((long) lo << 32) | (hi - 1);
+                if (ends.compareAndSet(v, claimed)) {
+                    return front ? lo : hi - 1;
+                }
+            }
         }
 
         /** Claims and runs ranges until none is left. */
         void work() {
-            for (int c; (c = next.getAndIncrement()) < chunks; ) {
+            for (int c; (c = claim()) < chunks; ) {
                 try {
                     body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
                 } catch (Throwable e) {

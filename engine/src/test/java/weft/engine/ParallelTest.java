@@ -60,6 +60,48 @@ class ParallelTest {
     }
 
     @Test
+    void aTeamOfTwoTakesRangesFromBothEnds() {
+        Parallel.setThreads(2);
+        Thread caller = Thread.currentThread();
+        int n = 8;   // 8 ranges of one index each
+        int joined = 0;
+        for (int loop = 0; loop < 20; loop++) {
+            AtomicIntegerArray who = new AtomicIntegerArray(n);   // 1: the caller ran it, 2: the worker
+            Parallel.forRange(n, 1, (from, to) -> {
+                long start = System.nanoTime();
+                while (System.nanoTime() - start < 1_000_000) Thread.onSpinWait();   // time for the worker to join
+                for (int i = from; i < to; i++) who.set(i, Thread.currentThread() == caller ? 1 : 2);
+            });
+            int p = 0;
+            while (p < n && who.get(p) == 1) p++;
+            for (int i = p; i < n; i++) {
+                assertEquals(2, who.get(i), "loop " + loop + ": the caller ran ranges [0, " + p + ") and then index " + i
+                        + " was not the worker's (" + who + ")");
+            }
+            if (p < n) joined++;
+        }
+        assertTrue(joined > 0, "the worker took no range in 20 loops of 8 ms");
+    }
+
+    @Test
+    void aTeamOfTwoWithOneSharedCounterCoversEachIndexOnce() {
+        Parallel.setThreads(2);
+        boolean saved = Parallel.twoEnds;
+        Parallel.twoEnds = false;
+        try {
+            for (int n : new int[] {1, 2, 7, 100, 10_007}) {
+                AtomicIntegerArray hits = new AtomicIntegerArray(n);
+                Parallel.forRange(n, 1, (from, to) -> {
+                    for (int i = from; i < to; i++) hits.incrementAndGet(i);
+                });
+                for (int i = 0; i < n; i++) assertEquals(1, hits.get(i), "n=" + n + ": index " + i);
+            }
+        } finally {
+            Parallel.twoEnds = saved;
+        }
+    }
+
+    @Test
     void oneThreadRunsInlineInOneRange() {
         Parallel.setThreads(1);
         Thread caller = Thread.currentThread();
