@@ -15,13 +15,13 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>How a loop runs: the calling thread publishes the loop as a job, wakes the team's
  * {@code threads - 1} workers, and takes ranges itself like them, each thread claiming one
- * range at a time (which ones: below); it returns when every range is done. A training step hands hundreds of loops of
- * a fraction of a millisecond to the team, so the hand-off must cost microseconds: workers wait
- * for the next job spinning for a short while ({@link #SPIN_NANOS}) before they park, and the
- * caller does the same while the last ranges finish. (With a fork-join pool, where the caller
- * blocks and every loop wakes parked workers through the kernel, the 2-thread product
- * [5700, 64] x [64, 64] ran no faster than the 1-thread one on a 2-core virtual machine.) Workers
- * only spin when the team is no larger than the processors.
+ * range at a time (which ones: below); it returns when every range is done. A training step
+ * hands hundreds of loops of a fraction of a millisecond to the team, so the hand-off must cost
+ * microseconds: workers wait for the next job spinning for a short while ({@link #SPIN_NANOS})
+ * before they park, and the caller does the same while the last ranges finish. (With a fork-join
+ * pool, where the caller blocks and every loop wakes parked workers through the kernel, the
+ * 2-thread product [5700, 64] x [64, 64] ran no faster than the 1-thread one on a 2-core virtual
+ * machine.) Workers only spin when the team is no larger than the processors.
  *
  * <p>Which thread takes which range: in a team of two (the usual case on the small machines
  * this runs on) the caller claims ranges from the front of the loop and the worker from the back,
