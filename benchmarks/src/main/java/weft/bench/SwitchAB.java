@@ -2,19 +2,9 @@ package weft.bench;
 
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
-import weft.autograd.Var;
-import weft.autograd.optim.Adam;
 import weft.bench.guard.Shapes;
-import weft.engine.Arena;
-import weft.models.ModelConfig;
-import weft.models.Models;
-import weft.models.Recommender;
-import weft.models.data.Dataset;
-import weft.models.data.TrainBatches;
-import weft.models.train.TrainConfig;
+import weft.bench.guard.StepBenchmark;
 
 /**
  * A same-JVM A/B of an engine switch on whole training steps: one model on a guard shape
@@ -26,8 +16,8 @@ import weft.models.train.TrainConfig;
  * <p>Why: on the shared 2-core machines a whole run's epoch time moves by 10-30 % from one run to
  * the next (LightGCN's step read 2.95 and 5.67 ms in two runs of the same build), more than most
  * changes; within one JVM, alternating blocks of a few steps, the two sides see the same machine.
- * The steps are those of {@code StepBenchmark} (zero the gradients, loss, backward, Adam, in a
- * step arena), cycling over epoch 0's batches.
+ * The steps are {@link StepBenchmark#step} (zero the gradients, loss, backward, Adam, in a step
+ * arena, epoch 0's first batch every time), set up as the guard sets it up.
  *
  * <pre>
  *   java --add-modules jdk.incubator.vector -XX:+UseParallelGC -Dweft.threads=2 \
@@ -58,22 +48,20 @@ public final class SwitchAB {
             return;
         }
 
-        Dataset data = Shapes.dataset(shape);
-        ModelConfig cfg = new ModelConfig();
-        Recommender rec = Models.create(model, data, cfg);
-        TrainConfig tc = new TrainConfig();
-        Adam adam = new Adam(rec.parameters(), tc.lr);
-        List<TrainBatches.Batch> batches = new ArrayList<>();
-        for (TrainBatches.Batch b : new TrainBatches(data, tc.batch, cfg.seed).epoch(0)) {
-            batches.add(b);
+        StepBenchmark bench = new StepBenchmark();   // the guard's training step: its model, shape and batch
+        bench.model = model;
+        bench.shape = shape;
+        try {
+            bench.setup();
+        } catch (IllegalArgumentException e) {   // an unknown model or shape
+            System.err.println("SwitchAB: " + e.getMessage());
+            System.exit(2);
+            return;
         }
-        rec.startEpoch(0);
-        Arena arena = new Arena();
         boolean found = f.getBoolean(null);
-        int step = 0;
         try {
             for (int i = 0; i < 400; i++) {
-                step(rec, adam, batches.get(step++ % batches.size()), arena);
+                bench.step();
             }
             double[][] ms = new double[2][blocks];
             for (int b = 0; b < 2 * blocks; b++) {
@@ -81,7 +69,7 @@ public final class SwitchAB {
                 f.setBoolean(null, side == 1);
                 long t0 = System.nanoTime();
                 for (int i = 0; i < steps; i++) {
-                    step(rec, adam, batches.get(step++ % batches.size()), arena);
+                    bench.step();
                 }
                 ms[side][b / 2] = (System.nanoTime() - t0) / 1e6 / steps;
             }
@@ -93,15 +81,6 @@ public final class SwitchAB {
                     ms[1][blocks / 2], ms[1][blocks / 4], ms[1][3 * blocks / 4], ms[1][blocks / 2] / ms[0][blocks / 2], blocks, steps);
         } finally {
             f.setBoolean(null, found);
-        }
-    }
-
-    private static void step(Recommender rec, Adam adam, TrainBatches.Batch b, Arena arena) {
-        try (Arena.Step s = arena.open()) {
-            adam.zeroGrad();
-            Var loss = rec.loss(b);
-            loss.backward();
-            adam.step();
         }
     }
 

@@ -28,7 +28,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * so that in a chain of loops over the same rows each core mostly reads the rows it wrote in
  * the loop before. Where the two cores are far apart, every 64 bytes the other core wrote cost
  * a cache-line transfer (on one 2-core virtual machine a round trip between the cores took
- * about 480 ns, and a training step of every model ran 1-13 % faster with the two ends than
+ * about 480 ns, and a training step of every model ran 1-15 % faster with the two ends than
  * with one shared counter; docs/performance.md). A larger team shares one counter. Either way a
  * range's arithmetic does not depend on the thread that runs it.
  *
