@@ -197,8 +197,9 @@ public final class Var {
             Var v = order.get(i);
             if (v.backward != null && v.grad != null) {
                 // A backward may hand its gradient to a parent (accumulateOwned): every other node's
-                // gradient is released right after, but this node's is kept, so it gets a copy.
-                v.backward.apply(v == this ? v.grad.copy() : v.grad);
+                // gradient is released right after, but this node's is kept, so it gets a copy (an
+                // intermediate gradient like the others, so from the step's arena where one is open).
+                v.backward.apply(v == this ? recycledCopy(v.grad) : v.grad);
                 if (profile) OpProfile.mark(v.op + " backward");
             }
             if (v.backward != null && v != this) {
