@@ -6,6 +6,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import weft.engine.Arena;
+
 /**
  * Where a training step's wall time goes, op by op: switched on with {@code -Dweft.opProfile=N}
  * (for {@code weft}: {@code WEFT_JAVA_OPTS=-Dweft.opProfile=N}), which records the training steps
@@ -19,6 +21,11 @@ import java.util.Map;
  * Kernels that the thread team splits run inside those intervals, so the times are wall times of
  * the whole op at the run's thread count. It changes no computation: the same seed gives the same
  * numbers with it on or off. Off, each op costs one read of a field.
+ *
+ * <p>Each mark also gets the bytes of the arrays the step's {@link Arena} handed out since the
+ * previous mark ({@link Arena#bytesLent}: an op's output and the gradients its backward makes, of
+ * 16 KB and more): how much the step writes, op by op. Unlike the times, these are the same in
+ * every run of the same step, so a change that saves a pass over memory shows in them at once.
  */
 public final class OpProfile {
     private OpProfile() {}
@@ -30,6 +37,7 @@ public final class OpProfile {
     private static Thread owner;
     private static boolean recording;
     private static long last;
+    private static long lastBytes;
     private static long steps;
     private static final Map<String, long[]> TOTALS = new HashMap<>();
 
@@ -81,6 +89,7 @@ public final class OpProfile {
         if (!enabled() || Thread.currentThread() != owner) return;
         recording = epoch >= from;
         last = System.nanoTime();
+        lastBytes = Arena.bytesLent();
     }
 
     /** A training step starts (counted, for the per-step column). */
@@ -96,14 +105,16 @@ public final class OpProfile {
 
     private static synchronized void markRecorded(String what) {
         if (!recording || Thread.currentThread() != owner) return;
-        long now = System.nanoTime();
-        long[] t = TOTALS.computeIfAbsent(what, k -> new long[2]);
+        long now = System.nanoTime(), bytes = Arena.bytesLent();
+        long[] t = TOTALS.computeIfAbsent(what, k -> new long[3]);
         t[0] += now - last;
         t[1]++;
+        t[2] += bytes - lastBytes;
         last = now;
+        lastBytes = bytes;
     }
 
-    /** What was recorded since {@link #startRun}: name to {total nanoseconds, count}, largest first. */
+    /** What was recorded since {@link #startRun}: name to {total nanoseconds, count, bytes lent}, largest time first. */
     public static synchronized List<Map.Entry<String, long[]>> totals() {
         List<Map.Entry<String, long[]>> out = new ArrayList<>();
         for (Map.Entry<String, long[]> e : TOTALS.entrySet()) out.add(Map.entry(e.getKey(), e.getValue().clone()));
@@ -117,11 +128,15 @@ public final class OpProfile {
         if (t.isEmpty() || steps == 0) {
             return "op profile (" + title + "): nothing recorded (training ended before epoch " + from + ")\n";
         }
-        long all = 0;
-        for (Map.Entry<String, long[]> e : t) all += e.getValue()[0];
+        long all = 0, allBytes = 0;
+        for (Map.Entry<String, long[]> e : t) {
+            all += e.getValue()[0];
+            allBytes += e.getValue()[2];
+        }
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                "op profile (%s): %d training steps from epoch %d, %.2f ms per step%n", title, steps, from, all / 1e6 / steps));
-        sb.append(String.format(Locale.ROOT, "%7s %10s %9s %9s  %s%n", "share", "ms/step", "us/call", "calls", "mark"));
+                "op profile (%s): %d training steps from epoch %d, %.2f ms and %.1f MB of arrays lent per step%n",
+                title, steps, from, all / 1e6 / steps, allBytes / 1e6 / steps));
+        sb.append(String.format(Locale.ROOT, "%7s %10s %9s %9s %9s  %s%n", "share", "ms/step", "us/call", "calls", "MB/step", "mark"));
         int n = 0;
         for (Map.Entry<String, long[]> e : t) {
             if (n++ == top) {
@@ -129,8 +144,8 @@ public final class OpProfile {
                 break;
             }
             long[] v = e.getValue();
-            sb.append(String.format(Locale.ROOT, "%6.1f %% %10.3f %9.1f %9.1f  %s%n",
-                    100.0 * v[0] / all, v[0] / 1e6 / steps, v[0] / 1e3 / v[1], (double) v[1] / steps, e.getKey()));
+            sb.append(String.format(Locale.ROOT, "%6.1f %% %10.3f %9.1f %9.1f %9.2f  %s%n",
+                    100.0 * v[0] / all, v[0] / 1e6 / steps, v[0] / 1e3 / v[1], (double) v[1] / steps, v[2] / 1e6 / steps, e.getKey()));
         }
         return sb.toString();
     }

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import weft.engine.Arena;
 import weft.engine.Rng;
 import weft.engine.Tensor;
 
@@ -62,6 +63,36 @@ class OpProfileTest {
         OpProfile.startRun();
         assertTrue(recorded().isEmpty());
         assertTrue(OpProfile.table("test", 40).contains("nothing recorded"));
+    }
+
+    /**
+     * The bytes column: each op's mark gets the arrays the step's arena handed out for it, the
+     * same in every run. Here each product's [128, 64] output (32 KB, above Arena.MIN_LENGTH) is
+     * lent once per forward, two products a step, and the element-wise product's once.
+     */
+    @Test
+    void givesEachOpTheBytesItsStepLent() {
+        Var a = Var.param(rng.normal(new Tensor(128, 64), 0f, 1f)), b = Var.param(rng.normal(new Tensor(64, 64), 0f, 1f));
+        Arena arena = new Arena();
+        OpProfile.setFirstEpoch(0);
+        OpProfile.startRun();
+        OpProfile.epoch(0);
+        for (int i = 0; i < 3; i++) {
+            try (Arena.Step s = arena.open()) {
+                OpProfile.step();
+                a.zeroGrad();
+                b.zeroGrad();
+                Ops.sum(Ops.mul(Ops.matmul(a, b), Ops.matmul(a, b))).backward();
+            }
+        }
+        Map<String, long[]> r = recorded();
+        long out = 4L * 128 * 64;
+        assertEquals(3 * 2 * out, r.get("matmul")[2], "two [128, 64] products per step");
+        assertEquals(3 * out, r.get("mul")[2], "one [128, 64] element-wise product per step");
+        assertEquals(0, r.get("sum")[2], "a [1, 1] sum is below the arena's size");
+        String table = OpProfile.table("test", 40);
+        assertTrue(table.contains("MB/step"), table);
+        assertTrue(table.contains("MB of arrays lent per step"), table);
     }
 
     @Test

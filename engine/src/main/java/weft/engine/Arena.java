@@ -82,6 +82,7 @@ public final class Arena {
     private volatile Thread owner;
     private long reused, allocated;
     private static final AtomicLong REUSED_ALL = new AtomicLong();
+    private static final AtomicLong BYTES_LENT = new AtomicLong();
 
     /** Whether steps recycle arrays (default true; {@code -Dweft.arena=false}). */
     public static boolean enabled() {
@@ -170,6 +171,16 @@ public final class Arena {
         return REUSED_ALL.get();
     }
 
+    /**
+     * Bytes of the arrays that open steps of all arenas of this JVM have handed out so far,
+     * recycled or fresh: the tape's outputs and gradients of {@link #MIN_LENGTH} floats and more
+     * (not what {@code new Tensor} or {@link Tensor#copy()} allocate). How much a step writes, for
+     * the op profile; it counts work, so it is the same in every run of the same step.
+     */
+    public static long bytesLent() {
+        return BYTES_LENT.get();
+    }
+
     /** Bytes held for the next step (those arrays the collector has not freed). */
     public long keptBytes() {
         long b = 0;
@@ -255,6 +266,7 @@ public final class Arena {
             ref = arena != null ? new Lent(a) : null;
         }
         if (arena != null) {
+            BYTES_LENT.addAndGet(4L * n);
             arena.lent.add(ref);
             ref.next = arena.lentByHash.put(System.identityHashCode(a), ref);
         }
