@@ -235,24 +235,63 @@ public final class Ops {
                 k.binary(BinaryOp.ADD, out.data, r * cols, bv.data, bv.offset, out.data, r * cols, cols);
             }
         });
-        return Var.op("linear", out, g -> {
-            if (b.requiresGrad()) {   // the add's backward: the bias's part (the product's is g itself)
-                if (g.rows == 1) {
-                    b.accumulate(g);   // same shape: the add accumulated it as is
-                } else {
-                    Tensor gb = b.gradOrZeros();
-                    k().sumCols(g.data, g.offset, g.rows, g.cols, gb.data, gb.offset, true);
-                }
+        return Var.op("linear", out, g -> linearBackward(g, x, w, b), x, w, b);
+    }
+
+    /** The backward of {@code add(matmul(x, W^T), b)} in its steps' order; g is only read. */
+    private static void linearBackward(Tensor g, Var x, Var w, Var b) {
+        if (b.requiresGrad()) {   // the add's backward: the bias's part (the product's is g itself)
+            if (g.rows == 1) {
+                b.accumulate(g);   // same shape: the add accumulated it as is
+            } else {
+                Tensor gb = b.gradOrZeros();
+                k().sumCols(g.data, g.offset, g.rows, g.cols, gb.data, gb.offset, true);
             }
-            if (x.requiresGrad()) {
-                if (x.grad() == null) {   // the first gradient: written, not added to a zero-filled buffer
-                    x.accumulateOwned(MatMul.matmul(g, false, w.value, false));
-                } else {
-                    MatMul.matmulInto(g, false, w.value, false, x.grad(), true);
-                }
+        }
+        if (x.requiresGrad()) {
+            if (x.grad() == null) {   // the first gradient: written, not added to a zero-filled buffer
+                x.accumulateOwned(MatMul.matmul(g, false, w.value, false));
+            } else {
+                MatMul.matmulInto(g, false, w.value, false, x.grad(), true);
             }
-            if (w.requiresGrad()) MatMul.matmulInto(g, true, x.value, false, w.gradOrZeros(), true);
-        }, x, w, b);
+        }
+        if (w.requiresGrad()) MatMul.matmulInto(g, true, x.value, false, w.gradOrZeros(), true);
+    }
+
+    /**
+     * {@code r + (x W^T + b)}: a fully connected layer whose output is added to a residual
+     * {@code r} ({@code [n, out]}), as one op with the values and gradients of
+     * {@code add(r, linear(x, W, b))} to the bit. Each element is the product's, then the bias added,
+     * then the residual added, as the two ops round it. Without the product's separate tensor (the
+     * sum is written over it) and the copy of the gradient that the add made for r: the backward
+     * does the layer's steps with the gradient and then hands it to r, which sees the same
+     * contributions in the same order as behind the add, since the layer's steps touch only x,
+     * W and b. (Where r is one of those, r gets its part first, as the add gave it.)
+     */
+    public static Var linear(Var x, Var w, Var b, Var r) {
+        if (b.rows() != 1 || b.cols() != w.rows()) {
+            throw new IllegalArgumentException("linear: bias " + b.shape() + " does not match weight " + w.shape());
+        }
+        if (r.rows() != x.rows() || r.cols() != w.rows()) {
+            throw new IllegalArgumentException("linear: residual " + r.shape() + " does not match the output [" + x.rows()
+                    + ", " + w.rows() + "] of input " + x.shape() + " and weight " + w.shape());
+        }
+        Tensor out = MatMul.matmul(x.value, false, w.value, true);
+        Kernels k = k();
+        Tensor bv = b.value, rv = r.value;
+        int rows = out.rows, cols = out.cols;
+        Parallel.forWork(rows, 2L * cols, (r0, r1) -> {   // rows are independent: same bits for any split
+            for (int i = r0; i < r1; i++) {
+                k.binary(BinaryOp.ADD, out.data, i * cols, bv.data, bv.offset, out.data, i * cols, cols);
+                k.binary(BinaryOp.ADD, rv.data, rv.offset + i * cols, out.data, i * cols, out.data, i * cols, cols);
+            }
+        });
+        boolean residualFirst = r == x || r == w || r == b;
+        return Var.op("linear+residual", out, g -> {
+            if (residualFirst) reduceInto(g, r);   // the add's order: r's part before the layer's
+            linearBackward(g, x, w, b);
+            if (!residualFirst) reduceIntoOwned(g, r);   // g's last use: r may keep it
+        }, x, w, b, r);
     }
 
     public static Var matmul(Var a, Var b) {

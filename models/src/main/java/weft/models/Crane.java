@@ -257,7 +257,7 @@ public final class Crane extends GraphRecommender {
                         }
                     }
                     // the key tokens read where they are: the values of Tokens.sequences and forwardProjected, without the copies
-                    next[m] = norm.forward(Ops.add(v[m], attention.forwardProjectedParts(v[m], 1, keys, values, null)));
+                    next[m] = norm.forward(attention.forwardProjectedPartsResidual(v[m], 1, keys, values, null));   // v + attention(v)
                 }
                 v = next;
             }

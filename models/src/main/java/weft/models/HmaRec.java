@@ -205,7 +205,7 @@ public final class HmaRec extends GraphRecommender {
                     : Ops.add(Ops.scale(tokenize[m].forward(x), contentStep), pos[m]);
             Var tok = ShapeOps.reshape(z, numItems * tokens, dim);                 // [I*T, d]
             if (intra[m] != null) {
-                tok = intraNorm[m].forward(Ops.add(tok, intra[m].forward(tok, tokens, null)));
+                tok = intraNorm[m].forward(intra[m].forwardResidual(tok, tokens, null));   // tok + attention(tok), one op at the end
             }
             h[m] = tok;
         }
@@ -221,7 +221,7 @@ public final class HmaRec extends GraphRecommender {
                 }
                 parts.add(idToken);
                 Var kv = Tokens.sequences(dim, parts.toArray(new Var[0]));
-                tok = crossNorm[m].forward(Ops.add(tok, cross[m].forward(tok, tokens, kv, kv, kv.rows() / numItems, null)));
+                tok = crossNorm[m].forward(cross[m].forwardResidual(tok, tokens, kv, kv, kv.rows() / numItems, null));
             }
             c[m] = Tokens.meanPool(tok, tokens);
         }

@@ -39,11 +39,32 @@ public final class Linear implements Module {
     }
 
     public Var forward(Var x) {
+        checkInput(x);
+        // With a bias, one op with the same bits as add(matmul(x, W^T), b).
+        return bias == null ? Ops.matmul(x, false, weight, true) : Ops.linear(x, weight, bias);
+    }
+
+    /**
+     * {@code r + forward(x)}: the layer's output added to a residual {@code r} ({@code [n, out]}).
+     * With a bias, one op ({@link Ops#linear(Var, Var, Var, Var)}) with the bits of
+     * {@code Ops.add(r, forward(x))}, without the layer's separate output and the copy of the
+     * gradient the add made; {@code -Dweft.fusedResidual=false} composes the two ops instead.
+     */
+    public Var forward(Var x, Var r) {
+        if (!fusedResidual || bias == null) {
+            return Ops.add(r, forward(x));
+        }
+        checkInput(x);
+        return Ops.linear(x, weight, bias, r);
+    }
+
+    /** Whether {@link #forward(Var, Var)} runs as one op (the same bits either way; a switch for benchmarks). */
+    static volatile boolean fusedResidual = !"false".equals(System.getProperty("weft.fusedResidual"));
+
+    private void checkInput(Var x) {
         if (x.cols() != weight.cols()) {
             throw new IllegalArgumentException("Linear: input " + x.shape() + " does not match weight " + weight.shape() + " (expected " + weight.cols() + " columns)");
         }
-        // With a bias, one op with the same bits as add(matmul(x, W^T), b).
-        return bias == null ? Ops.matmul(x, false, weight, true) : Ops.linear(x, weight, bias);
     }
 
     public int in() {

@@ -89,18 +89,45 @@ public final class MultiHeadAttention implements Module {
      * concatenating them first, and without the copies.
      */
     public Var forwardProjectedParts(Var q, int tq, List<Var> kParts, List<Var> vParts, Tensor keyMask) {
+        return wo.forward(partsContext(q, tq, kParts, vParts, keyMask));
+    }
+
+    private Var partsContext(Var q, int tq, List<Var> kParts, List<Var> vParts, Tensor keyMask) {
         if (q.cols() != dim) {
             throw new IllegalArgumentException("MultiHeadAttention: queries " + q.shape() + " are not of width " + dim);
         }
-        Var ctx = Attention.scaledDotProductOfParts(wq.forward(q), tq, kParts, vParts, heads, keyMask);
-        return wo.forward(ctx);
+        return Attention.scaledDotProductOfParts(wq.forward(q), tq, kParts, vParts, heads, keyMask);
+    }
+
+    /**
+     * {@code q + forward(q, tq, k, v, tk, keyMask)}: the residual connection around the attention,
+     * added by the output projection's op ({@link Linear#forward(Var, Var)}): the bits of
+     * {@code Ops.add(q, forward(...))} without the separate sum and its gradient's copy.
+     */
+    public Var forwardResidual(Var q, int tq, Var k, Var v, int tk, Tensor keyMask) {
+        check(q, tq, k, v, tk, keyMask);
+        Var qProj = wq.forward(q);
+        return wo.forward(context(qProj, tq, wk.forward(k), wv.forward(v), tk, keyMask), q);
+    }
+
+    /** {@code x + forward(x, tokens, keyMask)}: self-attention with its residual, as {@link #forwardResidual(Var, int, Var, Var, int, Tensor)}. */
+    public Var forwardResidual(Var x, int tokens, Tensor keyMask) {
+        return forwardResidual(x, tokens, x, x, tokens, keyMask);
+    }
+
+    /** {@code q + forwardProjectedParts(q, tq, kParts, vParts, keyMask)}, as {@link #forwardResidual(Var, int, Var, Var, int, Tensor)}. */
+    public Var forwardProjectedPartsResidual(Var q, int tq, List<Var> kParts, List<Var> vParts, Tensor keyMask) {
+        return wo.forward(partsContext(q, tq, kParts, vParts, keyMask), q);
     }
 
     private Var attend(Var qProj, int tq, Var kProj, Var vProj, int tk, Tensor keyMask) {
+        return wo.forward(context(qProj, tq, kProj, vProj, tk, keyMask));
+    }
+
+    private Var context(Var qProj, int tq, Var kProj, Var vProj, int tk, Tensor keyMask) {
         // One fused op for the head split, scores, softmax, context and head merge: the same values
         // as the composed ops (see Attention), without their copies and graph nodes.
-        Var ctx = Attention.scaledDotProduct(qProj, tq, kProj, vProj, tk, heads, keyMask);
-        return wo.forward(ctx);
+        return Attention.scaledDotProduct(qProj, tq, kProj, vProj, tk, heads, keyMask);
     }
 
     private void check(Var q, int tq, Var k, Var v, int tk, Tensor keyMask) {

@@ -118,6 +118,61 @@ class LayerTest {
         assertThrows(IllegalArgumentException.class, () -> mha.forwardProjected(a, 1, rand(5, 8), rand(5, 8), 2, null));
     }
 
+    /**
+     * The residual forms against adding the query after the attention, to the bit: self-attention,
+     * attention to other keys, and keys given as parts, with the query also used on another path
+     * (its gradient then has contributions before and after the residual's). Then the same with
+     * the fused op switched off, which composes the two ops.
+     */
+    @Test
+    void residualFormsGiveTheBitsOfAddingTheQuery() {
+        for (boolean fused : new boolean[] {true, false}) {
+            Linear.fusedResidual = fused;
+            try {
+                MultiHeadAttention mha = new MultiHeadAttention(8, 2, new Rng(9));
+                for (Linear l : new Linear[] {mha.wq, mha.wk, mha.wv, mha.wo}) RNG.uniform(l.bias.value, -0.5f, 0.5f);
+                Tensor qv = rand(12, 8).value, kvv = rand(9, 8).value, pv = rand(3, 16).value;
+                for (int form = 0; form < 3; form++) {
+                    Var[][] in = new Var[2][];
+                    Var[] loss = new Var[2];
+                    for (int side = 0; side < 2; side++) {   // 0: the residual form, 1: add(q, forward(...))
+                        Var q = Var.param("q", qv.copy()), kv = Var.param("kv", kvv.copy()), parts = Var.param("parts", pv.copy());
+                        in[side] = new Var[] {q, kv, parts};
+                        Var out;
+                        if (form == 0) {
+                            out = side == 0 ? mha.forwardResidual(q, 4, null) : Ops.add(q, mha.forward(q, 4, null));
+                        } else if (form == 1) {
+                            out = side == 0 ? mha.forwardResidual(q, 4, kv, kv, 3, null) : Ops.add(q, mha.forward(q, 4, kv, kv, 3, null));
+                        } else {
+                            Var q3 = ShapeOps.sliceRows(q, 0, 3);   // 3 sequences of one query token; keys: one part of 2 tokens each
+                            Var tokens = ShapeOps.reshape(parts, 6, 8);
+                            List<Var> ks = List.of(ShapeOps.reshape(mha.wk.forward(tokens), 3, 16));
+                            List<Var> vs = List.of(ShapeOps.reshape(mha.wv.forward(tokens), 3, 16));
+                            out = side == 0 ? mha.forwardProjectedPartsResidual(q3, 1, ks, vs, null)
+                                    : Ops.add(q3, mha.forwardProjectedParts(q3, 1, ks, vs, null));
+                        }
+                        Var other = Ops.sum(Ops.mul(Ops.tanh(q), q));   // q's other path
+                        loss[side] = Ops.add(Ops.sum(Ops.mul(out, out)), other);
+                    }
+                    assertArrayEquals(loss[1].value.toArray(), loss[0].value.toArray(), 0f, "form " + form + ": value");
+                    List<Var> params = mha.parameters();
+                    float[][] gr = grads(loss[0], params), gc = grads(loss[1], params);
+                    for (int p = 0; p < params.size(); p++) assertArrayEquals(gc[p], gr[p], 0f, "form " + form + ", parameter " + p);
+                    for (int v = 0; v < 3; v++) {
+                        Tensor a = in[0][v].grad(), b = in[1][v].grad();
+                        if (a == null || b == null) {
+                            assertEquals(b == null, a == null, "form " + form + ", input " + v);
+                            continue;
+                        }
+                        assertArrayEquals(b.toArray(), a.toArray(), 0f, "form " + form + ", input " + v);
+                    }
+                }
+            } finally {
+                Linear.fusedResidual = true;
+            }
+        }
+    }
+
     private static float[][] grads(Var loss, List<Var> params) {
         for (Var p : params) p.zeroGrad();
         loss.backward();
