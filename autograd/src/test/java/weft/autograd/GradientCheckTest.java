@@ -80,6 +80,9 @@ class GradientCheckTest {
                 cs.add(new Case("bmm " + t, x -> Ops.bmm(x[0], ta, x[1], tb, 3), ta ? rand(15, 2) : rand(6, 5), tb ? rand(9, 5) : rand(15, 3)));
             }
         }
+        cs.add(new Case("linear", x -> Ops.linear(x[0], x[1], x[2]), rand(3, 5), rand(4, 5), rand(1, 4)));
+        cs.add(new Case("linear+residual", x -> Ops.linear(x[0], x[1], x[2], x[3]), rand(3, 5), rand(4, 5), rand(1, 4), rand(3, 4)));
+        cs.add(new Case("linear+residual, residual = input", x -> Ops.linear(x[0], x[1], x[2], x[0]), rand(3, 4), rand(4, 4), rand(1, 4)));
         cs.add(new Case("sum", x -> Ops.sum(x[0]), rand(3, 5)));
         cs.add(new Case("sumRows", x -> Ops.sumRows(x[0]), rand(3, 5)));
         cs.add(new Case("sumCols", x -> Ops.sumCols(x[0]), rand(7, 1)));
