@@ -48,8 +48,16 @@ public final class Ops {
     public static Var add(Var a, Var b) {
         Tensor out = broadcast("add", BinaryOp.ADD, a.value, b.value);
         return Var.op("add", out, g -> {
-            reduceInto(g, a);
-            reduceIntoOwned(g, b);   // g's last use: b may keep it
+            // Each operand gets g once, and the order between two different operands changes no sum,
+            // so the one that keeps g itself (no copy) is b, unless only a would need a copy: a has no
+            // gradient yet while b has one to add g into (or needs none).
+            if (a != b && a.grad() == null && (!b.requiresGrad() || b.grad() != null)) {
+                reduceInto(g, b);
+                reduceIntoOwned(g, a);   // g's last use: a may keep it
+            } else {
+                reduceInto(g, a);
+                reduceIntoOwned(g, b);   // g's last use: b may keep it
+            }
         }, a, b);
     }
 

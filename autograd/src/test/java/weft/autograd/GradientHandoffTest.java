@@ -99,6 +99,28 @@ class GradientHandoffTest {
         assertTrue(arena.reused() > 0, "the later steps reuse arrays");
     }
 
+    /**
+     * An add whose second operand already has a gradient when its backward runs hands g to the
+     * first (no copy) and adds it into the second's: the values must be those of the other order,
+     * checked against finite differences with the second operand reached first and last, and the
+     * two operands' gradients must stay apart.
+     */
+    @Test
+    void anAddHandsItsGradientToWhicheverOperandHasNone() {
+        for (boolean otherPathFirst : new boolean[] {true, false}) {
+            GradCheck.check("add, second operand reached " + (otherPathFirst ? "first" : "last"), in -> {
+                Var a = Ops.tanh(in[0]), h = Ops.mul(in[1], in[1]);
+                Var other = Ops.sum(Ops.mul(h, Ops.sigmoid(in[0])));
+                Var viaAdd = Ops.sum(Ops.mul(Ops.add(a, h), Ops.add(a, in[1])));
+                return otherPathFirst ? Ops.add(viaAdd, other) : Ops.add(other, viaAdd);
+            }, new Rng(31).normal(new Tensor(3, 4), 0f, 1f), new Rng(32).normal(new Tensor(3, 4), 0f, 1f));
+        }
+        Var a = param(33, 2, 3), b = param(34, 2, 3);
+        Var h = Ops.scale(b, 2f);
+        Ops.add(Ops.sum(Ops.mul(h, h)), Ops.sum(Ops.add(Ops.tanh(a), h))).backward();
+        assertNotSame(a.grad().data, b.grad().data);
+    }
+
     @Test
     void sameVariableOnBothSides() {
         Var a = param(1, 3, 4);
