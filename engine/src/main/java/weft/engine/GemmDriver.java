@@ -72,6 +72,14 @@ final class GemmDriver {
      * (same results either way).
      */
     static volatile boolean kBlockTasks = !"false".equals(System.getProperty("weft.gemm.kBlockTasks"));
+    /**
+     * Whether {@code A^T B} with few rows of C may take {@link #transposedBlocks} where the kernel
+     * has that path; {@code -Dweft.gemm.transposedBlocks=false} turns it off, for benchmarks (same
+     * results either way).
+     */
+    static volatile boolean transposedBlocks = !"false".equals(System.getProperty("weft.gemm.transposedBlocks"));
+    /** Up to this many rows of C, {@link #transposedBlocks} is taken (measured up to 384). */
+    static final int T_BLOCKS_MAX_M = 512;
     /** Largest m (resp. n) handled by the unpacked axpy (resp. dot) paths. */
     static final int SKINNY = 3;
 
@@ -82,6 +90,7 @@ final class GemmDriver {
         float[] tmp = new float[0];
         float[] kb = new float[0];
         float[] parts = new float[0];
+        float[] tail = new float[0];
 
         static float[] grow(float[] a, long need) {
             if (a.length >= need) {
@@ -132,6 +141,10 @@ final class GemmDriver {
         boolean byRows = !parallel || mSlivers >= 4 * threads || mSlivers >= nSlivers;
         Workspace ws = WORKSPACE.get();
         final int cap = sharedCap;
+        if (transA && !transB && takesTransposedBlocks(kr, m, n, k, threads)) {
+            transposedBlocks(kr, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, ws);
+            return;
+        }
         if (takesKBlocks(kr, m, n, k, threads)) {
             byKBlocks(kr, transA, transB, m, n, k, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, accumulate, ws);
             return;
@@ -227,6 +240,13 @@ final class GemmDriver {
                 rowTask(kr, transA, a, ao, lda, bp, nPad, 0, kcb, 0, n, 0, m, parts, blk * mn, n, false);
             }
         });
+        addBlocks(kr, parts, blocks, m, n, c, cOff, ldc, accumulate);
+    }
+
+    /** {@code C = (((C or nothing) + acc_0) + acc_1) ...} in block order, block b's m x n result at {@code parts[b * m * n]}. */
+    private static void addBlocks(GemmKernel kr, float[] parts, int blocks, int m, int n, float[] c, int cOff, int ldc,
+                                  boolean accumulate) {
+        final int mn = m * n;
         Parallel.forRange(m, grain((long) blocks * n), (i0, i1) -> {
             for (int i = i0; i < i1; i++) {
                 int ci = cOff + i * ldc;
@@ -240,6 +260,50 @@ final class GemmDriver {
                 }
             }
         });
+    }
+
+    /**
+     * Whether {@code A^T B} takes {@link #transposedBlocks}: the kernel has the path, n is a
+     * multiple of its width, m is from {@code mr} to {@link #T_BLOCKS_MAX_M}, the blocks' results
+     * fit the shared cap, and with more than one thread there are at least two k blocks per thread.
+     */
+    static boolean takesTransposedBlocks(GemmKernel kr, int m, int n, int k, int threads) {
+        int w = kr.transposedBlockWidth();
+        long blocks = ceilDiv((long) k, kr.kc);
+        return transposedBlocks && w > 0 && n % w == 0 && m >= kr.mr && m <= T_BLOCKS_MAX_M
+                && blocks * m * n <= sharedCap && (threads == 1 || blocks >= 2L * threads);
+    }
+
+    /**
+     * The weight gradients' form {@code A^T B} (A stored k x m, B k x n, both read in place, no
+     * packing): block b of k (rows [b kc, (b+1) kc)) is {@link GemmKernel#transposedBlock}, the
+     * blocks are the parallel tasks, and {@link #addBlocks} adds them into C in order, the
+     * arithmetic of the packed paths, so the bits do not change. Measured on a 2-core Intel Xeon
+     * with AVX-512 at one thread against the packed path: 64 x 64 x 5700 (m x n x k) 117 against
+     * 71 GFLOP/s, 252 x 384 x 1425 119 against 87 (docs/performance.md).
+     */
+    private static void transposedBlocks(GemmKernel kr, int m, int n, int k, float[] a, int aOff, int lda,
+                                         float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate,
+                                         Workspace caller) {
+        final int KC = kr.kc;
+        final int blocks = ceilDiv(k, KC), mn = m * n;
+        caller.parts = Workspace.grow(caller.parts, (long) blocks * mn);
+        final float[] parts = caller.parts;
+        Parallel.RangeBody body = (b0, b1) -> {
+            Workspace ws = WORKSPACE.get();
+            ws.tail = Workspace.grow(ws.tail, (long) kr.mr * n);
+            for (int blk = b0; blk < b1; blk++) {
+                int pc = blk * KC;
+                kr.transposedBlock(a, aOff + pc * lda, lda, b, bOff + pc * ldb, ldb, m, n, Math.min(KC, k - pc),
+                        parts, blk * mn, ws.tail);
+            }
+        };
+        if (Parallel.threads() > 1) {
+            Parallel.forRange(blocks, 1, body);
+        } else {
+            body.run(0, blocks);
+        }
+        addBlocks(kr, parts, blocks, m, n, c, cOff, ldc, accumulate);
     }
 
     private static int grain(long fmasPerUnit) {

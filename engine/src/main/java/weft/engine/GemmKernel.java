@@ -44,6 +44,27 @@ abstract class GemmKernel {
     abstract void tileDirectA(int kc, float[] a, int ao, int rs, int cs, float[] bp, int bo, float[] c, int co, int ldc,
                               boolean addC, int cols, float[] tmp);
 
+    /**
+     * Columns of C a {@link #transposedBlock} call computes at a time, or 0 where this kernel has
+     * no such path (then the driver packs as usual).
+     */
+    int transposedBlockWidth() {
+        return 0;
+    }
+
+    /**
+     * One k block of {@code A^T B} read in place, for the weight gradients' form (A stored
+     * {@code [kcb, m]} at row stride {@code lda}, B {@code [kcb, n]} at row stride {@code ldb}):
+     * {@code out[outOff + i * n + j] = sum_p A[p, i] B[p, j]} for p in [0, kcb), each element the same chain
+     * of fused multiply-adds from zero in p order as {@link #tile} computes, so the same bits.
+     * Needs {@code m >= mr} and n a multiple of {@link #transposedBlockWidth}; {@code tail} holds
+     * {@code mr * n} floats of scratch.
+     */
+    void transposedBlock(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, int m, int n, int kcb,
+                         float[] out, int outOff, float[] tail) {
+        throw new UnsupportedOperationException("no transposed block path in " + getClass().getSimpleName());
+    }
+
     /** {@code y[yo + j] += alpha * x[xo + j]} for j in [0, n). */
     abstract void axpy(int n, float alpha, float[] x, int xo, float[] y, int yo);
 

@@ -189,6 +189,101 @@ final class PanamaGemm {
         }
         }
 
+        /** Rows of k a {@link #transposedBlock} pass takes at a time: their A and B rows (64 x 64 floats each) stay in L1. */
+        static final int T_ROWS = 64;
+
+        @Override
+        int transposedBlockWidth() {
+            // 6 x 4 vectors of accumulators, 4 of B and a broadcast: 29 registers, so 512-bit vectors
+            // (32 registers) only; with 256-bit ones (16 registers on AVX2) the tile would spill.
+            return S.vectorBitSize() >= 512 ? 4 * L : 0;
+        }
+
+        @Override
+        void transposedBlock(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, int m, int n, int kcb,
+                             float[] out, int outOff, float[] tail) {
+            // Passes of T_ROWS rows of k; in each, every 6 x 4L tile of out continues its accumulators
+            // from out (stored and loaded exactly, so each element is one chain of fmas from zero in p
+            // order). The last rows, when m is not a multiple of 6, are a tile shifted to end at m, kept
+            // in tail (its first rows repeat the tile before, the same chains) and copied out at the end.
+            // One call site for the tile: C2 then compiles (or inlines) one copy of its 29-register
+            // body; with two, a caller that inlined both could pass the inlining cutoff and box its vectors.
+            final int w = 4 * L, full = m / MR * MR, tiles = full / MR + (full < m ? 1 : 0);
+            for (int q0 = 0; q0 < kcb; q0 += T_ROWS) {
+                int q1 = Math.min(kcb, q0 + T_ROWS);
+                boolean fresh = q0 == 0;
+                for (int j0 = 0; j0 < n; j0 += w) {
+                    for (int t = 0; t < tiles; t++) {
+                        boolean inTail = t * MR >= full;
+                        int i0 = inTail ? m - MR : t * MR;
+                        transposedTile(a, aOff + i0, lda, b, bOff + j0, ldb, q0, q1, inTail ? tail : out,
+                                inTail ? j0 : outOff + i0 * n + j0, n, fresh);
+                    }
+                }
+            }
+            for (int i = full; i < m; i++) {
+                System.arraycopy(tail, (i - (m - MR)) * n, out, outOff + i * n, n);
+            }
+        }
+
+        /** Rows [0, 6) x columns [0, 4L) of the tile at {@code a[ao + p*lda + r]}, {@code b[bo + p*ldb + j]}, accumulators at {@code acc[co + r*ldc + j]}. */
+        private static void transposedTile(float[] a, int ao, int lda, float[] b, int bo, int ldb, int q0, int q1,
+                                           float[] acc, int co, int ldc, boolean fresh) {
+            FloatVector c00, c01, c02, c03, c10, c11, c12, c13, c20, c21, c22, c23;
+            FloatVector c30, c31, c32, c33, c40, c41, c42, c43, c50, c51, c52, c53;
+            if (fresh) {
+                FloatVector z = FloatVector.zero(S);
+                c00 = z; c01 = z; c02 = z; c03 = z; c10 = z; c11 = z; c12 = z; c13 = z; c20 = z; c21 = z; c22 = z; c23 = z;
+                c30 = z; c31 = z; c32 = z; c33 = z; c40 = z; c41 = z; c42 = z; c43 = z; c50 = z; c51 = z; c52 = z; c53 = z;
+            } else {
+                int o = co;
+                c00 = ld(acc, o); c01 = ld(acc, o + L); c02 = ld(acc, o + 2 * L); c03 = ld(acc, o + 3 * L);
+                o += ldc;
+                c10 = ld(acc, o); c11 = ld(acc, o + L); c12 = ld(acc, o + 2 * L); c13 = ld(acc, o + 3 * L);
+                o += ldc;
+                c20 = ld(acc, o); c21 = ld(acc, o + L); c22 = ld(acc, o + 2 * L); c23 = ld(acc, o + 3 * L);
+                o += ldc;
+                c30 = ld(acc, o); c31 = ld(acc, o + L); c32 = ld(acc, o + 2 * L); c33 = ld(acc, o + 3 * L);
+                o += ldc;
+                c40 = ld(acc, o); c41 = ld(acc, o + L); c42 = ld(acc, o + 2 * L); c43 = ld(acc, o + 3 * L);
+                o += ldc;
+                c50 = ld(acc, o); c51 = ld(acc, o + L); c52 = ld(acc, o + 2 * L); c53 = ld(acc, o + 3 * L);
+            }
+            for (int p = q0; p < q1; p++) {
+                int pb = bo + p * ldb, pa = ao + p * lda;
+                FloatVector b0 = ld(b, pb), b1 = ld(b, pb + L), b2 = ld(b, pb + 2 * L), b3 = ld(b, pb + 3 * L);
+                FloatVector av;
+                av = FloatVector.broadcast(S, a[pa]);
+                c00 = av.fma(b0, c00); c01 = av.fma(b1, c01); c02 = av.fma(b2, c02); c03 = av.fma(b3, c03);
+                av = FloatVector.broadcast(S, a[pa + 1]);
+                c10 = av.fma(b0, c10); c11 = av.fma(b1, c11); c12 = av.fma(b2, c12); c13 = av.fma(b3, c13);
+                av = FloatVector.broadcast(S, a[pa + 2]);
+                c20 = av.fma(b0, c20); c21 = av.fma(b1, c21); c22 = av.fma(b2, c22); c23 = av.fma(b3, c23);
+                av = FloatVector.broadcast(S, a[pa + 3]);
+                c30 = av.fma(b0, c30); c31 = av.fma(b1, c31); c32 = av.fma(b2, c32); c33 = av.fma(b3, c33);
+                av = FloatVector.broadcast(S, a[pa + 4]);
+                c40 = av.fma(b0, c40); c41 = av.fma(b1, c41); c42 = av.fma(b2, c42); c43 = av.fma(b3, c43);
+                av = FloatVector.broadcast(S, a[pa + 5]);
+                c50 = av.fma(b0, c50); c51 = av.fma(b1, c51); c52 = av.fma(b2, c52); c53 = av.fma(b3, c53);
+            }
+            int o = co;
+            c00.intoArray(acc, o); c01.intoArray(acc, o + L); c02.intoArray(acc, o + 2 * L); c03.intoArray(acc, o + 3 * L);
+            o += ldc;
+            c10.intoArray(acc, o); c11.intoArray(acc, o + L); c12.intoArray(acc, o + 2 * L); c13.intoArray(acc, o + 3 * L);
+            o += ldc;
+            c20.intoArray(acc, o); c21.intoArray(acc, o + L); c22.intoArray(acc, o + 2 * L); c23.intoArray(acc, o + 3 * L);
+            o += ldc;
+            c30.intoArray(acc, o); c31.intoArray(acc, o + L); c32.intoArray(acc, o + 2 * L); c33.intoArray(acc, o + 3 * L);
+            o += ldc;
+            c40.intoArray(acc, o); c41.intoArray(acc, o + L); c42.intoArray(acc, o + 2 * L); c43.intoArray(acc, o + 3 * L);
+            o += ldc;
+            c50.intoArray(acc, o); c51.intoArray(acc, o + L); c52.intoArray(acc, o + 2 * L); c53.intoArray(acc, o + 3 * L);
+        }
+
+        private static FloatVector ld(float[] x, int o) {
+            return FloatVector.fromArray(S, x, o);
+        }
+
         @Override
         void axpy(int n, float alpha, float[] x, int xo, float[] y, int yo) {
             FloatVector va = FloatVector.broadcast(S, alpha);

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -268,6 +269,45 @@ class GemmTest {
                         float[] one = cs.run(kern);
                         cs.check(one, cs.reference(), kern.name() + " " + cs);
                         assertSameBitsAtMoreThreads(kern, cs, one);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void transposedBlocksKeepTheBits() {
+        // The weight gradients' form A^T B read in place (512-bit vectors only): against the packed
+        // paths with the switch off, to the bit, storing and accumulating, m not a multiple of the
+        // tile's 6 rows, k not a multiple of kc, offsets and padded rows; 1, 2 and 3 threads.
+        Kernels p = KernelProvider.panamaOrNull();
+        Assumptions.assumeTrue(p != null && PanamaGemm.KERNEL.transposedBlockWidth() > 0,
+                "no transposed-block path here (needs 512-bit vectors)");
+        int w = PanamaGemm.KERNEL.transposedBlockWidth();
+        int[][] shapes = {{64, w, 5000}, {6, w, 300}, {7, 2 * w, 1425}, {13, w, 257}, {100, 6 * w, 700}, {384, w, 1425},
+                {64, w, 1}, {64, w, 256}, {11, 3 * w, 2100}};
+        long seed = 900;
+        for (int[] s : shapes) {
+            assertTrue(GemmDriver.takesTransposedBlocks(PanamaGemm.KERNEL, s[0], s[1], s[2], 1),
+                    java.util.Arrays.toString(s) + " no longer takes the transposed-block path: the test would not cover it");
+            for (boolean acc : new boolean[] {false, true}) {
+                Case cs = new Case(seed++, true, false, s[0], s[1], s[2], acc, (int) (seed % 3) * 4);
+                float[] packed;
+                GemmDriver.transposedBlocks = false;
+                try {
+                    Parallel.setThreads(1);
+                    packed = cs.run(p);
+                } finally {
+                    GemmDriver.transposedBlocks = true;
+                }
+                cs.check(packed, cs.reference(), "packed " + cs);
+                for (int t : new int[] {1, 2, 3}) {
+                    Parallel.setThreads(t);
+                    float[] got = cs.run(p);
+                    for (int x = 0; x < got.length; x++) {
+                        if (Float.floatToRawIntBits(got[x]) != Float.floatToRawIntBits(packed[x])) {
+                            fail(cs + " at " + t + " threads: index " + x + " is " + got[x] + ", the packed path gives " + packed[x]);
+                        }
                     }
                 }
             }
