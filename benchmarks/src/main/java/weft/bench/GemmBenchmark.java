@@ -44,7 +44,10 @@ import weft.engine.Rng;
  *
  * <p>Products with at most 128 rows of C and a long k (the weight gradients, TN) take the k blocks
  * as their parallel tasks at 2 threads or more; to measure the row split they had before, add
- * {@code -jvmArgsAppend "--add-modules=jdk.incubator.vector -Xmx6g -Dweft.gemm.kBlockTasks=false"}.
+ * {@code -jvmArgsAppend "--add-modules=jdk.incubator.vector -Xmx6g -Dweft.gemm.kBlockTasks=false"}. With
+ * 512-bit vectors the TN products with 6 to 512 rows of C and n a multiple of 4 vectors read A and
+ * B in place instead ({@code GemmDriver.transposedBlocks}); {@code -Dweft.gemm.transposedBlocks=false}
+ * measures the packed paths there.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -30,6 +30,11 @@ import java.util.Arrays;
  * as they do: full A slivers are then read in place ({@link GemmKernel#tileDirectA}), the same
  * arithmetic on the same values, and only a last partial sliver is packed.
  *
+ * <p>The weight gradients' form {@code A^T B} with few rows of C, where the kernel offers it
+ * ({@link GemmKernel#transposedBlock}, 512-bit vectors), packs nothing at all: each k block is
+ * computed from A and B where they are stored into its own slot and the slots are added in block
+ * order ({@link #transposedBlocks}), the same arithmetic again.
+ *
  * <p>Skinny shapes where packing costs as much as the product (m &le; 3 with B untransposed:
  * rows of C as axpys of rows of B; n &le; 3 with A untransposed and B transposed: dot products
  * of rows) skip packing. The path is chosen from the shape alone, never from the thread count.
