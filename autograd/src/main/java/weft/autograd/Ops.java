@@ -64,7 +64,15 @@ public final class Ops {
     public static Var sub(Var a, Var b) {
         Tensor out = broadcast("sub", BinaryOp.SUB, a.value, b.value);
         return Var.op("sub", out, g -> {
-            if (b.requiresGrad()) reduceIntoOwned(scaled(g, -1f), b);   // a new tensor: b may keep it
+            if (b.requiresGrad()) {
+                if (b.grad() != null && g.sameShape(b.value)) {
+                    // grad - g as one fma(-1, g, grad): the value and rounding of adding the negated copy, without the copy
+                    Tensor gb = b.grad();
+                    k().axpy(-1f, g.data, g.offset, gb.data, gb.offset, g.size());
+                } else {
+                    reduceIntoOwned(scaled(g, -1f), b);   // a new tensor: b may keep it
+                }
+            }
             reduceIntoOwned(g, a);   // g's last use: a may keep it
         }, a, b);
     }

@@ -121,6 +121,35 @@ class GradientHandoffTest {
         assertNotSame(a.grad().data, b.grad().data);
     }
 
+    /**
+     * sub's backward subtracts g straight from a second operand that already has a gradient (one
+     * fma with -1): the bits of adding a negated copy, checked against add(a, scale(b, -1)), whose
+     * backward adds the same values, with b reached by another path before and after the sub.
+     */
+    @Test
+    void subtractingFromAnExistingGradientKeepsTheBitsOfTheNegatedCopy() {
+        Tensor m1 = new Rng(41).normal(new Tensor(4, 5), 0f, 1f), m2 = new Rng(42).normal(new Tensor(4, 5), 0f, 1f);
+        for (boolean otherPathFirst : new boolean[] {true, false}) {
+            float[][] grads = new float[2][];
+            for (int variant = 0; variant < 2; variant++) {
+                Var a = param(43, 4, 5), b0 = param(44, 4, 5);
+                Var b = Ops.tanh(b0);   // an op node: its gradient is the one sub adds into
+                Var d = variant == 0 ? Ops.sub(a, b) : Ops.add(a, Ops.scale(b, -1f));
+                Var viaSub = Ops.sum(Ops.mul(Ops.mul(d, d), Var.constant(m1)));
+                Var other = Ops.sum(Ops.mul(Ops.sigmoid(b), Var.constant(m2)));
+                (otherPathFirst ? Ops.add(viaSub, other) : Ops.add(other, viaSub)).backward();
+                float[] ga = a.grad().toArray(), gb = b0.grad().toArray();
+                grads[variant] = new float[ga.length + gb.length];
+                System.arraycopy(ga, 0, grads[variant], 0, ga.length);
+                System.arraycopy(gb, 0, grads[variant], ga.length, gb.length);
+            }
+            for (int i = 0; i < grads[0].length; i++) {
+                assertEquals(Float.floatToRawIntBits(grads[1][i]), Float.floatToRawIntBits(grads[0][i]),
+                        "other path " + (otherPathFirst ? "first" : "last") + ", gradient element " + i);
+            }
+        }
+    }
+
     @Test
     void sameVariableOnBothSides() {
         Var a = param(1, 3, 4);
