@@ -239,19 +239,32 @@ public final class Ops {
      * tensor and the copy of the gradient that the add node made.
      */
     public static Var linear(Var x, Var w, Var b) {
+        return Var.op("linear", linearValue(x, w, b, null), g -> linearBackward(g, x, w, b), x, w, b);
+    }
+
+    /**
+     * {@code x W^T + b}, then {@code + r} where r is given: the product, the bias added to each row
+     * (as add(matmul, b) rounds it), then the residual added (as add(r, ...) rounds it).
+     */
+    private static Tensor linearValue(Var x, Var w, Var b, Var r) {
         if (b.rows() != 1 || b.cols() != w.rows()) {
             throw new IllegalArgumentException("linear: bias " + b.shape() + " does not match weight " + w.shape());
         }
+        if (r != null && (r.rows() != x.rows() || r.cols() != w.rows())) {
+            throw new IllegalArgumentException("linear: residual " + r.shape() + " does not match the output [" + x.rows()
+                    + ", " + w.rows() + "] of input " + x.shape() + " and weight " + w.shape());
+        }
         Tensor out = MatMul.matmul(x.value, false, w.value, true);
         Kernels k = k();
-        Tensor bv = b.value;
+        Tensor bv = b.value, rv = r == null ? null : r.value;
         int rows = out.rows, cols = out.cols;
-        Parallel.forWork(rows, cols, (r0, r1) -> {   // rows are independent: same bits for any split
-            for (int r = r0; r < r1; r++) {
-                k.binary(BinaryOp.ADD, out.data, r * cols, bv.data, bv.offset, out.data, r * cols, cols);
+        Parallel.forWork(rows, (rv == null ? 1L : 2L) * cols, (r0, r1) -> {   // rows are independent: same bits for any split
+            for (int i = r0; i < r1; i++) {
+                k.binary(BinaryOp.ADD, out.data, i * cols, bv.data, bv.offset, out.data, i * cols, cols);
+                if (rv != null) k.binary(BinaryOp.ADD, rv.data, rv.offset + i * cols, out.data, i * cols, out.data, i * cols, cols);
             }
         });
-        return Var.op("linear", out, g -> linearBackward(g, x, w, b), x, w, b);
+        return out;
     }
 
     /** The backward of {@code add(matmul(x, W^T), b)} in its steps' order; g is only read. */
@@ -285,23 +298,7 @@ public final class Ops {
      * W and b. (Where r is one of those, r gets its part first, as the add gave it.)
      */
     public static Var linear(Var x, Var w, Var b, Var r) {
-        if (b.rows() != 1 || b.cols() != w.rows()) {
-            throw new IllegalArgumentException("linear: bias " + b.shape() + " does not match weight " + w.shape());
-        }
-        if (r.rows() != x.rows() || r.cols() != w.rows()) {
-            throw new IllegalArgumentException("linear: residual " + r.shape() + " does not match the output [" + x.rows()
-                    + ", " + w.rows() + "] of input " + x.shape() + " and weight " + w.shape());
-        }
-        Tensor out = MatMul.matmul(x.value, false, w.value, true);
-        Kernels k = k();
-        Tensor bv = b.value, rv = r.value;
-        int rows = out.rows, cols = out.cols;
-        Parallel.forWork(rows, 2L * cols, (r0, r1) -> {   // rows are independent: same bits for any split
-            for (int i = r0; i < r1; i++) {
-                k.binary(BinaryOp.ADD, out.data, i * cols, bv.data, bv.offset, out.data, i * cols, cols);
-                k.binary(BinaryOp.ADD, rv.data, rv.offset + i * cols, out.data, i * cols, out.data, i * cols, cols);
-            }
-        });
+        Tensor out = linearValue(x, w, b, r);
         boolean residualFirst = r == x || r == w || r == b;
         return Var.op("linear+residual", out, g -> {
             if (residualFirst) reduceInto(g, r);   // the add's order: r's part before the layer's

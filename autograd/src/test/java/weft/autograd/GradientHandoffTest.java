@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
 import weft.engine.Arena;
@@ -83,8 +85,12 @@ class GradientHandoffTest {
             a.zeroGrad();
             b.zeroGrad();
             try (Arena.Step s = arena.open()) {
+                long lent = Arena.bytesLent();
                 ShapeOps.reshape(ShapeOps.reshape(a, cols, rows), rows, cols).backward(seed);
                 Ops.add(a, b).backward(seed);
+                // the add's output, and per backward the root's kept copy of the seed and the copy it
+                // hands on (a fresh array, not counted, before the handed copy came from the arena)
+                assertEquals(5 * 4L * rows * cols, Arena.bytesLent() - lent, "step " + step + ": bytes the arena lent");
                 for (Var p : new Var[] {a, b}) {
                     assertFalse(Arena.lends(p.grad().data), "step " + step + ": a parameter holds a recycled gradient");
                 }
@@ -96,14 +102,15 @@ class GradientHandoffTest {
             }
         }
         assertArrayEquals(seedValues, seed.toArray(), 0f, "the caller's seed is left as it was");
-        assertTrue(arena.reused() > 0, "the later steps reuse arrays");
     }
 
     /**
      * An add whose second operand already has a gradient when its backward runs hands g to the
      * first (no copy) and adds it into the second's: the values must be those of the other order,
      * checked against finite differences with the second operand reached first and last, and the
-     * two operands' gradients must stay apart.
+     * two operands' gradients must stay apart. The copy saved is counted in the arena's bytes, for
+     * add and for sub (whose second operand then takes -g without a negated copy); both counts
+     * fail on the code before, which made the copy either way.
      */
     @Test
     void anAddHandsItsGradientToWhicheverOperandHasNone() {
@@ -119,6 +126,44 @@ class GradientHandoffTest {
         Var h = Ops.scale(b, 2f);
         Ops.add(Ops.sum(Ops.mul(h, h)), Ops.sum(Ops.add(Ops.tanh(a), h))).backward();
         assertNotSame(a.grad().data, b.grad().data);
+        // The copy it saves, counted: in a step, add(u, v)'s backward lends nothing once v already
+        // has a gradient (u keeps g), and one [128, 64] copy for u when v has none yet.
+        assertEquals(List.of(0L, 4L * 128 * 64), backwardBytes("add", Ops::add));
+        assertEquals(List.of(0L, 4L * 128 * 64), backwardBytes("sub", Ops::sub), "sub: the negated copy only where v has no gradient yet");
+    }
+
+    /**
+     * Bytes the step's arena lends inside the backward of {@code op(u, v)} ({@code u = tanh(P)},
+     * {@code v = tanh(Q)}, [128, 64]): first with v's other use backpropagated before op's
+     * backward, then after it.
+     */
+    private static List<Long> backwardBytes(String name, java.util.function.BinaryOperator<Var> op) {
+        List<Long> out = new java.util.ArrayList<>();
+        Tensor m1 = new Rng(51).normal(new Tensor(128, 64), 0f, 1f), m2 = new Rng(52).normal(new Tensor(128, 64), 0f, 1f);
+        Arena arena = new Arena();
+        for (boolean otherFirst : new boolean[] {true, false}) {
+            Var p = param(53, 128, 64), q = param(54, 128, 64);
+            try (Arena.Step s = arena.open()) {
+                Var u = Ops.tanh(p), v = Ops.tanh(q);
+                Var viaOp = Ops.mul(op.apply(u, v), Var.constant(m1));
+                Var other = Ops.mul(v, Var.constant(m2));
+                // the loss's operand order decides the backward's order (a depth-first topological
+                // order): with other second, its backward runs first and v has a gradient before op's
+                Var loss = otherFirst ? Ops.add(Ops.sum(viaOp), Ops.sum(other)) : Ops.add(Ops.sum(other), Ops.sum(viaOp));
+                OpProfile.setFirstEpoch(0);
+                try {
+                    OpProfile.startRun();
+                    OpProfile.epoch(0);
+                    loss.backward();
+                    long[] t = OpProfile.totals().stream().filter(e -> e.getKey().equals(name + " backward"))
+                            .findFirst().orElseThrow().getValue();
+                    out.add(t[2]);
+                } finally {
+                    OpProfile.setFirstEpoch(-1);
+                }
+            }
+        }
+        return out;
     }
 
     /**

@@ -284,8 +284,9 @@ final class GemmDriver {
      * packing): block b of k (rows [b kc, (b+1) kc)) is {@link GemmKernel#transposedBlock}, the
      * blocks are the parallel tasks, and {@link #addBlocks} adds them into C in order, the
      * arithmetic of the packed paths, so the bits do not change. Measured on a 2-core Intel Xeon
-     * with AVX-512 at one thread against the packed path: 64 x 64 x 5700 (m x n x k) 117 against
-     * 71 GFLOP/s, 252 x 384 x 1425 119 against 87 (docs/performance.md).
+     * with AVX-512 against the packed paths (m x n x k, GFLOP/s at one / two threads): 64 x 64 x 5700
+     * 118 / 266 against 77 / 161, 256 x 384 x 1425 121 / 221 against 99 / 168 (docs/performance.md).
+     * Not measured on an AMD machine with AVX-512, where it is taken too.
      */
     private static void transposedBlocks(GemmKernel kr, int m, int n, int k, float[] a, int aOff, int lda,
                                          float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate,
@@ -303,11 +304,7 @@ final class GemmDriver {
                         parts, blk * mn, ws.tail);
             }
         };
-        if (Parallel.threads() > 1) {
-            Parallel.forRange(blocks, 1, body);
-        } else {
-            body.run(0, blocks);
-        }
+        Parallel.forRange(blocks, 1, body);   // inline at one thread
         addBlocks(kr, parts, blocks, m, n, c, cOff, ldc, accumulate);
     }
 

@@ -189,7 +189,7 @@ final class PanamaGemm {
         }
         }
 
-        /** Rows of k a {@link #transposedBlock} pass takes at a time: their A and B rows (64 x 64 floats each) stay in L1. */
+        /** Rows of k a {@link #transposedBlock} pass takes at a time, so that the pass's rows of A and B stay in L1 (32, 64 and 128 measured; 64 was fastest). */
         static final int T_ROWS = 64;
 
         @Override
@@ -206,8 +206,9 @@ final class PanamaGemm {
             // from out (stored and loaded exactly, so each element is one chain of fmas from zero in p
             // order). The last rows, when m is not a multiple of 6, are a tile shifted to end at m, kept
             // in tail (its first rows repeat the tile before, the same chains) and copied out at the end.
-            // One call site for the tile: C2 then compiles (or inlines) one copy of its 29-register
-            // body; with two, a caller that inlined both could pass the inlining cutoff and box its vectors.
+            // One call site for the tile. The tile is too big for C2 to inline ("hot method too big"),
+            // so this is a precaution, not a cure: one same-JVM A/B of an earlier version with a second
+            // call site for the shifted tile ran CRANE 1.8x slower, cause not found (docs/performance.md).
             final int w = 4 * L, full = m / MR * MR, tiles = full / MR + (full < m ? 1 : 0);
             for (int q0 = 0; q0 < kcb; q0 += T_ROWS) {
                 int q1 = Math.min(kcb, q0 + T_ROWS);

@@ -51,11 +51,11 @@ public final class Linear implements Module {
      * gradient the add made; {@code -Dweft.fusedResidual=false} composes the two ops instead.
      */
     public Var forward(Var x, Var r) {
-        if (!fusedResidual || bias == null) {
-            return Ops.add(r, forward(x));
-        }
         checkInput(x);
-        return Ops.linear(x, weight, bias, r);
+        if (r.rows() != x.rows() || r.cols() != out()) {   // both paths: the composed add would broadcast a [1, out] r
+            throw new IllegalArgumentException("Linear: residual " + r.shape() + " does not match the output [" + x.rows() + ", " + out() + "]");
+        }
+        return fusedResidual && bias != null ? Ops.linear(x, weight, bias, r) : Ops.add(r, forward(x));
     }
 
     /** Whether {@link #forward(Var, Var)} runs as one op (the same bits either way; a switch for benchmarks). */

@@ -173,6 +173,20 @@ class LayerTest {
         }
     }
 
+    @Test
+    void aResidualOfTheWrongShapeIsRefusedWithOrWithoutTheFusedOp() {
+        Linear l = new Linear(8, 4, true, new Rng(10));
+        for (boolean fused : new boolean[] {true, false}) {
+            Linear.fusedResidual = fused;
+            try {
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> l.forward(rand(3, 8), rand(1, 4)));
+                assertEquals("Linear: residual [1, 4] does not match the output [3, 4]", e.getMessage());
+            } finally {
+                Linear.fusedResidual = true;
+            }
+        }
+    }
+
     private static float[][] grads(Var loss, List<Var> params) {
         for (Var p : params) p.zeroGrad();
         loss.backward();
