@@ -31,7 +31,7 @@ import java.util.Arrays;
  * arithmetic on the same values, and only a last partial sliver is packed.
  *
  * <p>The weight gradients' form {@code A^T B} with few rows of C, where the kernel offers it
- * ({@link GemmKernel#transposedBlock}, 256- and 512-bit vectors), packs nothing at all: each k block is
+ * ({@link GemmKernel#transposedBlock}, 512-bit vectors), packs nothing at all: each k block is
  * computed from A and B where they are stored into its own slot and the slots are added in block
  * order ({@link #transposedBlocks}), the same arithmetic again.
  *

@@ -189,38 +189,27 @@ final class PanamaGemm {
         }
         }
 
-        /**
-         * Rows of k a {@link #transposedBlock} pass takes at a time, so that the pass's rows of A and B
-         * stay in L1: 32, 64 and 128 measured on a 2-core Intel Xeon with AVX-512 (64 fastest) and, with
-         * the 6 x 2L tile, on a 2-core AMD EPYC (Zen 3) with AVX2 (64 and 128 within a few per cent of
-         * each other, 32 slower).
-         */
+        /** Rows of k a {@link #transposedBlock} pass takes at a time, so that the pass's rows of A and B stay in L1 (32, 64 and 128 measured on a 2-core Intel Xeon; 64 was fastest). */
         static final int T_ROWS = 64;
-
-        /**
-         * Whether the transposed tile is 6 x 4L (512-bit vectors: 24 accumulators, 4 of B and a
-         * broadcast take 29 of the 32 registers) or 6 x 2L (256-bit vectors, AVX2: 12 + 2 + 1 of its 16
-         * registers, the register budget of {@link #tile}; the wide tile would spill there).
-         */
-        static final boolean WIDE_T = S.vectorBitSize() >= 512;
 
         @Override
         int transposedBlockWidth() {
-            return WIDE_T ? 4 * L : S.vectorBitSize() == 256 ? 2 * L : 0;
+            // 6 x 4 vectors of accumulators, 4 of B and a broadcast: 29 registers, so 512-bit vectors
+            // (32 registers) only; with 256-bit ones (16 registers on AVX2) the tile would spill.
+            return S.vectorBitSize() >= 512 ? 4 * L : 0;
         }
 
         @Override
         void transposedBlock(float[] a, int aOff, int lda, float[] b, int bOff, int ldb, int m, int n, int kcb,
                              float[] out, int outOff, float[] tail) {
-            // Passes of T_ROWS rows of k; in each, every 6 x w tile of out continues its accumulators
+            // Passes of T_ROWS rows of k; in each, every 6 x 4L tile of out continues its accumulators
             // from out (stored and loaded exactly, so each element is one chain of fmas from zero in p
             // order). The last rows, when m is not a multiple of 6, are a tile shifted to end at m, kept
             // in tail (its first rows repeat the tile before, the same chains) and copied out at the end.
             // One call site for the tile. The tile is too big for C2 to inline ("hot method too big"),
             // so this is a precaution, not a cure: one same-JVM A/B of an earlier version with a second
             // call site for the shifted tile ran CRANE 1.8x slower, cause not found (docs/performance.md).
-            // WIDE_T is a constant, so C2 keeps one of the two calls below: one call site either way.
-            final int w = transposedBlockWidth(), full = m / MR * MR, tiles = full / MR + (full < m ? 1 : 0);
+            final int w = 4 * L, full = m / MR * MR, tiles = full / MR + (full < m ? 1 : 0);
             for (int q0 = 0; q0 < kcb; q0 += T_ROWS) {
                 int q1 = Math.min(kcb, q0 + T_ROWS);
                 boolean fresh = q0 == 0;
@@ -228,13 +217,8 @@ final class PanamaGemm {
                     for (int t = 0; t < tiles; t++) {
                         boolean inTail = t * MR >= full;
                         int i0 = inTail ? m - MR : t * MR;
-                        float[] acc = inTail ? tail : out;
-                        int co = inTail ? j0 : outOff + i0 * n + j0;
-                        if (WIDE_T) {
-                            transposedTile(a, aOff + i0, lda, b, bOff + j0, ldb, q0, q1, acc, co, n, fresh);
-                        } else {
-                            transposedTileNarrow(a, aOff + i0, lda, b, bOff + j0, ldb, q0, q1, acc, co, n, fresh);
-                        }
+                        transposedTile(a, aOff + i0, lda, b, bOff + j0, ldb, q0, q1, inTail ? tail : out,
+                                inTail ? j0 : outOff + i0 * n + j0, n, fresh);
                     }
                 }
             }
@@ -295,46 +279,6 @@ final class PanamaGemm {
             c40.intoArray(acc, o); c41.intoArray(acc, o + L); c42.intoArray(acc, o + 2 * L); c43.intoArray(acc, o + 3 * L);
             o += ldc;
             c50.intoArray(acc, o); c51.intoArray(acc, o + L); c52.intoArray(acc, o + 2 * L); c53.intoArray(acc, o + 3 * L);
-        }
-
-        /** As {@link #transposedTile}, for rows [0, 6) x columns [0, 2L): the tile of {@link #tile}, with A and B read where they are stored. */
-        private static void transposedTileNarrow(float[] a, int ao, int lda, float[] b, int bo, int ldb, int q0, int q1,
-                                                 float[] acc, int co, int ldc, boolean fresh) {
-            FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-            if (fresh) {
-                FloatVector z = FloatVector.zero(S);
-                c00 = z; c01 = z; c10 = z; c11 = z; c20 = z; c21 = z; c30 = z; c31 = z; c40 = z; c41 = z; c50 = z; c51 = z;
-            } else {
-                c00 = ld(acc, co); c01 = ld(acc, co + L);
-                c10 = ld(acc, co + ldc); c11 = ld(acc, co + ldc + L);
-                c20 = ld(acc, co + 2 * ldc); c21 = ld(acc, co + 2 * ldc + L);
-                c30 = ld(acc, co + 3 * ldc); c31 = ld(acc, co + 3 * ldc + L);
-                c40 = ld(acc, co + 4 * ldc); c41 = ld(acc, co + 4 * ldc + L);
-                c50 = ld(acc, co + 5 * ldc); c51 = ld(acc, co + 5 * ldc + L);
-            }
-            for (int p = q0; p < q1; p++) {
-                int pb = bo + p * ldb, pa = ao + p * lda;
-                FloatVector b0 = ld(b, pb), b1 = ld(b, pb + L);
-                FloatVector av;
-                av = FloatVector.broadcast(S, a[pa]);
-                c00 = av.fma(b0, c00); c01 = av.fma(b1, c01);
-                av = FloatVector.broadcast(S, a[pa + 1]);
-                c10 = av.fma(b0, c10); c11 = av.fma(b1, c11);
-                av = FloatVector.broadcast(S, a[pa + 2]);
-                c20 = av.fma(b0, c20); c21 = av.fma(b1, c21);
-                av = FloatVector.broadcast(S, a[pa + 3]);
-                c30 = av.fma(b0, c30); c31 = av.fma(b1, c31);
-                av = FloatVector.broadcast(S, a[pa + 4]);
-                c40 = av.fma(b0, c40); c41 = av.fma(b1, c41);
-                av = FloatVector.broadcast(S, a[pa + 5]);
-                c50 = av.fma(b0, c50); c51 = av.fma(b1, c51);
-            }
-            c00.intoArray(acc, co); c01.intoArray(acc, co + L);
-            c10.intoArray(acc, co + ldc); c11.intoArray(acc, co + ldc + L);
-            c20.intoArray(acc, co + 2 * ldc); c21.intoArray(acc, co + 2 * ldc + L);
-            c30.intoArray(acc, co + 3 * ldc); c31.intoArray(acc, co + 3 * ldc + L);
-            c40.intoArray(acc, co + 4 * ldc); c41.intoArray(acc, co + 4 * ldc + L);
-            c50.intoArray(acc, co + 5 * ldc); c51.intoArray(acc, co + 5 * ldc + L);
         }
 
         private static FloatVector ld(float[] x, int o) {

@@ -277,12 +277,12 @@ class GemmTest {
 
     @Test
     void transposedBlocksKeepTheBits() {
-        // The weight gradients' form A^T B read in place (256- and 512-bit vectors): against the packed
+        // The weight gradients' form A^T B read in place (512-bit vectors only): against the packed
         // paths with the switch off, to the bit, storing and accumulating, m not a multiple of the
         // tile's 6 rows, k not a multiple of kc, offsets and padded rows; 1, 2 and 3 threads.
         Kernels p = KernelProvider.panamaOrNull();
         Assumptions.assumeTrue(p != null && PanamaGemm.KERNEL.transposedBlockWidth() > 0,
-                "no transposed-block path here (needs 256- or 512-bit vectors)");
+                "no transposed-block path here (needs 512-bit vectors)");
         int w = PanamaGemm.KERNEL.transposedBlockWidth();
         int[][] shapes = {{64, w, 5000}, {6, w, 300}, {7, 2 * w, 1425}, {13, w, 257}, {100, 6 * w, 700}, {384, w, 1425},
                 {64, w, 1}, {64, w, 256}, {11, 3 * w, 2100}};
