@@ -286,9 +286,7 @@ final class GemmDriver {
      * arithmetic of the packed paths, so the bits do not change. Measured on a 2-core Intel Xeon
      * with AVX-512 against the packed paths (m x n x k, GFLOP/s at one / two threads): 64 x 64 x 5700
      * 118 / 266 against 77 / 161, 256 x 384 x 1425 121 / 221 against 99 / 168 (docs/performance.md).
-     * With 256-bit vectors (a 6 x 2L tile) on a 2-core AMD EPYC Zen 3 with AVX2: 64 x 64 x 5700 55 / 93
-     * against 42 / 73, 384 x 64 x 1425 47 / 81 against 42 / 71. Not measured on an AMD machine with
-     * AVX-512, where it is taken too.
+     * Not measured on an AMD machine with AVX-512, where it is taken too.
      */
     private static void transposedBlocks(GemmKernel kr, int m, int n, int k, float[] a, int aOff, int lda,
                                          float[] b, int bOff, int ldb, float[] c, int cOff, int ldc, boolean accumulate,
