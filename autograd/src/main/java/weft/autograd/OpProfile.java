@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 
 import weft.engine.Arena;
+import weft.engine.MatMul;
 
 /**
  * Where a training step's wall time goes, op by op: switched on with {@code -Dweft.opProfile=N}
@@ -26,6 +27,11 @@ import weft.engine.Arena;
  * previous mark ({@link Arena#bytesLent}: an op's output and the gradients its backward makes, of
  * 16 KB and more): how much the step writes, op by op. Unlike the times, these are the same in
  * every run of the same step, so a change that saves a pass over memory shows in them at once.
+ *
+ * <p>And each mark gets the floating-point work of the dense products run since the previous one
+ * ({@link MatMul#work()}, {@code 2 m n k} per product): the table gives the rate at which an op's
+ * products ran inside the step (its work over its whole wall time, so the op's other passes count
+ * against it), to set beside what the same products reach alone in a loop.
  */
 public final class OpProfile {
     private OpProfile() {}
@@ -38,6 +44,7 @@ public final class OpProfile {
     private static boolean recording;
     private static long last;
     private static long lastBytes;
+    private static long lastWork;
     private static long steps;
     private static final Map<String, long[]> TOTALS = new HashMap<>();
 
@@ -90,6 +97,7 @@ public final class OpProfile {
         recording = epoch >= from;
         last = System.nanoTime();
         lastBytes = Arena.bytesLent();
+        lastWork = MatMul.work();
     }
 
     /** A training step starts (counted, for the per-step column). */
@@ -105,16 +113,18 @@ public final class OpProfile {
 
     private static synchronized void markRecorded(String what) {
         if (!recording || Thread.currentThread() != owner) return;
-        long now = System.nanoTime(), bytes = Arena.bytesLent();
-        long[] t = TOTALS.computeIfAbsent(what, k -> new long[3]);
+        long now = System.nanoTime(), bytes = Arena.bytesLent(), work = MatMul.work();
+        long[] t = TOTALS.computeIfAbsent(what, k -> new long[4]);
         t[0] += now - last;
         t[1]++;
         t[2] += bytes - lastBytes;
+        t[3] += work - lastWork;
         last = now;
         lastBytes = bytes;
+        lastWork = work;
     }
 
-    /** What was recorded since {@link #startRun}: name to {total nanoseconds, count, bytes lent}, largest time first. */
+    /** What was recorded since {@link #startRun}: name to {total nanoseconds, count, bytes lent, product flops}, largest time first. */
     public static synchronized List<Map.Entry<String, long[]>> totals() {
         List<Map.Entry<String, long[]>> out = new ArrayList<>();
         for (Map.Entry<String, long[]> e : TOTALS.entrySet()) out.add(Map.entry(e.getKey(), e.getValue().clone()));
@@ -128,15 +138,17 @@ public final class OpProfile {
         if (t.isEmpty() || steps == 0) {
             return "op profile (" + title + "): nothing recorded (training ended before epoch " + from + ")\n";
         }
-        long all = 0, allBytes = 0;
+        long all = 0, allBytes = 0, allWork = 0;
         for (Map.Entry<String, long[]> e : t) {
             all += e.getValue()[0];
             allBytes += e.getValue()[2];
+            allWork += e.getValue()[3];
         }
         StringBuilder sb = new StringBuilder(String.format(Locale.ROOT,
-                "op profile (%s): %d training steps from epoch %d, %.2f ms and %.1f MB of arrays lent per step%n",
-                title, steps, from, all / 1e6 / steps, allBytes / 1e6 / steps));
-        sb.append(String.format(Locale.ROOT, "%7s %10s %9s %9s %9s  %s%n", "share", "ms/step", "us/call", "calls", "MB/step", "mark"));
+                "op profile (%s): %d training steps from epoch %d, %.2f ms and %.1f MB of arrays lent per step;"
+                        + " %.3f GFLOP of dense products per step%n",
+                title, steps, from, all / 1e6 / steps, allBytes / 1e6 / steps, allWork / 1e9 / steps));
+        sb.append(String.format(Locale.ROOT, "%7s %10s %9s %9s %9s %8s  %s%n", "share", "ms/step", "us/call", "calls", "MB/step", "GFLOP/s", "mark"));
         int n = 0;
         for (Map.Entry<String, long[]> e : t) {
             if (n++ == top) {
@@ -144,8 +156,9 @@ public final class OpProfile {
                 break;
             }
             long[] v = e.getValue();
-            sb.append(String.format(Locale.ROOT, "%6.1f %% %10.3f %9.1f %9.1f %9.2f  %s%n",
-                    100.0 * v[0] / all, v[0] / 1e6 / steps, v[0] / 1e3 / v[1], (double) v[1] / steps, v[2] / 1e6 / steps, e.getKey()));
+            String rate = v[3] > 0 && v[0] > 0 ? String.format(Locale.ROOT, "%8.1f", (double) v[3] / v[0]) : String.format("%8s", "");
+            sb.append(String.format(Locale.ROOT, "%6.1f %% %10.3f %9.1f %9.1f %9.2f %s  %s%n",
+                    100.0 * v[0] / all, v[0] / 1e6 / steps, v[0] / 1e3 / v[1], (double) v[1] / steps, v[2] / 1e6 / steps, rate, e.getKey()));
         }
         return sb.toString();
     }

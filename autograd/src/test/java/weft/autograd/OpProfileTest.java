@@ -90,7 +90,14 @@ class OpProfileTest {
         assertEquals(3 * 2 * out, r.get("matmul")[2], "two [128, 64] products per step");
         assertEquals(3 * out, r.get("mul")[2], "one [128, 64] element-wise product per step");
         assertEquals(0, r.get("sum")[2], "a [1, 1] sum is below the arena's size");
+        // the products' work: two [128, 64] x [64, 64] forward, and each one's two gradients behind it
+        long product = 2L * 128 * 64 * 64;
+        assertEquals(3 * 2 * product, r.get("matmul")[3]);
+        assertEquals(3 * 2 * 2 * product, r.get("matmul backward")[3]);
+        assertEquals(0, r.get("mul")[3], "no product in an element-wise op");
         String table = OpProfile.table("test", 40);
+        assertTrue(table.contains("GFLOP/s"), table);
+        assertTrue(table.contains(String.format(java.util.Locale.ROOT, "%.3f GFLOP of dense products per step", 6 * product / 1e9)), table);
         assertTrue(table.contains("MB/step"), table);
         assertTrue(table.contains("MB of arrays lent per step"), table);
     }

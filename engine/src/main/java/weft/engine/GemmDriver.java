@@ -1,6 +1,7 @@
 package weft.engine;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The blocked, packed GEMM shared by {@link ScalarGemm} and {@link PanamaGemm} (the Goto / BLIS
@@ -107,6 +108,13 @@ final class GemmDriver {
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
+    /** Floating-point operations of the products run so far, {@code 2 m n k} each ({@link MatMul#work()}). */
+    private static final LongAdder WORK = new LongAdder();
+
+    static long work() {
+        return WORK.sum();
+    }
+
     static void gemm(GemmKernel kr, boolean transA, boolean transB, int m, int n, int k,
                      float[] a, int aOff, int lda, float[] b, int bOff, int ldb,
                      float[] c, int cOff, int ldc, boolean accumulate) {
@@ -114,6 +122,7 @@ final class GemmDriver {
         if (m == 0 || n == 0) {
             return;
         }
+        WORK.add(2L * m * n * k);
         if (k == 0) {
             if (!accumulate) {
                 for (int i = 0; i < m; i++) {

@@ -38,6 +38,15 @@ public final class MatMul {
                 c.data, c.offset, c.cols, accumulate);
     }
 
+    /**
+     * Floating-point operations of all the dense products this JVM has run so far ({@code 2 m n k}
+     * for each {@link Kernels#gemm}, on any provider and thread): for the op profile's GFLOP/s
+     * column. It counts work, not time, so it is the same in every run of the same step.
+     */
+    public static long work() {
+        return GemmDriver.work();
+    }
+
     private static boolean overlaps(Tensor x, Tensor y) {
         return x.data == y.data && x.offset < y.offset + y.size() && y.offset < x.offset + x.size();
     }

@@ -372,4 +372,28 @@ class GemmTest {
         e = assertThrows(IllegalArgumentException.class, () -> MatMul.matmulInto(a, false, b, false, wrongOut, false));
         assertTrue(e.getMessage().contains("matmul") && e.getMessage().contains("[2, 3]") && e.getMessage().contains("[3, 2]"), e.getMessage());
     }
+
+    /**
+     * MatMul.work() (the op profile's GFLOP/s column) grows by 2 m n k per product, whichever path
+     * the shape takes (packed, the skinny ones) and whichever provider runs it, and not for an
+     * empty one.
+     */
+    @Test
+    void countsEachProductsWork() {
+        int[][] shapes = {{37, 29, 53}, {2, 300, 64}, {300, 3, 64}, {64, 0, 5}, {0, 8, 8}};
+        for (Kernels kr : new Kernels[] {new ScalarKernels(), KernelProvider.kernels()}) {
+            for (int[] s : shapes) {
+                int m = s[0], n = s[1], k = s[2];
+                for (boolean ta : new boolean[] {false, true}) {
+                    for (boolean tb : new boolean[] {false, true}) {
+                        float[] a = new float[Math.max(1, m * k)], b = new float[Math.max(1, k * n)], c = new float[Math.max(1, m * n)];
+                        long before = MatMul.work();
+                        kr.gemm(ta, tb, m, n, k, a, 0, ta ? Math.max(1, m) : Math.max(1, k), b, 0, tb ? Math.max(1, k) : Math.max(1, n),
+                                c, 0, Math.max(1, n), false);
+                        assertEquals(2L * m * n * k, MatMul.work() - before, kr.name() + " " + m + "x" + n + "x" + k + " " + ta + "/" + tb);
+                    }
+                }
+            }
+        }
+    }
 }
