@@ -41,7 +41,9 @@ public final class MatMul {
     /**
      * Floating-point operations of all the dense products this JVM has run so far ({@code 2 m n k}
      * for each {@link Kernels#gemm}, on any provider and thread): for the op profile's GFLOP/s
-     * column. It counts work, not time, so it is the same in every run of the same step.
+     * column. It counts work, not time, so it is the same in every run of the same step. Products
+     * computed with other kernels (attention's per-sequence scores, {@code Ops.bmm}'s dots and axpys)
+     * are not counted.
      */
     public static long work() {
         return GemmDriver.work();

@@ -197,7 +197,9 @@ final class PanamaGemm {
             // 6 x 4 vectors of accumulators, 4 of B and a broadcast: 29 registers, so 512-bit vectors
             // (32 registers) only; with 256-bit ones (16 registers on AVX2) the tile would spill. A 6 x 2L
             // tile for AVX2 (15 registers) was measured on a Zen 3 and not kept: 1.1-1.3x the packed
-            // path's speed on JDK 17, half of it on JDK 25 (docs/performance.md).
+            // path's speed on JDK 17, half of it on JDK 25, whose C2 spills the two B vectors to the
+            // stack; a 5 x 2L tile that JDK 25 keeps in registers compiled badly in some JDK 17 JVMs
+            // (docs/performance.md, "Seed models on the Zen 3 again").
             return S.vectorBitSize() >= 512 ? 4 * L : 0;
         }
 
